@@ -1,0 +1,47 @@
+"""``tjwatch poll --once``: fetch every feed once and print the new matching items."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bot.cli.common import services
+from bot.ingest.cycle import CycleReport, run_cycle
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("poll", help="fetch all feeds once and print the new matching items")
+    parser.add_argument("--once", action="store_true", required=True, help="poll once and exit (required)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    report = asyncio.run(_poll(args))
+    print(format_report(report))
+    return 0
+
+
+async def _poll(args: argparse.Namespace) -> CycleReport:
+    async with services(args) as svc:
+        return await run_cycle(svc, force=True)
+
+
+def format_report(report: CycleReport) -> str:
+    ok = sum(1 for f in report.feeds if f.status == "ok")
+    unchanged = sum(1 for f in report.feeds if f.status == "not modified")
+    lines = [
+        f"Polled {len(report.feeds)} feeds in {report.seconds:.1f} s: {ok} ok, {unchanged} not modified, "
+        f"{len(report.failed)} failed. {report.new_items} new items, {len(report.matched)} matching."
+    ]
+    for failure in report.failed:
+        lines.append(f"  failed: {failure.feed}: {failure.error}")
+    if report.matched:
+        rows = [("SCORE", "PUBLISHED", "SOURCE", "TITLE")]
+        for item, verdict in report.matched:
+            rows.append((f"{verdict.score:.2f}", item.published_at.strftime("%Y-%m-%d %H:%M"),
+                         item.feed_name[:24], item.title[:90]))
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines.append("")
+        for row in rows:
+            lines.append("  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
+    return "\n".join(lines)

@@ -1,0 +1,35 @@
+"""``tjwatch run``: the scheduled service (Telegram with a token, console without)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bot.cli.common import load
+from bot.console_runner import run_console
+from bot.services import Services
+from bot.settings import Settings
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "run", help="start the scheduled service: Telegram bot with TELEGRAM_BOT_TOKEN, else console mode"
+    )
+    parser.add_argument("--cycles", type=int, metavar="N", help="stop after N poll cycles (console mode)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    settings = load(args)
+    if settings.secrets.telegram_bot_token is not None:
+        from bot.telegrambot.app import run_telegram
+
+        run_telegram(settings)
+        return 0
+    asyncio.run(_console(settings, args.cycles))
+    return 0
+
+
+async def _console(settings: Settings, cycles: int | None) -> None:
+    async with Services.build(settings) as svc:
+        await run_console(svc, stop_after_cycles=cycles)

@@ -1,0 +1,61 @@
+"""Console mode: the scheduled service with no Telegram token, printing digests to stdout."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.delivery.console_channel import ConsoleChannel
+from bot.jobs import digest_job, poll_job
+from bot.services import Services
+from storage import CONSOLE_CHAT_ID
+
+log = logging.getLogger(__name__)
+
+
+async def run_console(services: Services, *, stop_after_cycles: int | None = None) -> None:
+    """Poll on the configured interval and print a digest whenever something new matched.
+
+    ``stop_after_cycles`` ends the service after that many polls (for smoke tests and demos).
+    """
+    settings = services.settings.file
+    channel = ConsoleChannel(tz_name=settings.schedule.timezone)
+    chat = await services.store.run(
+        services.store.chats.ensure, CONSOLE_CHAT_ID, channel="console", kind="console",
+        now=services.clock.now(), defaults={"subscribed": True, "title": "console", "frequency": "instant"},
+    )
+    stop = asyncio.Event()
+    cycles = 0
+
+    async def poll_then_digest() -> None:
+        nonlocal cycles
+        await poll_job(services)
+        await digest_job(services, channel, chat)
+        cycles += 1
+        if stop_after_cycles is not None and cycles >= stop_after_cycles:
+            stop.set()
+
+    scheduler = AsyncIOScheduler(timezone=settings.schedule.timezone)
+    scheduler.add_job(
+        poll_then_digest, "interval", minutes=settings.schedule.poll_interval_minutes,
+        id="poll", next_run_time=datetime.now(scheduler.timezone), max_instances=1, coalesce=True,
+    )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(
+        f"tjwatch: console mode (no TELEGRAM_BOT_TOKEN): polling {len(settings.feeds)} feeds every "
+        f"{settings.schedule.poll_interval_minutes} min; digests print here. Ctrl-C stops.",
+        flush=True,
+    )
+    scheduler.start()
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,25 @@
+"""The console: digests printed to a text stream (stdout in console mode)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from bot.delivery.channel import Sent, SendOutcome
+from bot.models import Digest
+from bot.render.plain import render_plain
+from storage import ChatRecord
+
+
+class ConsoleChannel:
+    name = "console"
+
+    def __init__(self, stream: TextIO | None = None, tz_name: str = "UTC") -> None:
+        self._stream = stream
+        self._tz = tz_name
+
+    async def send(self, chat: ChatRecord, digest: Digest) -> SendOutcome:
+        stream = self._stream or sys.stdout
+        stream.write(render_plain(digest, tz_name=self._tz))
+        stream.flush()
+        return Sent()

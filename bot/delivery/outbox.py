@@ -1,0 +1,62 @@
+"""Exactly-once digest delivery through the deliveries table.
+
+Items are queued as ``pending`` before the send and marked ``sent`` right after the channel
+acknowledges it; ``pending`` items are still undelivered, so a crash between the two resends them
+on the next digest rather than losing them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.delivery.channel import Blocked, Channel, Migrated, Sent, SendOutcome
+from bot.digest.compose import compose_digest
+from bot.models import Digest
+from bot.services import Services
+from storage import ChatRecord
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    chat_id: int
+    digest: Digest
+    outcome: SendOutcome | None
+    """None when nothing was sent (empty digest, or a dry run)."""
+
+
+async def build_digest(services: Services, channel: str, chat: ChatRecord) -> Digest:
+    store = services.store
+    min_score = chat.min_score if chat.min_score is not None else services.settings.file.thresholds.relevance
+    items = await store.run(store.items.undelivered, channel, chat.id, min_score)
+    return compose_digest(items, now=services.clock.now(), min_score=min_score, only_new=chat.only_new)
+
+
+async def deliver_digest(
+    services: Services, channel: Channel, chat: ChatRecord, *, dry_run: bool = False,
+    send_empty: bool = False,
+) -> DeliveryReport:
+    store = services.store
+    digest = await build_digest(services, channel.name, chat)
+    if dry_run or (not digest.entries and not send_empty):
+        return DeliveryReport(chat.id, digest, None)
+    ids = list(digest.item_ids)
+    await store.run(store.deliveries.queue, channel.name, chat.id, ids, services.clock.now())
+    outcome = await channel.send(chat, digest)
+    now = services.clock.now()
+    match outcome:
+        case Sent(message_ids):
+            await store.run(store.deliveries.mark_sent, channel.name, chat.id, ids, now,
+                            message_ids[0] if message_ids else None)
+            await store.run(store.chats.mark_digest, chat.id, now)
+        case Blocked(reason):
+            log.warning("chat %s is unreachable (%s): marked inactive", chat.id, reason)
+            await store.run(store.chats.update, chat.id, now, active=False)
+        case Migrated(new_id):
+            log.info("chat %s migrated to %s", chat.id, new_id)
+            await store.run(store.chats.migrate, chat.id, new_id)
+        case _:
+            log.warning("digest to chat %s not sent: %s", chat.id, outcome)
+    return DeliveryReport(chat.id, digest, outcome)

@@ -1,0 +1,58 @@
+"""The exceptions tjwatch raises on purpose.
+
+Expected, per-feed or per-chat failures (a feed that times out, a chat that blocked the bot) are
+*values* (see ``bot.models.FetchResult`` and ``bot.delivery.channel``), not exceptions: one bad
+outlet must never stop a cycle. Exceptions are for what stops an operation outright::
+
+    TjwatchError                 base; ``exit_code`` is what the CLI exits with
+    ├── ConfigError              the configuration is wrong: names the file, the key and the fix (exit 2)
+    ├── UsageError               a command was called with bad arguments (exit 2)
+    ├── FeedError                a feed could not be used
+    │   ├── FetchError           transport or HTTP failure
+    │   └── ParseError           the body is not a feed
+    └── DeliveryError            a digest could not be delivered at all
+
+``storage.errors.StorageError`` (exit 3) is the storage layer's own, since storage imports nothing
+from ``bot``.
+"""
+
+from __future__ import annotations
+
+
+class TjwatchError(Exception):
+    """Base of every error tjwatch raises deliberately."""
+
+    exit_code = 1
+
+
+class ConfigError(TjwatchError):
+    """A configuration mistake, reported as ``file: key: problem. Fix: ...``."""
+
+    exit_code = 2
+
+    def __init__(self, file: str, key: str, problem: str, fix: str) -> None:
+        self.file = file
+        self.key = key
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{file}: {key}: {problem}. Fix: {fix}")
+
+
+class UsageError(TjwatchError):
+    exit_code = 2
+
+
+class FeedError(TjwatchError):
+    pass
+
+
+class FetchError(FeedError):
+    pass
+
+
+class ParseError(FeedError):
+    pass
+
+
+class DeliveryError(TjwatchError):
+    pass

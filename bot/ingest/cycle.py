@@ -1,0 +1,153 @@
+"""One poll cycle: due feeds → fetch → parse/normalise (worker processes) → score → store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from bot.ingest.schedule import next_poll
+from bot.ingest.worker import ParsedItems, parse_and_normalize
+from bot.models import FeedSpec, FetchResult, FetchStatus, Item, Verdict
+from bot.services import Services
+from storage import FeedState, FeedUpdate, NewItem, Store, VerdictRecord
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOutcome:
+    feed: str
+    status: str
+    items: int = 0
+    new: int = 0
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class CycleReport:
+    feeds: list[FeedOutcome] = field(default_factory=list)
+    new_items: int = 0
+    matched: list[tuple[Item, Verdict]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[FeedOutcome]:
+        return [f for f in self.feeds if f.status == "failed"]
+
+
+async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
+    """Poll the feeds that are due (all active feeds with ``force``) and store what is new."""
+    started = time.perf_counter()
+    store = services.store
+    now = services.clock.now()
+    feeds = await store.run(store.feeds.active if force else store.feeds.due, *(() if force else (now,)))
+    report = CycleReport()
+    if not feeds:
+        return report
+    outcomes = await asyncio.gather(*(_poll_one(services, feed) for feed in feeds))
+
+    updates: list[FeedUpdate] = []
+    carried: list[Item] = []  # every (item, feed) pair: one article in two feeds has two sources
+    for update, outcome, items in outcomes:
+        updates.append(update)
+        report.feeds.append(outcome)
+        carried.extend(items)
+
+    unique = list({item.id: item for item in reversed(carried)}.values())
+    known = await store.run(store.items.known_ids, [i.id for i in unique])
+    new_items = [i for i in unique if i.id not in known]
+    verdicts = [services.scorer.score(item) for item in new_items]
+
+    scored_at = services.clock.now()
+    records = [_new_item(i) for i in carried]
+    await store.run(_write, store, updates, records, [
+        _verdict_record(item, verdict, scored_at) for item, verdict in zip(new_items, verdicts, strict=True)
+    ])
+    report.new_items = len(new_items)
+    report.matched = [(i, v) for i, v in zip(new_items, verdicts, strict=True) if v.relevant]
+    report.matched.sort(key=lambda iv: (-iv[1].score, iv[0].published_at))
+    report.seconds = time.perf_counter() - started
+    log.info(
+        "poll cycle: %d feeds, %d failed, %d new items, %d matched, %.2f s",
+        len(report.feeds), len(report.failed), report.new_items, len(report.matched), report.seconds,
+    )
+    return report
+
+
+def _write(store: Store, updates: list[FeedUpdate], items: list[NewItem], verdicts: list[VerdictRecord]) -> None:
+    with store.db.atomic():
+        store.items.add(items)
+        store.items.save_verdicts(verdicts)
+        store.feeds.record(updates)
+
+
+async def _poll_one(services: Services, feed: FeedState) -> tuple[FeedUpdate, FeedOutcome, Sequence[Item]]:
+    spec = FeedSpec(feed.id, feed.name, feed.url, feed.lang, feed.etag, feed.last_modified)
+    result = await services.fetcher.fetch(spec)
+    now = services.clock.now()
+    interval = feed.interval_minutes or services.settings.file.schedule.poll_interval_minutes
+    fetch = services.settings.file.fetch
+
+    def schedule(failures: int, retry_after: float | None = None) -> FeedUpdate:
+        return FeedUpdate(
+            feed_id=feed.id, polled_at=now, ok=failures == 0, http_status=result.http_status,
+            next_poll_at=next_poll(
+                now, interval_minutes=interval, consecutive_failures=failures,
+                backoff_base_minutes=fetch.backoff_base_minutes,
+                backoff_max_minutes=fetch.backoff_max_minutes, retry_after_s=retry_after,
+            ),
+            new_url=result.permanent_redirect if result.permanent_redirect != feed.url else None,
+        )
+
+    if result.status is FetchStatus.FAILED:
+        error = result.error or "failed"
+        log.warning("feed %r failed: %s", feed.name, error)
+        update = schedule(feed.consecutive_failures + 1, result.retry_after_s)
+        return _failed(update, error), FeedOutcome(feed.name, "failed", error=error), ()
+    if result.status is FetchStatus.NOT_MODIFIED:
+        return schedule(0), FeedOutcome(feed.name, "not modified"), ()
+
+    parsed = await _parse(services, result, feed, now)
+    if parsed.fatal:
+        error = f"not a usable feed: {parsed.bozo_reason}"
+        log.warning("feed %r failed: %s", feed.name, error)
+        update = schedule(feed.consecutive_failures + 1)
+        return _failed(update, error), FeedOutcome(feed.name, "failed", error=error), ()
+    update = replace(
+        schedule(0), etag=result.etag, last_modified=result.last_modified,
+        bozo_reason=parsed.bozo_reason, items_seen=len(parsed.items),
+    )
+    return update, FeedOutcome(feed.name, "ok", items=len(parsed.items)), parsed.items
+
+
+def _failed(update: FeedUpdate, error: str) -> FeedUpdate:
+    return replace(update, ok=False, error=error)
+
+
+async def _parse(services: Services, result: FetchResult, feed: FeedState, now: datetime) -> ParsedItems:
+    url = result.final_url or feed.url
+    return await services.run_cpu(
+        parse_and_normalize, result.content, result.headers, feed_id=feed.id, feed_name=feed.name,
+        feed_url=url, feed_lang=feed.lang, fetched_at=now,
+    )
+
+
+def _new_item(item: Item) -> NewItem:
+    return NewItem(
+        id=item.id, guid=item.guid, url=item.url, title=item.title, summary=item.summary,
+        text=item.text, lang=item.lang, published_at=item.published_at,
+        published_raw=item.published_raw, fetched_at=item.fetched_at, feed_id=item.feed_id,
+    )
+
+
+def _verdict_record(item: Item, verdict: Verdict, at: datetime) -> VerdictRecord:
+    return VerdictRecord(
+        item_id=item.id, relevant=verdict.relevant, score=verdict.score,
+        matched_terms=verdict.matched_terms, nearest_seed=verdict.nearest_seed,
+        seed_similarity=verdict.seed_similarity, story=verdict.story,
+        whats_new=verdict.whats_new, reason=verdict.reason, scored_at=at,
+    )

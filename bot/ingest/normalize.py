@@ -1,0 +1,106 @@
+"""Pure normalisation of parsed entries into ``Item``s: ids, links, clean text, UTC dates, language."""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.ingest.text import html_to_text, one_line
+from bot.ingest.urls import canonical_url, is_http_url, resolve
+from bot.models import Item, RawEntry
+
+# A date this far past the fetch time is a feed's mistake (or a time zone one), not news from
+# the future.
+_FUTURE_SLACK = timedelta(hours=2)
+
+
+def item_id(guid: str | None, link: str | None, title: str, published_raw: str | None) -> str:
+    """A stable id: the canonical link where there is one, else the guid, else title and date.
+
+    The canonical link comes first so that one article carried by two feeds is one item.
+    """
+    if link:
+        basis = "url:" + link
+    elif guid:
+        basis = "guid:" + guid
+    else:
+        basis = "title:" + title + "|" + (published_raw or "")
+    return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:20]
+
+
+def normalize_entry(
+    entry: RawEntry, *, feed_id: int, feed_name: str, feed_url: str, feed_lang: str | None,
+    fetched_at: datetime,
+) -> Item | None:
+    title = one_line(html_to_text(entry.title))
+    body_html = entry.content if len(entry.content) > len(entry.summary) else entry.summary
+    summary = html_to_text(entry.summary or entry.content)
+    text = html_to_text(body_html) if entry.content else None
+    if not title and not summary:
+        return None
+    link = resolve(entry.link, feed_url)
+    if link and not is_http_url(link):
+        link = None
+    url = canonical_url(link) if link else None
+    if not title:
+        title = one_line(summary)[:120]
+    published = _published(entry.published, fetched_at)
+    return Item(
+        id=item_id(entry.guid, url, title, entry.published_raw),
+        guid=entry.guid,
+        url=url,
+        title=title,
+        summary=summary,
+        published_at=published,
+        published_raw=entry.published_raw,
+        fetched_at=fetched_at,
+        lang=language(feed_lang, title + "\n" + summary),
+        feed_id=feed_id,
+        feed_name=feed_name,
+        text=text if text and len(text) > len(summary) else None,
+    )
+
+
+def _published(parsed: tuple[int, ...] | None, fetched_at: datetime) -> datetime:
+    if not parsed:
+        return fetched_at
+    try:
+        when = datetime.fromtimestamp(calendar.timegm(parsed + (0,) * (9 - len(parsed))), UTC)
+    except (OverflowError, ValueError, OSError):
+        return fetched_at
+    return fetched_at if when > fetched_at + _FUTURE_SLACK else when
+
+
+def language(declared: str | None, text: str) -> str | None:
+    """The feed's declared language (``ru-RU`` → ``ru``), else a detection from the text."""
+    if declared:
+        code = declared.strip().lower().replace("_", "-").split("-")[0]
+        if code.isalpha() and 2 <= len(code) <= 3:
+            return code
+    if len(text.strip()) < 12:
+        return None
+    return detect_language(text)
+
+
+def detect_language(text: str) -> str | None:
+    if _looks_tajik(text):
+        return "tg"
+    lang, prob = _identifier().classify(text)
+    return str(lang) if prob >= 0.3 else None
+
+
+@functools.cache
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+_TAJIK_LETTERS = set("ҷҳқғӯӣҶҲҚҒӮӢ")
+
+
+def _looks_tajik(text: str) -> bool:
+    """Tajik Cyrillic has letters Russian lacks; langid.py often calls Tajik text Russian."""
+    return sum(ch in _TAJIK_LETTERS for ch in text) >= 2

@@ -1,0 +1,39 @@
+"""The CPU-bound half of a feed's poll, run in a worker process: parse, then normalise.
+
+Kept in its own module with only picklable inputs and outputs, so a process pool can run it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.ingest.normalize import normalize_entry
+from bot.ingest.parse import parse_feed
+from bot.models import Item
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedItems:
+    items: tuple[Item, ...]
+    bozo_reason: str | None
+    fatal: bool
+    feed_lang: str | None
+
+
+def parse_and_normalize(
+    content: bytes, headers: dict[str, str], *, feed_id: int, feed_name: str, feed_url: str,
+    feed_lang: str | None, fetched_at: datetime,
+) -> ParsedItems:
+    parsed = parse_feed(content, headers, base_url=feed_url)
+    lang = feed_lang or parsed.lang
+    items: dict[str, Item] = {}
+    for entry in parsed.entries:
+        item = normalize_entry(
+            entry, feed_id=feed_id, feed_name=feed_name, feed_url=feed_url, feed_lang=lang,
+            fetched_at=fetched_at,
+        )
+        # Lenta.ru repeats GUIDs within one feed: the first occurrence wins.
+        if item is not None and item.id not in items:
+            items[item.id] = item
+    return ParsedItems(tuple(items.values()), parsed.bozo_reason, parsed.fatal, lang)

@@ -1,0 +1,145 @@
+"""Frozen values that cross the pipeline's stages: fetch → parse → normalise → match → store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """A feed to poll, as configured or stored, with what a conditional GET needs."""
+
+    id: int
+    name: str
+    url: str
+    lang: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class FetchStatus(Enum):
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one HTTP fetch of a feed gave. Failures are values: ``error`` says why, for people."""
+
+    feed: FeedSpec
+    status: FetchStatus
+    content: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    final_url: str | None = None
+    permanent_redirect: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    http_status: int | None = None
+    error: str | None = None
+    retry_after_s: float | None = None
+    elapsed_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    """One feed entry as the parser gave it, before cleaning (strings may hold HTML)."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    summary: str
+    content: str
+    published: tuple[int, ...] | None
+    published_raw: str | None
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    title: str | None
+    lang: str | None
+    entries: tuple[RawEntry, ...]
+    bozo_reason: str | None = None
+    fatal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A normalised news item: clean text, canonical link, UTC date, language."""
+
+    id: str
+    guid: str | None
+    url: str | None
+    title: str
+    summary: str
+    published_at: datetime
+    published_raw: str | None
+    fetched_at: datetime
+    lang: str | None
+    feed_id: int
+    feed_name: str
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Which keyword rules an item's text satisfied."""
+
+    russia: tuple[str, ...]
+    tajikistan: tuple[str, ...]
+    excluded: tuple[str, ...] = ()
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.russia and self.tajikistan) and not self.excluded
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return self.russia + self.tajikistan
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """How relevant an item is to the seeds, and whether it is their story or a new one."""
+
+    relevant: bool
+    score: float
+    matched_terms: tuple[str, ...]
+    nearest_seed: str | None = None
+    seed_similarity: dict[str, float] = field(default_factory=dict)
+    story: str | None = None
+    whats_new: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    """One story in a digest: its best report, and how many other sources carried it."""
+
+    headline: str
+    url: str | None
+    sources: tuple[str, ...]
+    published_at: datetime
+    score: float
+    story: str | None
+    summary: str
+    item_ids: tuple[str, ...]
+    whats_new: str | None = None
+
+    @property
+    def more_sources(self) -> int:
+        return max(0, len(self.sources) - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    title: str
+    entries: tuple[DigestEntry, ...]
+    generated_at: datetime
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(i for e in self.entries for i in e.item_ids)

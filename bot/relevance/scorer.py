@@ -1,0 +1,35 @@
+"""The scorer interface the pipeline uses, and the keyword-only baseline."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.models import Item, Verdict
+from bot.relevance.terms import KeywordRules
+
+
+class Scorer(Protocol):
+    def score(self, item: Item) -> Verdict: ...
+
+
+class KeywordScorer:
+    """Relevant when the title or summary names a Russia term and a Tajikistan term."""
+
+    def __init__(self, rules: KeywordRules) -> None:
+        self._rules = rules
+
+    def score(self, item: Item) -> Verdict:
+        match = self._rules.match(item.title, item.summary)
+        if match.matched:
+            reason = f"names Russia ({', '.join(match.russia)}) and Tajikistan ({', '.join(match.tajikistan)})"
+        elif match.excluded:
+            reason = f"excluded by {', '.join(match.excluded)}"
+        else:
+            missing = "a Russia term" if not match.russia else "a Tajikistan term"
+            reason = f"does not name {missing}"
+        return Verdict(
+            relevant=match.matched,
+            score=1.0 if match.matched else 0.0,
+            matched_terms=match.terms,
+            reason=reason,
+        )

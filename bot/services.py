@@ -1,0 +1,86 @@
+"""The composition root: everything the CLI, the scheduler and the bots use, built from Settings.
+
+No module keeps globals; whoever needs the store, the fetcher or the scorer is handed ``Services``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, ParamSpec, TypeVar
+
+from bot.clock import Clock, SystemClock
+from bot.ingest.fetch import Fetcher
+from bot.relevance.scorer import KeywordScorer, Scorer
+from bot.relevance.terms import KeywordRules
+from bot.settings import Settings
+from storage import Store, open_store
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    fetcher: Fetcher
+    scorer: Scorer
+    rules: KeywordRules
+    clock: Clock = field(default_factory=SystemClock)
+    _cpu_pool: Executor | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock | None = None) -> Services:
+        """Open the database and build the pipeline's parts (nothing touches the network yet)."""
+        store = open_store(settings.database_path)
+        rules = KeywordRules(
+            settings.file.rules.russia, settings.file.rules.tajikistan, settings.file.rules.exclude
+        )
+        services = cls(
+            settings=settings,
+            store=store,
+            fetcher=Fetcher(settings.file.fetch),
+            scorer=KeywordScorer(rules),
+            rules=rules,
+            clock=clock or SystemClock(),
+        )
+        services.sync_feeds()
+        return services
+
+    def sync_feeds(self) -> None:
+        self.store.feeds.sync_configured(
+            [(f.name, str(f.url), f.lang, f.interval) for f in self.settings.file.feeds],
+            self.clock.now(),
+        )
+
+    async def run_cpu(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run CPU-bound work (feed parsing) in worker processes, off the event loop.
+
+        feedparser is pure Python: threads would not run it in parallel, processes do.
+        """
+        if self._cpu_pool is None:
+            workers = self.settings.file.fetch.parse_workers or os.cpu_count() or 1
+            self._cpu_pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=multiprocessing.get_context("forkserver")
+            )
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._cpu_pool, functools.partial(fn, *args, **kwargs))
+
+    async def aclose(self) -> None:
+        await self.fetcher.aclose()
+        if self._cpu_pool is not None:
+            self._cpu_pool.shutdown(wait=True, cancel_futures=True)
+            self._cpu_pool = None
+        self.store.close()
+
+    async def __aenter__(self) -> Services:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()

@@ -1,0 +1,69 @@
+"""The storage layer: the only code that writes SQL. Imports nothing from ``bot``."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+from sqlite_utils import Database
+
+from storage.chats import CONSOLE_CHAT_ID, ChatRepository
+from storage.database import open_database
+from storage.deliveries import DeliveryRepository
+from storage.errors import StorageError
+from storage.feeds import FeedRepository
+from storage.items import ItemRepository
+from storage.records import (
+    ChatRecord,
+    FeedState,
+    FeedUpdate,
+    NewItem,
+    StoredItem,
+    VerdictRecord,
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+__all__ = [
+    "CONSOLE_CHAT_ID",
+    "ChatRecord",
+    "FeedState",
+    "FeedUpdate",
+    "NewItem",
+    "Store",
+    "StorageError",
+    "StoredItem",
+    "VerdictRecord",
+    "open_store",
+]
+
+
+class Store:
+    """One SQLite file, its repositories, and the one thread that touches the connection."""
+
+    def __init__(self, db: Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+        self.feeds = FeedRepository(db)
+        self.items = ItemRepository(db)
+        self.chats = ChatRepository(db)
+        self.deliveries = DeliveryRepository(db)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tjwatch-db")
+
+    async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a storage call on the database thread, off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, functools.partial(fn, *args, **kwargs))
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+        self.db.close()
+
+
+def open_store(path: Path) -> Store:
+    return Store(open_database(path), path)

@@ -1,0 +1,157 @@
+"""Items (stored once whatever the number of feeds carrying them), their sources and verdicts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.records import NewItem, StoredItem, VerdictRecord, from_iso, to_iso
+
+_SELECT = """
+    SELECT i.id, i.url, i.title, i.summary, i.text, i.lang, i.published_at, i.fetched_at,
+           v.relevant, v.score, v.matched_terms, v.nearest_seed, v.seed_similarity, v.story,
+           v.whats_new, v.reason, v.story_id,
+           (SELECT group_concat(f.name, '\x1f') FROM item_sources s JOIN feeds f ON f.id = s.feed_id
+             WHERE s.item_id = i.id) AS sources
+    FROM items i LEFT JOIN verdicts v ON v.item_id = i.id
+"""
+
+
+def stored_item(row: dict[str, Any]) -> StoredItem:
+    published = from_iso(row["published_at"])
+    fetched = from_iso(row["fetched_at"])
+    assert published is not None and fetched is not None
+    return StoredItem(
+        id=row["id"], url=row["url"], title=row["title"], summary=row["summary"],
+        text=row["text"], lang=row["lang"], published_at=published, fetched_at=fetched,
+        sources=tuple(row["sources"].split("\x1f")) if row["sources"] else (),
+        relevant=bool(row["relevant"]), score=row["score"] or 0.0,
+        matched_terms=tuple(json.loads(row["matched_terms"] or "[]")),
+        nearest_seed=row["nearest_seed"],
+        seed_similarity=json.loads(row["seed_similarity"] or "{}"),
+        story=row["story"], whats_new=row["whats_new"], reason=row["reason"] or "",
+        story_id=row["story_id"],
+    )
+
+
+class ItemRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def add(self, items: Iterable[NewItem]) -> list[str]:
+        """Store items; return the ids that were new. A known item only gains a source."""
+        new: list[str] = []
+        with self._db.atomic():
+            for item in items:
+                cursor = self._db.execute(
+                    """
+                    INSERT INTO items (id, guid, url, title, summary, text, lang, published_at,
+                                       published_raw, fetched_at, first_feed_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO NOTHING
+                    """,
+                    [item.id, item.guid, item.url, item.title, item.summary, item.text, item.lang,
+                     to_iso(item.published_at), item.published_raw, to_iso(item.fetched_at),
+                     item.feed_id],
+                )
+                if cursor.rowcount:
+                    new.append(item.id)
+                self._db.execute(
+                    "INSERT INTO item_sources (item_id, feed_id, seen_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT DO NOTHING",
+                    [item.id, item.feed_id, to_iso(item.fetched_at)],
+                )
+        return new
+
+    def known_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            found.update(r["id"] for r in self._db.query(f"SELECT id FROM items WHERE id IN ({marks})", chunk))
+        return found
+
+    def set_text(self, item_id: str, text: str) -> None:
+        with self._db.atomic():
+            self._db.execute("UPDATE items SET text = ? WHERE id = ?", [text, item_id])
+
+    def save_verdicts(self, verdicts: Iterable[VerdictRecord]) -> None:
+        with self._db.atomic():
+            for v in verdicts:
+                self._db.execute(
+                    """
+                    INSERT INTO verdicts (item_id, relevant, score, matched_terms, nearest_seed,
+                        seed_similarity, story, whats_new, reason, story_id, scored_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(item_id) DO UPDATE SET relevant = excluded.relevant,
+                        score = excluded.score, matched_terms = excluded.matched_terms,
+                        nearest_seed = excluded.nearest_seed,
+                        seed_similarity = excluded.seed_similarity, story = excluded.story,
+                        whats_new = excluded.whats_new, reason = excluded.reason,
+                        story_id = COALESCE(excluded.story_id, verdicts.story_id),
+                        scored_at = excluded.scored_at
+                    """,
+                    [v.item_id, int(v.relevant), v.score, json.dumps(list(v.matched_terms), ensure_ascii=False),
+                     v.nearest_seed, json.dumps(v.seed_similarity), v.story, v.whats_new, v.reason,
+                     v.story_id, to_iso(v.scored_at)],
+                )
+
+    def get(self, id_or_url: str) -> StoredItem | None:
+        rows = list(self._db.query(_SELECT + " WHERE i.id = ? OR i.url = ? LIMIT 1", [id_or_url, id_or_url]))
+        return stored_item(rows[0]) if rows else None
+
+    def by_ids(self, ids: Sequence[str]) -> list[StoredItem]:
+        out: list[StoredItem] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            out.extend(stored_item(r) for r in self._db.query(_SELECT + f" WHERE i.id IN ({marks})", chunk))
+        order = {item_id: n for n, item_id in enumerate(ids)}
+        return sorted(out, key=lambda item: order[item.id])
+
+    def undelivered(
+        self, channel: str, chat_id: int, min_score: float, since: datetime | None = None,
+        limit: int = 500,
+    ) -> list[StoredItem]:
+        """Relevant items not yet delivered to this chat, best first."""
+        params: list[Any] = [min_score]
+        where = "v.relevant = 1 AND v.score >= ?"
+        if since is not None:
+            where += " AND v.scored_at >= ?"
+            params.append(to_iso(since))
+        where += (" AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.channel = ? AND d.chat_id = ?"
+                  " AND d.item_id = i.id AND d.status = 'sent')")
+        params += [channel, chat_id, limit]
+        sql = _SELECT + f" WHERE {where} ORDER BY v.score DESC, i.published_at DESC LIMIT ?"
+        return [stored_item(r) for r in self._db.query(sql, params)]
+
+    def latest(self, n: int, relevant_only: bool = True) -> list[StoredItem]:
+        where = "WHERE v.relevant = 1" if relevant_only else ""
+        sql = _SELECT + f" {where} ORDER BY i.published_at DESC LIMIT ?"
+        return [stored_item(r) for r in self._db.query(sql, [n])]
+
+    def relevant_between(self, start: datetime, end: datetime) -> list[StoredItem]:
+        sql = _SELECT + " WHERE v.relevant = 1 AND i.published_at >= ? AND i.published_at < ? ORDER BY i.published_at"
+        return [stored_item(r) for r in self._db.query(sql, [to_iso(start), to_iso(end)])]
+
+    def search(self, query: str, limit: int = 10) -> list[StoredItem]:
+        """Full-text search (FTS5) over titles, summaries and article text, relevant items first."""
+        terms = [t for t in query.replace('"', " ").split() if t]
+        if not terms:
+            return []
+        match = " ".join(f'"{t}"*' for t in terms)
+        sql = (
+            _SELECT + " JOIN items_fts ON items_fts.rowid = i.rowid WHERE items_fts MATCH ?"
+            " ORDER BY COALESCE(v.relevant, 0) DESC, items_fts.rank LIMIT ?"
+        )
+        return [stored_item(r) for r in self._db.query(sql, [match, limit])]
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM items").fetchone()[0])
+
+    def count_relevant(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM verdicts WHERE relevant = 1").fetchone()[0])

@@ -1,0 +1,164 @@
+"""Numbered, append-only schema migrations, applied on every start (sqlite-utils ``Migrations``).
+
+Never edit a migration that has shipped: add ``m00N_what`` below it.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("tjwatch")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            url TEXT NOT NULL UNIQUE,
+            lang TEXT,
+            interval_minutes INTEGER,
+            origin TEXT NOT NULL DEFAULT 'config',
+            active INTEGER NOT NULL DEFAULT 1,
+            etag TEXT,
+            last_modified TEXT,
+            last_polled_at TEXT,
+            last_success_at TEXT,
+            last_error TEXT,
+            last_error_at TEXT,
+            http_status INTEGER,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            items_seen INTEGER NOT NULL DEFAULT 0,
+            next_poll_at TEXT,
+            bozo_reason TEXT,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE items (
+            id TEXT PRIMARY KEY,
+            guid TEXT,
+            url TEXT,
+            title TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            text TEXT,
+            lang TEXT,
+            published_at TEXT NOT NULL,
+            published_raw TEXT,
+            fetched_at TEXT NOT NULL,
+            first_feed_id INTEGER REFERENCES feeds(id) ON DELETE SET NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX items_published_at ON items(published_at)")
+    db.execute("CREATE INDEX items_url ON items(url)")
+    db.execute(
+        """
+        CREATE TABLE item_sources (
+            item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (item_id, feed_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX item_sources_feed ON item_sources(feed_id)")
+    db.execute(
+        """
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            headline TEXT NOT NULL,
+            lead_item_id TEXT,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            item_count INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE verdicts (
+            item_id TEXT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+            relevant INTEGER NOT NULL,
+            score REAL NOT NULL,
+            matched_terms TEXT NOT NULL DEFAULT '[]',
+            nearest_seed TEXT,
+            seed_similarity TEXT NOT NULL DEFAULT '{}',
+            story TEXT,
+            whats_new TEXT,
+            reason TEXT NOT NULL DEFAULT '',
+            story_id INTEGER REFERENCES stories(id) ON DELETE SET NULL,
+            scored_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX verdicts_relevant ON verdicts(relevant, scored_at)")
+    db.execute("CREATE INDEX verdicts_story ON verdicts(story_id)")
+    db.execute(
+        """
+        CREATE TABLE chats (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL DEFAULT 'telegram',
+            kind TEXT NOT NULL,
+            title TEXT,
+            lang TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            subscribed INTEGER NOT NULL DEFAULT 0,
+            thread_id INTEGER,
+            frequency TEXT NOT NULL DEFAULT 'daily',
+            digest_hour INTEGER NOT NULL DEFAULT 8,
+            digest_weekday INTEGER NOT NULL DEFAULT 0,
+            timezone TEXT NOT NULL DEFAULT 'UTC',
+            min_score REAL,
+            only_new INTEGER NOT NULL DEFAULT 0,
+            managed_by INTEGER,
+            last_digest_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE deliveries (
+            channel TEXT NOT NULL,
+            chat_id INTEGER NOT NULL,
+            item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            status TEXT NOT NULL DEFAULT 'sent',
+            queued_at TEXT NOT NULL,
+            sent_at TEXT,
+            message_id INTEGER,
+            PRIMARY KEY (channel, chat_id, item_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX deliveries_pending ON deliveries(status, channel, chat_id)")
+    db.execute(
+        """
+        CREATE TABLE feedback (
+            chat_id INTEGER NOT NULL,
+            item_id TEXT NOT NULL,
+            user_id INTEGER NOT NULL,
+            vote INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, item_id, user_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )
+        """
+    )
+    db["items"].enable_fts(
+        ["title", "summary", "text"],
+        create_triggers=True,
+        tokenize="unicode61 remove_diacritics 2",
+    )

@@ -1,0 +1,138 @@
+"""Frozen records in and out of the store. Times are aware UTC datetimes; the store keeps ISO text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+def to_iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A feed with its fetch state and health."""
+
+    id: int
+    name: str
+    url: str
+    lang: str | None
+    interval_minutes: int | None
+    origin: str
+    active: bool
+    etag: str | None
+    last_modified: str | None
+    last_polled_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    http_status: int | None
+    consecutive_failures: int
+    items_seen: int
+    next_poll_at: datetime | None
+    bozo_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedUpdate:
+    """The outcome of polling one feed, to be written in one go (an intent, not a row)."""
+
+    feed_id: int
+    polled_at: datetime
+    ok: bool
+    http_status: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    bozo_reason: str | None = None
+    new_url: str | None = None
+    next_poll_at: datetime | None = None
+    items_seen: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """An item to store (once, however many feeds carry it), with the feed it came from."""
+
+    id: str
+    guid: str | None
+    url: str | None
+    title: str
+    summary: str
+    text: str | None
+    lang: str | None
+    published_at: datetime
+    published_raw: str | None
+    fetched_at: datetime
+    feed_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictRecord:
+    item_id: str
+    relevant: bool
+    score: float
+    matched_terms: tuple[str, ...]
+    nearest_seed: str | None
+    seed_similarity: dict[str, float]
+    story: str | None
+    whats_new: str | None
+    reason: str
+    scored_at: datetime
+    story_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    """An item joined with its verdict and the names of the feeds that carried it."""
+
+    id: str
+    url: str | None
+    title: str
+    summary: str
+    text: str | None
+    lang: str | None
+    published_at: datetime
+    fetched_at: datetime
+    sources: tuple[str, ...]
+    relevant: bool = False
+    score: float = 0.0
+    matched_terms: tuple[str, ...] = ()
+    nearest_seed: str | None = None
+    seed_similarity: dict[str, float] = field(default_factory=dict)
+    story: str | None = None
+    whats_new: str | None = None
+    reason: str = ""
+    story_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRecord:
+    """A chat (Telegram chat, channel, Slack channel or the console) and its settings."""
+
+    id: int
+    channel: str
+    kind: str
+    title: str | None
+    lang: str | None
+    active: bool
+    subscribed: bool
+    thread_id: int | None
+    frequency: str
+    digest_hour: int
+    digest_weekday: int
+    timezone: str
+    min_score: float | None
+    only_new: bool
+    managed_by: int | None
+    last_digest_at: datetime | None

@@ -1,0 +1,105 @@
+"""The walking skeleton end to end: loopback feeds → poll → store → digest, through the CLI."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.support.feed_server import FeedServer
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_poll_stores_items_then_304_then_digest_once(cli, config_for, feed_server: FeedServer, tmp_path: Path) -> None:
+    config = config_for({
+        "Topic EN": feed_server.url("topic-en-rss.xml"),
+        "Topic RU": feed_server.url("topic-ru-rss.xml"),
+        "Lenta.ru": feed_server.url("lenta-ru-2022-12-rss.xml"),
+    })
+    db = tmp_path / "tjwatch.db"
+
+    first = cli("--config", str(config), "poll", "--once")
+    assert first.code == 0, first.err
+    assert "3 ok" in first.out
+    # Real topical headlines are listed; an unrelated Lenta.ru item is not.
+    assert "Путин, Лукашенко, Рахмон и Алиев договорились встретиться 9 мая в Москве" in first.out
+    stored = _rows(db, "SELECT count(*) FROM items")[0][0]
+    # 14 English + 12 Russian (2 of them the English feed's articles) + 198 distinct Lenta.ru items.
+    assert stored == 14 + 10 + 198
+    matched = _rows(db, "SELECT count(*) FROM verdicts WHERE relevant = 1")[0][0]
+    assert matched > 5
+
+    second = cli("--config", str(config), "poll", "--once")
+    assert second.code == 0, second.err
+    assert "3 not modified" in second.out
+    assert "0 new items" in second.out
+    assert feed_server.conditional_hits["/feeds/topic-en-rss.xml"] == 1
+    assert _rows(db, "SELECT count(*) FROM items")[0][0] == stored
+
+    digest = cli("--config", str(config), "digest")
+    assert digest.code == 0, digest.err
+    assert "Путин, Лукашенко, Рахмон и Алиев" in digest.out
+    assert digest.out.count("\n   http") == matched  # one link per matched item, each once
+    assert "Lenta" not in digest.out
+
+    again = cli("--config", str(config), "digest")
+    assert again.code == 0
+    assert "nothing new" in again.out
+    assert "Путин" not in again.out
+
+
+def test_digest_dry_run_leaves_items_undelivered(cli, config_for, feed_server: FeedServer) -> None:
+    config = config_for({"Topic RU": feed_server.url("topic-ru-rss.xml")})
+    assert cli("--config", str(config), "poll", "--once").code == 0
+    dry = cli("--config", str(config), "digest", "--dry-run")
+    real = cli("--config", str(config), "digest")
+    assert "Рахмон" in dry.out
+    assert dry.out == real.out
+    assert "nothing new" in cli("--config", str(config), "digest").out
+
+
+def test_same_article_in_two_feeds_is_stored_once_with_both_sources(cli, config_for, feed_server: FeedServer, tmp_path: Path) -> None:
+    config = config_for({"EN": feed_server.url("topic-en-rss.xml"), "RU": feed_server.url("topic-ru-rss.xml")})
+    assert cli("--config", str(config), "poll", "--once").code == 0
+    rows = _rows(tmp_path / "tjwatch.db", """
+        SELECT i.url, group_concat(f.name, ',') FROM items i
+        JOIN item_sources s ON s.item_id = i.id JOIN feeds f ON f.id = s.feed_id
+        GROUP BY i.id HAVING count(*) > 1""")
+    assert len(rows) == 2
+    for url, sources in rows:
+        assert "utm_" not in url
+        assert sorted(sources.split(",")) == ["EN", "RU"]
+
+
+def test_unreachable_feed_is_reported_and_others_go_on(cli, config_for, feed_server: FeedServer) -> None:
+    config = config_for({
+        "Gone": "http://127.0.0.1:9/feed.xml",
+        "Missing": feed_server.url("/feeds/no-such-file.xml"),
+        "Topic RU": feed_server.url("topic-ru-rss.xml"),
+    })
+    result = cli("--config", str(config), "poll", "--once")
+    assert result.code == 0
+    assert "1 ok" in result.out and "2 failed" in result.out
+    assert "Gone: cannot connect" in result.out
+    assert "Missing: HTTP 404" in result.out
+    assert "Рахмон" in result.out
+    health = cli("--config", str(config), "feeds")
+    assert "failing" in health.out and "HTTP 404" in health.out
+
+
+def test_run_in_console_mode_prints_a_digest(cli, config_for, feed_server: FeedServer) -> None:
+    config = config_for({"Topic RU": feed_server.url("topic-ru-rss.xml")})
+    result = cli("--config", str(config), "run", "--cycles", "1")
+    assert result.code == 0, result.err
+    assert "console mode" in result.out
+    assert "tjwatch digest" in result.out
+    assert "Путин, Лукашенко, Рахмон и Алиев" in result.out
+
+
+def test_help_lists_every_verb(cli) -> None:
+    result = cli("--help")
+    for verb in ("poll", "digest", "run", "feeds"):
+        assert verb in result.out

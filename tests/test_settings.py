@@ -1,0 +1,91 @@
+"""Bad configuration stops tjwatch with one message naming the file, the key and the fix (exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.settings import load_settings
+from tests.support.config import write_config
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+MINIMAL_RULES = '[rules]\nrussia = ["Russia"]\ntajikistan = ["Tajikistan"]\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "fix"),
+    [
+        ('[schedule]\npoll_interval_minutes = "often"\n' + MINIMAL_RULES,
+         "schedule.poll_interval_minutes", "whole number"),
+        ('[schedule]\npoll_intervall_minutes = 5\n' + MINIMAL_RULES,
+         "schedule.poll_intervall_minutes", "known keys here: digest_time, poll_interval_minutes"),
+        (MINIMAL_RULES + '[[feeds]]\nname = "TASS"\nurl = "tass.ru/rss"\n',
+         "feeds[0] (TASS).url", "https://"),
+        (MINIMAL_RULES + '[[feeds]]\nname = "X"\nurl = "ftp://example.org/feed"\n',
+         "feeds[0] (X).url", "http(s)"),
+        (MINIMAL_RULES + '[[seeds]]\nfile = "seeds/nope.txt"\n', "seeds[0].file", "put the article text"),
+        ('[rules]\nrussia = ["Russia"]\n', "rules.tajikistan", "add this key"),
+        ('colour = "red"\n' + MINIMAL_RULES, "colour", "remove it"),
+        (MINIMAL_RULES + '[schedule]\ntimezone = "Mars/Olympus"\n', "schedule.timezone", "Asia/Dushanbe"),
+        ('[rules\nrussia = ["Russia"]\n', "line 1", "TOML"),
+    ],
+)
+def test_each_mistake_names_file_key_and_fix(cli, tmp_path: Path, text: str, key: str, fix: str) -> None:
+    path = _write(tmp_path, text)
+    result = cli("--config", str(path), "poll", "--once")
+    assert result.code == 2
+    message = result.err.strip()
+    assert message.count("\n") == 0, "one message, one line"
+    assert str(path) in message
+    assert f": {key}:" in message
+    assert fix in message
+
+
+def test_missing_config_file_says_how_to_fix(cli, tmp_path: Path) -> None:
+    result = cli("--config", str(tmp_path / "absent.toml"), "digest")
+    assert result.code == 2
+    assert "does not exist" in result.err and "--config" in result.err
+
+
+def test_bad_admin_ids_in_environment(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {})
+    with pytest.raises(ConfigError) as info:
+        load_settings(config, env={"TJWATCH_ADMIN_IDS": "alice,bob"})
+    assert info.value.key == "TJWATCH_ADMIN_IDS"
+
+
+def test_bad_secret_url_is_not_echoed(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {})
+    with pytest.raises(ConfigError) as info:
+        load_settings(config, env={"TELEGRAM_API_BASE_URL": "not a url sekret123"})
+    assert "sekret123" not in str(info.value)
+
+
+def test_environment_overrides(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {"A": "https://example.org/a.xml"})
+    settings = load_settings(None, env={
+        "TJWATCH_CONFIG": str(config), "TJWATCH_DB": str(tmp_path / "other.db"),
+        "TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ", "TJWATCH_ADMIN_IDS": "1, 2",
+    })
+    assert settings.database_path == tmp_path / "other.db"
+    assert settings.admin_ids == {1, 2}
+    assert "ABCDEFGHIJ" not in repr(settings)
+    assert [f.name for f in settings.feeds] == ["A"]
+
+
+def test_shipped_config_is_valid_and_names_real_outlets() -> None:
+    settings = load_settings(Path("config/tjwatch.toml").resolve(), env={})
+    names = " ".join(f.name for f in settings.feeds)
+    for outlet in ("Asia-Plus", "Ozodi", "Eurasianet", "TASS", "RIA", "Interfax", "Sputnik", "Khovar", "Google News"):
+        assert outlet in names
+    assert len(settings.file.seeds) == 2
+    for seed in settings.file.seeds:
+        assert settings.seed_path(seed).read_text("utf-8").strip()
