@@ -33,34 +33,50 @@ class FeedRepository:
     ) -> None:
         """Make the configured feeds present and active; keep the state of those already known.
 
-        Feeds added at run time (origin 'user') are left alone; configured feeds that were
-        removed from the file are deactivated, not deleted, so their items keep their sources.
+        A configured feed is recognised by the address written in the config (``config_url``),
+        so one that moved by a permanent redirect keeps its row. Feeds added at run time (origin
+        'user') are left alone; configured feeds that were removed from the file are deactivated,
+        not deleted, so their items keep their sources; a feed an admin removed stays removed.
         """
         with self._db.atomic():
             seen: set[str] = set()
             for name, url, lang, interval in feeds:
                 seen.add(url)
-                self._db.execute(
-                    """
-                    INSERT INTO feeds (name, url, lang, interval_minutes, origin, active, created_at)
-                    VALUES (?, ?, ?, ?, 'config', 1, ?)
-                    ON CONFLICT(url) DO UPDATE SET
-                        name = excluded.name, lang = excluded.lang,
-                        interval_minutes = excluded.interval_minutes, active = 1
-                    """,
-                    [name, url, lang, interval, to_iso(now)],
-                )
-            for row in self._db.query("SELECT id, url FROM feeds WHERE origin = 'config'"):
-                if row["url"] not in seen:
+                rows = list(self._db.query(
+                    "SELECT id FROM feeds WHERE config_url = ? OR url = ? "
+                    "ORDER BY config_url = ? DESC LIMIT 1", [url, url, url],
+                ))
+                if rows:
+                    self._db.execute(
+                        """
+                        UPDATE feeds SET name = ?, lang = ?, interval_minutes = ?, origin = 'config',
+                            config_url = ?, active = (removed_at IS NULL)
+                        WHERE id = ?
+                        """,
+                        [name, lang, interval, url, rows[0]["id"]],
+                    )
+                else:
+                    self._db.execute(
+                        """
+                        INSERT INTO feeds (name, url, config_url, lang, interval_minutes, origin,
+                                           active, created_at)
+                        VALUES (?, ?, ?, ?, ?, 'config', 1, ?)
+                        """,
+                        [name, url, url, lang, interval, to_iso(now)],
+                    )
+            for row in self._db.query("SELECT id, config_url FROM feeds WHERE origin = 'config'"):
+                if row["config_url"] not in seen:
                     self._db.execute("UPDATE feeds SET active = 0 WHERE id = ?", [row["id"]])
 
     def add(self, name: str, url: str, lang: str | None, now: datetime, origin: str = "user") -> FeedState:
+        """Add a feed, or switch a known (or removed) one back on under the new name."""
         with self._db.atomic():
             self._db.execute(
                 """
                 INSERT INTO feeds (name, url, lang, origin, active, created_at)
                 VALUES (?, ?, ?, ?, 1, ?)
-                ON CONFLICT(url) DO UPDATE SET active = 1, name = excluded.name
+                ON CONFLICT(url) DO UPDATE SET active = 1, removed_at = NULL, name = excluded.name,
+                    next_poll_at = NULL
                 """,
                 [name, url, lang, origin, to_iso(now)],
             )
@@ -68,23 +84,25 @@ class FeedRepository:
         assert found is not None
         return found
 
-    def deactivate(self, id_or_url: str) -> FeedState | None:
-        feed = self.find(id_or_url)
-        if feed is not None:
-            with self._db.atomic():
-                self._db.execute("UPDATE feeds SET active = 0 WHERE id = ?", [feed.id])
-        return feed
+    def remove(self, feed_id: int, now: datetime) -> None:
+        """Stop polling a feed for good (its items keep it as their source)."""
+        with self._db.atomic():
+            self._db.execute(
+                "UPDATE feeds SET active = 0, removed_at = ? WHERE id = ?", [to_iso(now), feed_id]
+            )
 
     def find(self, id_or_url_or_name: str) -> FeedState | None:
+        """A feed by id, address (current or as configured) or name (any case), active first."""
         key = id_or_url_or_name.strip()
         rows = list(self._db.query(
-            "SELECT * FROM feeds WHERE url = ? OR name = ? OR CAST(id AS TEXT) = ? "
-            "ORDER BY active DESC LIMIT 1", [key, key, key],
+            "SELECT * FROM feeds WHERE url = ? OR config_url = ? OR name = ? COLLATE NOCASE "
+            "OR CAST(id AS TEXT) = ? ORDER BY active DESC, id LIMIT 1", [key, key, key, key],
         ))
         return _state(rows[0]) if rows else None
 
     def by_url(self, url: str) -> FeedState | None:
-        rows = list(self._db.query("SELECT * FROM feeds WHERE url = ?", [url]))
+        rows = list(self._db.query("SELECT * FROM feeds WHERE url = ? OR config_url = ? "
+                                   "ORDER BY url = ? DESC LIMIT 1", [url, url, url]))
         return _state(rows[0]) if rows else None
 
     def active(self) -> list[FeedState]:
@@ -104,7 +122,11 @@ class FeedRepository:
         ]
 
     def record(self, updates: list[FeedUpdate]) -> None:
-        """Write the outcome of a poll for many feeds in one transaction."""
+        """Write the outcome of a poll for many feeds in one transaction.
+
+        Call it after the items are stored: ``items_seen`` is the number of distinct items the
+        feed has carried, counted from ``item_sources``.
+        """
         with self._db.atomic():
             for u in updates:
                 self._apply(u)
@@ -117,11 +139,12 @@ class FeedRepository:
                 UPDATE feeds SET last_polled_at = ?, last_success_at = ?, http_status = ?,
                     etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),
                     consecutive_failures = 0, last_error = NULL,
-                    bozo_reason = ?, next_poll_at = ?, items_seen = items_seen + ?
+                    bozo_reason = CASE WHEN ? THEN ? ELSE bozo_reason END, next_poll_at = ?,
+                    items_seen = (SELECT count(*) FROM item_sources WHERE feed_id = feeds.id)
                 WHERE id = ?
                 """,
-                [polled, polled, u.http_status, u.etag, u.last_modified, u.bozo_reason,
-                 to_iso(u.next_poll_at), u.items_seen, u.feed_id],
+                [polled, polled, u.http_status, u.etag, u.last_modified,
+                 u.http_status != 304, u.bozo_reason, to_iso(u.next_poll_at), u.feed_id],
             )
         else:
             self._db.execute(

@@ -162,3 +162,17 @@ def m001_initial(db: Database) -> None:
         create_triggers=True,
         tokenize="unicode61 remove_diacritics 2",
     )
+
+
+@migrations()
+def m002_feed_health(db: Database) -> None:
+    """Feed identity that survives a permanent redirect, and removals that survive a restart.
+
+    ``config_url`` is the address as written in the config file, so that a configured feed whose
+    stored ``url`` moved (HTTP 301/308) is still recognised at the next start; ``removed_at``
+    marks a feed an admin removed, so that the config sync does not switch it back on.
+    """
+    db.execute("ALTER TABLE feeds ADD COLUMN config_url TEXT")
+    db.execute("ALTER TABLE feeds ADD COLUMN removed_at TEXT")
+    db.execute("UPDATE feeds SET config_url = url WHERE origin = 'config'")
+    db.execute("CREATE INDEX feeds_config_url ON feeds(config_url)")

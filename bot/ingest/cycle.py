@@ -1,4 +1,8 @@
-"""One poll cycle: due feeds → fetch → parse/normalise (worker processes) → score → store."""
+"""One poll cycle: due feeds → fetch → parse/normalise (worker processes) → full text → score → store.
+
+Each feed's fetch and parse is isolated: a feed that hangs, fails, or crashes the parser becomes a
+failed ``FeedOutcome`` with a human reason, and every other feed's items are still stored.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from bot.ingest.fulltext import FullTextReport, add_full_text
 from bot.ingest.schedule import next_poll
 from bot.ingest.worker import ParsedItems, parse_and_normalize
 from bot.models import FeedSpec, FetchResult, FetchStatus, Item, Verdict
@@ -32,6 +37,7 @@ class CycleReport:
     feeds: list[FeedOutcome] = field(default_factory=list)
     new_items: int = 0
     matched: list[tuple[Item, Verdict]] = field(default_factory=list)
+    fulltext: FullTextReport = field(default_factory=FullTextReport)
     seconds: float = 0.0
 
     @property
@@ -60,10 +66,13 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
     unique = list({item.id: item for item in reversed(carried)}.values())
     known = await store.run(store.items.known_ids, [i.id for i in unique])
     new_items = [i for i in unique if i.id not in known]
+    # Full text first: the scorer uses ``item.text`` when there is one.
+    new_items, report.fulltext = await add_full_text(services, new_items)
     verdicts = [services.scorer.score(item) for item in new_items]
 
     scored_at = services.clock.now()
-    records = [_new_item(i) for i in carried]
+    enriched = {i.id: i for i in new_items}
+    records = [_new_item(replace(i, text=enriched[i.id].text) if i.id in enriched else i) for i in carried]
     await store.run(_write, store, updates, records, [
         _verdict_record(item, verdict, scored_at) for item, verdict in zip(new_items, verdicts, strict=True)
     ])
@@ -87,7 +96,9 @@ def _write(store: Store, updates: list[FeedUpdate], items: list[NewItem], verdic
 
 async def _poll_one(services: Services, feed: FeedState) -> tuple[FeedUpdate, FeedOutcome, Sequence[Item]]:
     spec = FeedSpec(feed.id, feed.name, feed.url, feed.lang, feed.etag, feed.last_modified)
-    result = await services.fetcher.fetch(spec)
+    # Feeds added at run time may not reach the local network (unless the config allows it).
+    public_only = feed.origin != "config" and not services.settings.file.fetch.allow_private_addresses
+    result = await services.fetcher.fetch(spec, public_only=public_only)
     now = services.clock.now()
     interval = feed.interval_minutes or services.settings.file.schedule.poll_interval_minutes
     fetch = services.settings.file.fetch
@@ -100,7 +111,10 @@ async def _poll_one(services: Services, feed: FeedState) -> tuple[FeedUpdate, Fe
                 backoff_base_minutes=fetch.backoff_base_minutes,
                 backoff_max_minutes=fetch.backoff_max_minutes, retry_after_s=retry_after,
             ),
-            new_url=result.permanent_redirect if result.permanent_redirect != feed.url else None,
+            # Move the feed only when the new address answered (RFC 9110 §15.4.2, §15.4.9).
+            new_url=result.permanent_redirect
+            if result.permanent_redirect not in (None, feed.url) and result.status is not FetchStatus.FAILED
+            else None,
         )
 
     if result.status is FetchStatus.FAILED:
@@ -111,7 +125,13 @@ async def _poll_one(services: Services, feed: FeedState) -> tuple[FeedUpdate, Fe
     if result.status is FetchStatus.NOT_MODIFIED:
         return schedule(0), FeedOutcome(feed.name, "not modified"), ()
 
-    parsed = await _parse(services, result, feed, now)
+    try:
+        parsed = await _parse(services, result, feed, now)
+    except Exception as exc:  # a parser crash on one feed's bytes must not cost the others
+        log.exception("parsing feed %r crashed", feed.name)
+        error = f"the parser crashed on this feed ({type(exc).__name__})"
+        update = schedule(feed.consecutive_failures + 1)
+        return _failed(update, error), FeedOutcome(feed.name, "failed", error=error), ()
     if parsed.fatal:
         error = f"not a usable feed: {parsed.bozo_reason}"
         log.warning("feed %r failed: %s", feed.name, error)

@@ -1,11 +1,14 @@
 """Parsing feed bytes with feedparser. Pure and picklable, so it can run in a process pool.
 
 feedparser gets the raw bytes together with the response headers, so that the charset in
-``Content-Type`` and the XML prolog both take part in decoding (windows-1251, koi8-r, BOM).
+``Content-Type`` and the XML prolog both take part in decoding (windows-1251, koi8-r, BOM). When
+neither declares anything and the bytes are not UTF-8, feedparser falls back to windows-1252;
+for Cyrillic bytes that is mojibake, so we sniff Cyrillic code pages ourselves and parse again.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,40 +16,71 @@ import feedparser
 
 from bot.models import ParsedFeed, RawEntry
 
-# Exceptions feedparser records that still leave usable entries (it recovered), versus a body
-# that is no feed at all.
-_HARMLESS = ("CharacterEncodingOverride", "NonXMLContentType")
+# feedparser's notes that still leave a correctly read feed behind.
+_HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+# Code pages we trust a statistical guess for; anything else stays with feedparser's choice
+# (charset-normalizer calls ISO-8859-1 French text cp1250, for one).
+_CYRILLIC = {"koi8_r", "koi8_u", "cp1251", "cp866", "iso8859_5", "mac_cyrillic"}
+_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)[\s>]", re.I | re.S)
 
 
 def parse_feed(content: bytes, headers: Mapping[str, str] | None = None, base_url: str | None = None) -> ParsedFeed:
-    response_headers = dict(headers or {})
+    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     if base_url:
         response_headers.setdefault("content-location", base_url)
-    parsed: Any = feedparser.parse(
-        content, response_headers=response_headers, sanitize_html=True, resolve_relative_uris=True
-    )
+    parsed = _parse(content, response_headers)
+    note = None
+    if isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+        encoding = _sniff_cyrillic(content)
+        if encoding:
+            utf8 = {**response_headers, "content-type": "application/xml; charset=utf-8"}
+            parsed = _parse(content.decode(encoding, errors="replace").encode("utf-8"), utf8)
+            note = f"no encoding declared; detected {encoding.replace('_', '-')}"
     entries = tuple(_entry(e) for e in parsed.entries if _has_content(e))
-    bozo_reason = None
-    if parsed.get("bozo"):
-        exc = parsed.get("bozo_exception")
-        bozo_reason = f"{type(exc).__name__}: {exc}" if exc is not None else "not well-formed"
+    exc = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    reason = note or (describe_bozo(exc) if exc is not None else None)
     feed = parsed.get("feed", {})
-    is_feed = bool(entries) or bool(feed.get("title")) or parsed.get("version")
-    fatal = not entries and bozo_reason is not None and not _harmless(bozo_reason)
-    if not is_feed and bozo_reason is None:
-        bozo_reason = "not a feed (no RSS or Atom elements found)"
-        fatal = True
+    looks_like_feed = bool(entries or feed.get("title") or parsed.get("version"))
+    fatal = False
+    if not entries:
+        if exc is not None and not isinstance(exc, _HARMLESS):
+            fatal = True
+        elif not looks_like_feed:
+            fatal = True
+            reason = (
+                "an HTML page, not a feed" if _HTML_START.match(content[:2048])
+                else "not a feed (no RSS or Atom elements found)"
+            )
     return ParsedFeed(
-        title=_text(feed.get("title")),
+        title=_text(feed.get("title")) or None,
         lang=_text(feed.get("language")) or None,
         entries=entries,
-        bozo_reason=bozo_reason[:300] if bozo_reason else None,
+        bozo_reason=reason[:300] if reason else None,
         fatal=fatal,
     )
 
 
-def _harmless(reason: str) -> bool:
-    return reason.startswith(_HARMLESS)
+def describe_bozo(exc: BaseException) -> str:
+    """feedparser's complaint in a short human sentence."""
+    if hasattr(exc, "getLineNumber") and hasattr(exc, "getMessage"):
+        return f"not well-formed XML (line {exc.getLineNumber()}: {exc.getMessage()})"
+    if isinstance(exc, feedparser.CharacterEncodingOverride):
+        return f"wrong or missing encoding declaration ({exc})"
+    if isinstance(exc, feedparser.NonXMLContentType):
+        return f"served with a non-XML content type ({exc})"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _parse(content: bytes, headers: dict[str, str]) -> Any:
+    return feedparser.parse(content, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+
+
+def _sniff_cyrillic(content: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(content[:200_000]).best()
+    return best.encoding if best is not None and best.encoding in _CYRILLIC else None
 
 
 def _has_content(entry: Any) -> bool:

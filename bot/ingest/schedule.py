@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+RETRY_AFTER_CAP_S = 7 * 24 * 3600.0
+
 
 def next_poll(
     now: datetime,
@@ -30,5 +32,6 @@ def next_poll(
         jitter = (rng or random).uniform(0.8, 1.2)
         delay = timedelta(minutes=max(min(minutes * jitter, backoff_max_minutes), interval_minutes))
     if retry_after_s is not None:
-        delay = max(delay, timedelta(seconds=retry_after_s))
+        # Honoured, but a server asking for more than a week is wrong, not busy.
+        delay = max(delay, timedelta(seconds=min(retry_after_s, RETRY_AFTER_CAP_S)))
     return now + delay

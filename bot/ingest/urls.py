@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import socket
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Tracking parameters that never change which article a link points to.
@@ -42,21 +41,34 @@ def is_http_url(url: str) -> bool:
     return parts.scheme in {"http", "https"} and bool(parts.hostname)
 
 
-def is_private_address(url: str) -> bool:
-    """True when the URL's host is, or resolves to, loopback, private, link-local or reserved."""
-    host = urlsplit(url).hostname
-    if not host:
-        return True
-    try:
-        addresses = {ipaddress.ip_address(host)}
-    except ValueError:
-        try:
-            infos = socket.getaddrinfo(host, None)
-        except OSError:
-            return False  # unresolvable: the fetch will fail with a clear error of its own
-        addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
-    return any(
-        a.is_private or a.is_loopback or a.is_link_local or a.is_reserved or a.is_multicast
-        or a.is_unspecified
-        for a in addresses
+def is_non_public_ip(address: str) -> bool:
+    """True for loopback, private, link-local, reserved, multicast and unspecified addresses.
+
+    IPv4-mapped IPv6 addresses (``::ffff:127.0.0.1``) are judged by the IPv4 address they carry.
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return (
+        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
+        or ip.is_unspecified
     )
+
+
+def literal_ip(host: str) -> str | None:
+    """The host itself when it is an IP address literal (``[::1]`` included), else None."""
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return None
+
+
+def scheme_problem(url: str) -> str | None:
+    """Why a URL cannot be a feed or article address (only http and https are), or None."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in {"http", "https"}:
+        shown = parts.scheme or "no scheme"
+        return f"only http:// and https:// addresses can be fetched (this one has {shown})"
+    if not parts.hostname:
+        return "the address has no host name"
+    return None
