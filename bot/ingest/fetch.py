@@ -201,7 +201,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
 
 
 def _duration(seconds: float) -> str:
-    if seconds < 120:
+    if seconds <= 300:
         return f"{seconds:.0f} s"
     if seconds < 7200:
         return f"{seconds / 60:.0f} min"
