@@ -1,0 +1,179 @@
+"""Pure rendering of a digest as Telegram HTML messages.
+
+Every feed-provided string (headline, source, summary, URL) goes through ``html.escape``: a feed
+title with ``<script>`` or a bare ``&`` must arrive as text, and real Telegram rejects a whole
+message whose markup does not parse. Messages are split at entry boundaries so each stays under
+Telegram's 4,096-character limit (counted in UTF-16 code units, as the Bot API counts) and under
+a sane number of inline buttons; every entry gets a 👍/👎 row.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.models import Digest, DigestEntry
+
+MESSAGE_LIMIT = 4096
+ENTRIES_PER_MESSAGE = 15
+HEADLINE_CHARS = 300
+SOURCE_CHARS = 80
+SUMMARY_CHARS = 400
+FEEDBACK_PREFIX = "fb"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    text: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    """One Telegram message: HTML text, inline keyboard rows, and the items it carries."""
+
+    text: str
+    keyboard: tuple[tuple[Button, ...], ...] = ()
+    item_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DigestLabels:
+    """The renderer's own words, from the bot's catalog in the chat's language."""
+
+    title: str = "tjwatch digest"
+    stories: str = "{n} stories"
+    continued: str = "continued {part}/{parts}"
+    empty: str = "Nothing new since your last digest."
+    relevance: str = "relevance"
+    same_story: str = "same story"
+    new_development: str = "new development"
+    more_sources: str = "+{n} more sources"
+    more_source: str = "+1 more source"
+    up: str = "👍"
+    down: str = "👎"
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def clip(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def feedback_data(vote: int, item_id: str) -> str:
+    """Callback data of a 👍 (vote 1) or 👎 (vote -1) button; well under Telegram's 64 bytes."""
+    return f"{FEEDBACK_PREFIX}:{'+' if vote > 0 else '-'}:{item_id}"
+
+
+def parse_feedback_data(data: str) -> tuple[int, str] | None:
+    parts = data.split(":", 2)
+    if len(parts) != 3 or parts[0] != FEEDBACK_PREFIX or parts[1] not in {"+", "-"} or not parts[2]:
+        return None
+    return (1 if parts[1] == "+" else -1), parts[2]
+
+
+def safe_href(url: str | None) -> str | None:
+    """Only http(s) links become ``<a href>``; anything else (javascript:, data:) is dropped."""
+    if not url:
+        return None
+    lowered = url.strip().lower()
+    if not (lowered.startswith("http://") or lowered.startswith("https://")):
+        return None
+    return esc(url.strip())
+
+
+def render_entry(n: int, entry: DigestEntry, labels: DigestLabels, tz: ZoneInfo) -> str:
+    headline = esc(clip(entry.headline, HEADLINE_CHARS)) or "—"
+    href = safe_href(entry.url)
+    head = f'{n}. <b><a href="{href}">{headline}</a></b>' if href else f"{n}. <b>{headline}</b>"
+    meta = [f"<i>{esc(clip(entry.sources[0], SOURCE_CHARS))}</i>" if entry.sources else ""]
+    if entry.more_sources:
+        n_more = entry.more_sources
+        more = labels.more_source if n_more == 1 else labels.more_sources.format(n=n_more)
+        meta.append(esc(more))
+    meta.append(esc(_when(entry.published_at, tz)))
+    meta.append(f"{esc(labels.relevance)} {entry.score:.2f}")
+    tags = {"same_story": labels.same_story, "new_development": labels.new_development}
+    tag = tags.get(entry.story or "")
+    if tag:
+        meta.append(f"<b>{esc(tag)}</b>")
+    lines = [head, " · ".join(m for m in meta if m)]
+    summary = clip(entry.whats_new or entry.summary, SUMMARY_CHARS)
+    if summary:
+        lines.append(esc(summary))
+    return "\n".join(lines)
+
+
+def _when(at: datetime, tz: ZoneInfo) -> str:
+    return at.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+
+
+def _header(labels: DigestLabels, count: int, part: int, parts: int) -> str:
+    head = f"<b>{esc(labels.title)}</b> · {esc(labels.stories.format(n=count))}"
+    if parts > 1:
+        head += f" · <i>{esc(labels.continued.format(part=part, parts=parts))}</i>"
+    return head
+
+
+def render_digest(
+    digest: Digest, labels: DigestLabels | None = None, *, tz_name: str = "UTC",
+    limit: int = MESSAGE_LIMIT, per_message: int = ENTRIES_PER_MESSAGE,
+) -> list[RenderedMessage]:
+    """The digest as one or more messages, entries never cut, each under ``limit``."""
+    labels = labels or DigestLabels()
+    if not digest.entries:
+        return [RenderedMessage(esc(labels.empty))]
+    tz = ZoneInfo(tz_name)
+    blocks = [render_entry(n, e, labels, tz) for n, e in enumerate(digest.entries, 1)]
+    # Reserve room for the longest header ("… · continued 99/99") so packing never overflows.
+    reserve = utf16_len(_header(labels, len(blocks), 99, 99)) + 2
+    groups: list[list[int]] = [[]]
+    size = reserve
+    for index, block in enumerate(blocks):
+        cost = utf16_len(block) + 2
+        current = groups[-1]
+        if current and (size + cost > limit or len(current) >= per_message):
+            groups.append([])
+            size = reserve
+        groups[-1].append(index)
+        size += cost
+    messages = []
+    for part, group in enumerate(groups, 1):
+        header = _header(labels, len(blocks), part, len(groups))
+        text = "\n\n".join([header, *(blocks[i] for i in group)])
+        keyboard = tuple(_feedback_row(i + 1, digest.entries[i], labels) for i in group)
+        ids = tuple(item for i in group for item in digest.entries[i].item_ids)
+        messages.append(RenderedMessage(text, keyboard, ids))
+    return messages
+
+
+def _feedback_row(n: int, entry: DigestEntry, labels: DigestLabels) -> tuple[Button, ...]:
+    item = entry.item_ids[0]
+    return (
+        Button(f"{n} {labels.up}", feedback_data(1, item)),
+        Button(f"{n} {labels.down}", feedback_data(-1, item)),
+    )
+
+
+def render_items(lines: list[str], header: str, *, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Already-escaped lines under an already-escaped header, split under ``limit``."""
+    out: list[str] = []
+    current = header
+    for line in lines:
+        candidate = f"{current}\n\n{line}"
+        if utf16_len(candidate) > limit and current != header:
+            out.append(current)
+            current = line
+        else:
+            current = candidate
+    out.append(current)
+    return out

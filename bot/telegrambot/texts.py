@@ -1,0 +1,59 @@
+"""The message catalog: every user-facing string of the Telegram bot, in English and Russian.
+
+Catalogs are TOML files in ``locales/`` (``en.toml`` is complete; another language may leave keys
+out and falls back to English). Values are ``str.format`` templates; the caller escapes any
+feed- or user-provided value it passes in, because most messages are sent as HTML.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from importlib import resources
+from typing import Any, Literal, get_args
+
+Lang = Literal["en", "ru"]
+LANGS: tuple[Lang, ...] = get_args(Lang)
+DEFAULT_LANG: Lang = "en"
+
+
+@functools.cache
+def _catalog(lang: str) -> dict[str, str]:
+    raw = resources.files("bot.telegrambot").joinpath("locales", f"{lang}.toml").read_text("utf-8")
+    return _flatten(tomllib.loads(raw))
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{name}."))
+        else:
+            out[name] = str(value)
+    return out
+
+
+def normalize_lang(code: str | None) -> Lang:
+    """A Telegram ``language_code`` ("ru", "ru-RU", "uk") → one of our languages."""
+    if code:
+        base = code.split("-", 1)[0].lower()
+        for lang in LANGS:
+            if base == lang:
+                return lang
+        # Russian is the lingua franca of our Central Asian readers.
+        if base in {"tg", "uz", "ky", "kk", "be", "uk"}:
+            return "ru"
+    return DEFAULT_LANG
+
+
+def t(lang: str | None, key: str, **values: Any) -> str:
+    """The text ``key`` in ``lang`` (English when missing there), formatted with ``values``."""
+    template = _catalog(normalize_lang(lang)).get(key)
+    if template is None:
+        template = _catalog(DEFAULT_LANG)[key]
+    return template.format(**values) if values else template
+
+
+def keys(lang: str) -> frozenset[str]:
+    return frozenset(_catalog(lang))

@@ -1,0 +1,134 @@
+"""Digest → Telegram HTML: escaping, the 4,096 split at entry boundaries, buttons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot.models import Digest, DigestEntry
+from bot.render.telegram_html import (
+    MESSAGE_LIMIT,
+    DigestLabels,
+    feedback_data,
+    parse_feedback_data,
+    render_digest,
+    render_items,
+    utf16_len,
+)
+from tests.support.telegram_html_check import assert_telegram_html, html_problems
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def entry(n: int, **kw: object) -> DigestEntry:
+    values: dict[str, object] = {
+        "headline": f"Headline {n}", "url": f"https://example.org/{n}", "sources": ("Source A",),
+        "published_at": NOW, "score": 0.9, "story": None, "summary": f"Summary {n}.",
+        "item_ids": (f"item{n:04d}",),
+    }
+    values.update(kw)
+    return DigestEntry(**values)  # type: ignore[arg-type]
+
+
+def test_feed_strings_are_escaped_and_markup_is_valid() -> None:
+    hostile = entry(
+        1, headline="Russia & Tajikistan <script>alert(1)</script> sign", url='https://x.org/?a=1&b="2"',
+        sources=("A&B <News>",), summary="5 < 6 & <b>bold</b>",
+    )
+    [message] = render_digest(Digest("t", (hostile,), NOW))
+    assert "<script>" not in message.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in message.text
+    assert "Russia &amp; Tajikistan" in message.text
+    assert "A&amp;B &lt;News&gt;" in message.text
+    assert "5 &lt; 6 &amp; &lt;b&gt;bold&lt;/b&gt;" in message.text
+    assert 'href="https://x.org/?a=1&amp;b=&quot;2&quot;"' in message.text
+    assert_telegram_html(message.text)
+
+
+def test_non_http_links_are_not_linked() -> None:
+    [message] = render_digest(Digest("t", (entry(1, url="javascript:alert(1)"),), NOW))
+    assert "javascript" not in message.text
+    assert "<a " not in message.text
+    assert_telegram_html(message.text)
+
+
+def test_entry_shows_sources_time_relevance_tag_and_summary() -> None:
+    e = entry(1, sources=("TASS", "RIA", "Asia-Plus"), story="new_development", score=0.87)
+    [message] = render_digest(Digest("t", (e,), NOW), tz_name="Asia/Dushanbe")
+    assert "TASS" in message.text
+    assert "+2 more sources" in message.text
+    assert "01.03.2026 17:00" in message.text  # Dushanbe is UTC+5
+    assert "relevance 0.87" in message.text
+    assert "<b>new development</b>" in message.text
+    assert "Summary 1." in message.text
+
+
+def test_russian_labels() -> None:
+    labels = DigestLabels(title="Дайджест", relevance="релевантность", same_story="тот же сюжет")
+    [message] = render_digest(Digest("t", (entry(1, story="same_story"),), NOW), labels)
+    assert "Дайджест" in message.text and "тот же сюжет" in message.text
+
+
+def test_long_digest_splits_at_entry_boundaries_under_the_limit() -> None:
+    entries = tuple(
+        entry(n, summary="word " * 70, headline=f"Headline {n} " + "x" * 150) for n in range(1, 41)
+    )
+    messages = render_digest(Digest("t", entries, NOW))
+    assert len(messages) > 1
+    for message in messages:
+        assert utf16_len(message.text) < MESSAGE_LIMIT
+        assert_telegram_html(message.text)
+        assert len(message.keyboard) == len(message.item_ids)
+    sent_ids = [i for m in messages for i in m.item_ids]
+    assert sent_ids == [f"item{n:04d}" for n in range(1, 41)]  # every entry once, in order
+    assert "continued 2/" in messages[1].text
+    # Entry numbers continue across messages.
+    assert f"{len(messages[0].item_ids) + 1}. " in messages[1].text
+
+
+def test_emoji_heavy_text_counts_utf16_units() -> None:
+    entries = tuple(entry(n, summary="🇷🇺🇹🇯" * 90) for n in range(1, 30))
+    for message in render_digest(Digest("t", entries, NOW)):
+        assert utf16_len(message.text) < MESSAGE_LIMIT
+
+
+def test_huge_single_entry_is_clipped_not_split() -> None:
+    huge = entry(1, headline="h" * 10_000, summary="s" * 10_000)
+    [message] = render_digest(Digest("t", (huge,), NOW))
+    assert utf16_len(message.text) < MESSAGE_LIMIT
+    assert_telegram_html(message.text)
+
+
+def test_every_entry_has_feedback_buttons() -> None:
+    messages = render_digest(Digest("t", (entry(1), entry(2)), NOW))
+    [row1, row2] = messages[0].keyboard
+    assert [b.data for b in row1] == [feedback_data(1, "item0001"), feedback_data(-1, "item0001")]
+    assert row2[0].text.startswith("2 ")
+    for row in messages[0].keyboard:
+        for button in row:
+            assert len(button.data.encode()) <= 64
+            assert parse_feedback_data(button.data) is not None
+
+
+def test_feedback_data_round_trip_and_garbage() -> None:
+    assert parse_feedback_data(feedback_data(-1, "abc")) == (-1, "abc")
+    assert parse_feedback_data("fb:?:abc") is None
+    assert parse_feedback_data("settings:freq") is None
+
+
+def test_empty_digest_says_so() -> None:
+    [message] = render_digest(Digest("t", (), NOW))
+    assert message.text == "Nothing new since your last digest."
+    assert message.item_ids == ()
+
+
+def test_render_items_splits_lines() -> None:
+    lines = [f"line {n} " + "y" * 500 for n in range(30)]
+    parts = render_items(lines, "<b>head</b>")
+    assert len(parts) > 1
+    assert all(utf16_len(p) <= MESSAGE_LIMIT for p in parts)
+    assert sum(p.count("line ") for p in parts) == 30
+
+
+def test_checker_catches_what_telegram_rejects() -> None:
+    assert html_problems("<b>x") and html_problems("a & b") and html_problems("<script>x</script>")
+    assert html_problems("1 < 2") and not html_problems("<b>a</b> &amp; <i>b</i>")
