@@ -63,7 +63,7 @@ async def _add(svc: Services, args: argparse.Namespace) -> int:
     if not result.ok or result.feed is None:
         print(f"tjwatch: feed not added: {result.detail}", file=sys.stderr)
         return 1
-    print(f"Added feed {result.feed.id} {result.feed.name!r} ({result.feed.url}): {result.items} items now.")
+    print(f"Added feed {result.feed.id} {result.feed.name!r} ({result.feed.url}); it lists {result.items} items.")
     return 0
 
 

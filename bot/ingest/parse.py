@@ -2,8 +2,8 @@
 
 feedparser gets the raw bytes together with the response headers, so that the charset in
 ``Content-Type`` and the XML prolog both take part in decoding (windows-1251, koi8-r, BOM). When
-neither declares anything and the bytes are not UTF-8, feedparser falls back to windows-1252;
-for Cyrillic bytes that is mojibake, so we sniff Cyrillic code pages ourselves and parse again.
+neither declares anything and the bytes are not UTF-8, feedparser falls back to windows-1252 or
+ISO-8859-1; for Cyrillic bytes that is mojibake, so we sniff Cyrillic code pages ourselves first.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ _HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 # Code pages we trust a statistical guess for; anything else stays with feedparser's choice
 # (charset-normalizer calls ISO-8859-1 French text cp1250, for one).
 _CYRILLIC = {"koi8_r", "koi8_u", "cp1251", "cp866", "iso8859_5", "mac_cyrillic"}
+_PROLOG_ENCODING = re.compile(rb"<\?xml[^>]*encoding\s*=", re.I)
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)[\s>]", re.I | re.S)
 
 
@@ -28,14 +29,20 @@ def parse_feed(content: bytes, headers: Mapping[str, str] | None = None, base_ur
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     if base_url:
         response_headers.setdefault("content-location", base_url)
-    parsed = _parse(content, response_headers)
     note = None
-    if isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+    encoding = _sniff_cyrillic(content) if _undeclared(content, response_headers) else None
+    if encoding:
+        content = content.decode(encoding, errors="replace").encode("utf-8")
+        response_headers["content-type"] = "application/xml; charset=utf-8"
+        note = f"no encoding declared; detected {encoding.replace('_', '-')}"
+    parsed = _parse(content, response_headers)
+    if not note and isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+        # A wrong declaration (utf-8 claimed, windows-1251 sent): feedparser fell back to cp1252.
         encoding = _sniff_cyrillic(content)
         if encoding:
-            utf8 = {**response_headers, "content-type": "application/xml; charset=utf-8"}
-            parsed = _parse(content.decode(encoding, errors="replace").encode("utf-8"), utf8)
-            note = f"no encoding declared; detected {encoding.replace('_', '-')}"
+            content = content.decode(encoding, errors="replace").encode("utf-8")
+            parsed = _parse(content, {**response_headers, "content-type": "application/xml; charset=utf-8"})
+            note = f"wrong encoding declared; detected {encoding.replace('_', '-')}"
     entries = tuple(_entry(e) for e in parsed.entries if _has_content(e))
     exc = parsed.get("bozo_exception") if parsed.get("bozo") else None
     reason = note or (describe_bozo(exc) if exc is not None else None)
@@ -74,6 +81,21 @@ def describe_bozo(exc: BaseException) -> str:
 
 def _parse(content: bytes, headers: dict[str, str]) -> Any:
     return feedparser.parse(content, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+
+
+def _undeclared(content: bytes, headers: Mapping[str, str]) -> bool:
+    """No charset in Content-Type, no BOM, no encoding in the XML prolog, and not UTF-8."""
+    if "charset=" in headers.get("content-type", "").lower():
+        return False
+    if content.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if _PROLOG_ENCODING.search(content[:512]):
+        return False
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _sniff_cyrillic(content: bytes) -> str | None:
