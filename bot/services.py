@@ -34,6 +34,11 @@ class Services:
     rules: KeywordRules
     clock: Clock = field(default_factory=SystemClock)
     _cpu_pool: Executor | None = None
+    _chat_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
+
+    def chat_lock(self, chat_id: int) -> asyncio.Lock:
+        """One lock per chat, so that a scheduled digest and /digest never send the same items."""
+        return self._chat_locks.setdefault(chat_id, asyncio.Lock())
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Services:

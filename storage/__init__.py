@@ -15,6 +15,7 @@ from storage.chats import CONSOLE_CHAT_ID, ChatRepository
 from storage.database import open_database
 from storage.deliveries import DeliveryRepository
 from storage.errors import StorageError
+from storage.feedback import FeedbackCounts, FeedbackRepository
 from storage.feeds import FeedRepository
 from storage.items import ItemRepository
 from storage.records import (
@@ -25,6 +26,7 @@ from storage.records import (
     StoredItem,
     VerdictRecord,
 )
+from storage.state import StateRepository
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -34,6 +36,7 @@ __all__ = [
     "ChatRecord",
     "FeedState",
     "FeedUpdate",
+    "FeedbackCounts",
     "NewItem",
     "Store",
     "StorageError",
@@ -53,6 +56,8 @@ class Store:
         self.items = ItemRepository(db)
         self.chats = ChatRepository(db)
         self.deliveries = DeliveryRepository(db)
+        self.feedback = FeedbackRepository(db)
+        self.state = StateRepository(db)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tjwatch-db")
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
