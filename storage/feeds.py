@@ -12,14 +12,23 @@ from storage.records import FeedState, FeedUpdate, from_iso, to_iso
 
 def _state(row: dict[str, Any]) -> FeedState:
     return FeedState(
-        id=row["id"], name=row["name"], url=row["url"], lang=row["lang"],
-        interval_minutes=row["interval_minutes"], origin=row["origin"], active=bool(row["active"]),
-        etag=row["etag"], last_modified=row["last_modified"],
+        id=row["id"],
+        name=row["name"],
+        url=row["url"],
+        lang=row["lang"],
+        interval_minutes=row["interval_minutes"],
+        origin=row["origin"],
+        active=bool(row["active"]),
+        etag=row["etag"],
+        last_modified=row["last_modified"],
         last_polled_at=from_iso(row["last_polled_at"]),
         last_success_at=from_iso(row["last_success_at"]),
-        last_error=row["last_error"], last_error_at=from_iso(row["last_error_at"]),
-        http_status=row["http_status"], consecutive_failures=row["consecutive_failures"],
-        items_seen=row["items_seen"], next_poll_at=from_iso(row["next_poll_at"]),
+        last_error=row["last_error"],
+        last_error_at=from_iso(row["last_error_at"]),
+        http_status=row["http_status"],
+        consecutive_failures=row["consecutive_failures"],
+        items_seen=row["items_seen"],
+        next_poll_at=from_iso(row["next_poll_at"]),
         bozo_reason=row["bozo_reason"],
     )
 
@@ -42,14 +51,18 @@ class FeedRepository:
             seen: set[str] = set()
             for name, url, lang, interval in feeds:
                 seen.add(url)
-                rows = list(self._db.query(
-                    "SELECT id FROM feeds WHERE config_url = ? OR url = ? "
-                    "ORDER BY config_url = ? DESC LIMIT 1", [url, url, url],
-                ))
+                rows = list(
+                    self._db.query(
+                        "SELECT id FROM feeds WHERE config_url = ? OR url = ? "
+                        "ORDER BY config_url = ? DESC LIMIT 1",
+                        [url, url, url],
+                    )
+                )
                 if rows:
                     self._db.execute(
                         """
-                        UPDATE feeds SET name = ?, lang = ?, interval_minutes = ?, origin = 'config',
+                        UPDATE feeds SET name = ?, lang = ?, interval_minutes = ?,
+                            origin = 'config',
                             config_url = ?, active = (removed_at IS NULL)
                         WHERE id = ?
                         """,
@@ -68,7 +81,9 @@ class FeedRepository:
                 if row["config_url"] not in seen:
                     self._db.execute("UPDATE feeds SET active = 0 WHERE id = ?", [row["id"]])
 
-    def add(self, name: str, url: str, lang: str | None, now: datetime, origin: str = "user") -> FeedState:
+    def add(
+        self, name: str, url: str, lang: str | None, now: datetime, origin: str = "user"
+    ) -> FeedState:
         """Add a feed, or switch a known (or removed) one back on under the new name."""
         with self._db.atomic():
             self._db.execute(
@@ -94,19 +109,28 @@ class FeedRepository:
     def find(self, id_or_url_or_name: str) -> FeedState | None:
         """A feed by id, address (current or as configured) or name (any case), active first."""
         key = id_or_url_or_name.strip()
-        rows = list(self._db.query(
-            "SELECT * FROM feeds WHERE url = ? OR config_url = ? OR name = ? COLLATE NOCASE "
-            "OR CAST(id AS TEXT) = ? ORDER BY active DESC, id LIMIT 1", [key, key, key, key],
-        ))
+        rows = list(
+            self._db.query(
+                "SELECT * FROM feeds WHERE url = ? OR config_url = ? OR name = ? COLLATE NOCASE "
+                "OR CAST(id AS TEXT) = ? ORDER BY active DESC, id LIMIT 1",
+                [key, key, key, key],
+            )
+        )
         return _state(rows[0]) if rows else None
 
     def by_url(self, url: str) -> FeedState | None:
-        rows = list(self._db.query("SELECT * FROM feeds WHERE url = ? OR config_url = ? "
-                                   "ORDER BY url = ? DESC LIMIT 1", [url, url, url]))
+        rows = list(
+            self._db.query(
+                "SELECT * FROM feeds WHERE url = ? OR config_url = ? ORDER BY url = ? DESC LIMIT 1",
+                [url, url, url],
+            )
+        )
         return _state(rows[0]) if rows else None
 
     def active(self) -> list[FeedState]:
-        return [_state(r) for r in self._db.query("SELECT * FROM feeds WHERE active = 1 ORDER BY id")]
+        return [
+            _state(r) for r in self._db.query("SELECT * FROM feeds WHERE active = 1 ORDER BY id")
+        ]
 
     def all(self) -> list[FeedState]:
         return [_state(r) for r in self._db.query("SELECT * FROM feeds ORDER BY active DESC, id")]
@@ -115,7 +139,8 @@ class FeedRepository:
         return [
             _state(r)
             for r in self._db.query(
-                "SELECT * FROM feeds WHERE active = 1 AND (next_poll_at IS NULL OR next_poll_at <= ?) "
+                "SELECT * FROM feeds WHERE active = 1 "
+                "AND (next_poll_at IS NULL OR next_poll_at <= ?) "
                 "ORDER BY id",
                 [to_iso(now)],
             )
@@ -143,8 +168,17 @@ class FeedRepository:
                     items_seen = (SELECT count(*) FROM item_sources WHERE feed_id = feeds.id)
                 WHERE id = ?
                 """,
-                [polled, polled, u.http_status, u.etag, u.last_modified,
-                 u.http_status != 304, u.bozo_reason, to_iso(u.next_poll_at), u.feed_id],
+                [
+                    polled,
+                    polled,
+                    u.http_status,
+                    u.etag,
+                    u.last_modified,
+                    u.http_status != 304,
+                    u.bozo_reason,
+                    to_iso(u.next_poll_at),
+                    u.feed_id,
+                ],
             )
         else:
             self._db.execute(
@@ -159,6 +193,7 @@ class FeedRepository:
         if u.new_url:
             # A permanent redirect: follow it from now on, unless that URL is already a feed.
             self._db.execute(
-                "UPDATE feeds SET url = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?)",
+                "UPDATE feeds SET url = ? WHERE id = ? "
+                "AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?)",
                 [u.new_url, u.feed_id, u.new_url],
             )

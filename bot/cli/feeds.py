@@ -24,7 +24,8 @@ from bot.services import Services
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "feeds", help="show the feeds and their health; add, remove, import or export feeds",
+        "feeds",
+        help="show the feeds and their health; add, remove, import or export feeds",
         description="Without a subcommand: the feeds and their health.",
     )
     parser.set_defaults(handler=handle, feeds_action=None)
@@ -41,7 +42,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     action: Callable[[Services, argparse.Namespace], Awaitable[int]] = {
-        None: _table, "add": _add, "remove": _remove, "import": _import, "export": _export,
+        None: _table,
+        "add": _add,
+        "remove": _remove,
+        "import": _import,
+        "export": _export,
     }[args.feeds_action]
     if args.feeds_action == "import" and not args.file.is_file():
         raise UsageError(f"{args.file}: no such file")
@@ -63,7 +68,10 @@ async def _add(svc: Services, args: argparse.Namespace) -> int:
     if not result.ok or result.feed is None:
         print(f"tjwatch: feed not added: {result.detail}", file=sys.stderr)
         return 1
-    print(f"Added feed {result.feed.id} {result.feed.name!r} ({result.feed.url}); it lists {result.items} items.")
+    print(
+        f"Added feed {result.feed.id} {result.feed.name!r} ({result.feed.url}); "
+        f"it lists {result.items} items."
+    )
     return 0
 
 
@@ -72,7 +80,10 @@ async def _remove(svc: Services, args: argparse.Namespace) -> int:
     if not result.ok or result.feed is None:
         print(f"tjwatch: {result.detail}", file=sys.stderr)
         return 1
-    print(f"Removed feed {result.feed.id} {result.feed.name!r}; its {result.feed.items_seen} items stay.")
+    print(
+        f"Removed feed {result.feed.id} {result.feed.name!r}; "
+        f"its {result.feed.items_seen} items stay."
+    )
     return 0
 
 
@@ -104,9 +115,20 @@ def format_feeds(feeds: list[FeedHealth]) -> str:
             note = f"recovered: {f.bozo_reason}"
         else:
             note = ""
-        rows.append((str(f.id), f.name[:32], f.status, _when(f.last_success_at), str(f.consecutive_failures),
-                     str(f.items_seen), _when(f.next_poll_at) if f.active else "-", note[:120]))
+        rows.append(
+            (
+                str(f.id),
+                f.name[:32],
+                f.status,
+                _when(f.last_success_at),
+                str(f.consecutive_failures),
+                str(f.items_seen),
+                _when(f.next_poll_at) if f.active else "-",
+                note[:120],
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(7)]
     return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(r[:7], widths, strict=True)) + "  " + r[7] for r in rows
+        "  ".join(c.ljust(w) for c, w in zip(r[:7], widths, strict=True)) + "  " + r[7]
+        for r in rows
     )

@@ -1,4 +1,4 @@
-"""One poll cycle: due feeds → fetch → parse/normalise (worker processes) → full text → score → store.
+"""One poll cycle: due feeds → fetch → parse (worker processes) → full text → score → store.
 
 Each feed's fetch and parse is isolated: a feed that hangs, fails, or crashes the parser becomes a
 failed ``FeedOutcome`` with a human reason, and every other feed's items are still stored.
@@ -50,7 +50,9 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
     started = time.perf_counter()
     store = services.store
     now = services.clock.now()
-    feeds = await store.run(store.feeds.active if force else store.feeds.due, *(() if force else (now,)))
+    feeds = await store.run(
+        store.feeds.active if force else store.feeds.due, *(() if force else (now,))
+    )
     report = CycleReport()
     if not feeds:
         return report
@@ -72,32 +74,51 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
 
     scored_at = services.clock.now()
     enriched = {i.id: i for i in new_items}
-    records = [_new_item(replace(i, text=enriched[i.id].text) if i.id in enriched else i) for i in carried]
-    await store.run(_write, store, updates, records, [
-        _verdict_record(item, verdict, scored_at) for item, verdict in zip(new_items, verdicts, strict=True)
-    ])
+    records = [
+        _new_item(replace(i, text=enriched[i.id].text) if i.id in enriched else i) for i in carried
+    ]
+    await store.run(
+        _write,
+        store,
+        updates,
+        records,
+        [
+            _verdict_record(item, verdict, scored_at)
+            for item, verdict in zip(new_items, verdicts, strict=True)
+        ],
+    )
     report.new_items = len(new_items)
     report.matched = [(i, v) for i, v in zip(new_items, verdicts, strict=True) if v.relevant]
     report.matched.sort(key=lambda iv: (-iv[1].score, iv[0].published_at))
     report.seconds = time.perf_counter() - started
     log.info(
         "poll cycle: %d feeds, %d failed, %d new items, %d matched, %.2f s",
-        len(report.feeds), len(report.failed), report.new_items, len(report.matched), report.seconds,
+        len(report.feeds),
+        len(report.failed),
+        report.new_items,
+        len(report.matched),
+        report.seconds,
     )
     return report
 
 
-def _write(store: Store, updates: list[FeedUpdate], items: list[NewItem], verdicts: list[VerdictRecord]) -> None:
+def _write(
+    store: Store, updates: list[FeedUpdate], items: list[NewItem], verdicts: list[VerdictRecord]
+) -> None:
     with store.db.atomic():
         store.items.add(items)
         store.items.save_verdicts(verdicts)
         store.feeds.record(updates)
 
 
-async def _poll_one(services: Services, feed: FeedState) -> tuple[FeedUpdate, FeedOutcome, Sequence[Item]]:
+async def _poll_one(
+    services: Services, feed: FeedState
+) -> tuple[FeedUpdate, FeedOutcome, Sequence[Item]]:
     spec = FeedSpec(feed.id, feed.name, feed.url, feed.lang, feed.etag, feed.last_modified)
     # Feeds added at run time may not reach the local network (unless the config allows it).
-    public_only = feed.origin != "config" and not services.settings.file.fetch.allow_private_addresses
+    public_only = (
+        feed.origin != "config" and not services.settings.file.fetch.allow_private_addresses
+    )
     result = await services.fetcher.fetch(spec, public_only=public_only)
     now = services.clock.now()
     interval = feed.interval_minutes or services.settings.file.schedule.poll_interval_minutes
@@ -105,15 +126,22 @@ async def _poll_one(services: Services, feed: FeedState) -> tuple[FeedUpdate, Fe
 
     def schedule(failures: int, retry_after: float | None = None) -> FeedUpdate:
         return FeedUpdate(
-            feed_id=feed.id, polled_at=now, ok=failures == 0, http_status=result.http_status,
+            feed_id=feed.id,
+            polled_at=now,
+            ok=failures == 0,
+            http_status=result.http_status,
             next_poll_at=next_poll(
-                now, interval_minutes=interval, consecutive_failures=failures,
+                now,
+                interval_minutes=interval,
+                consecutive_failures=failures,
                 backoff_base_minutes=fetch.backoff_base_minutes,
-                backoff_max_minutes=fetch.backoff_max_minutes, retry_after_s=retry_after,
+                backoff_max_minutes=fetch.backoff_max_minutes,
+                retry_after_s=retry_after,
             ),
             # Move the feed only when the new address answered (RFC 9110 §15.4.2, §15.4.9).
             new_url=result.permanent_redirect
-            if result.permanent_redirect not in (None, feed.url) and result.status is not FetchStatus.FAILED
+            if result.permanent_redirect not in (None, feed.url)
+            and result.status is not FetchStatus.FAILED
             else None,
         )
 
@@ -138,8 +166,11 @@ async def _poll_one(services: Services, feed: FeedState) -> tuple[FeedUpdate, Fe
         update = schedule(feed.consecutive_failures + 1)
         return _failed(update, error), FeedOutcome(feed.name, "failed", error=error), ()
     update = replace(
-        schedule(0), etag=result.etag, last_modified=result.last_modified,
-        bozo_reason=parsed.bozo_reason, items_seen=len(parsed.items),
+        schedule(0),
+        etag=result.etag,
+        last_modified=result.last_modified,
+        bozo_reason=parsed.bozo_reason,
+        items_seen=len(parsed.items),
     )
     return update, FeedOutcome(feed.name, "ok", items=len(parsed.items)), parsed.items
 
@@ -148,26 +179,48 @@ def _failed(update: FeedUpdate, error: str) -> FeedUpdate:
     return replace(update, ok=False, error=error)
 
 
-async def _parse(services: Services, result: FetchResult, feed: FeedState, now: datetime) -> ParsedItems:
+async def _parse(
+    services: Services, result: FetchResult, feed: FeedState, now: datetime
+) -> ParsedItems:
     url = result.final_url or feed.url
     return await services.run_cpu(
-        parse_and_normalize, result.content, result.headers, feed_id=feed.id, feed_name=feed.name,
-        feed_url=url, feed_lang=feed.lang, fetched_at=now,
+        parse_and_normalize,
+        result.content,
+        result.headers,
+        feed_id=feed.id,
+        feed_name=feed.name,
+        feed_url=url,
+        feed_lang=feed.lang,
+        fetched_at=now,
     )
 
 
 def _new_item(item: Item) -> NewItem:
     return NewItem(
-        id=item.id, guid=item.guid, url=item.url, title=item.title, summary=item.summary,
-        text=item.text, lang=item.lang, published_at=item.published_at,
-        published_raw=item.published_raw, fetched_at=item.fetched_at, feed_id=item.feed_id,
+        id=item.id,
+        guid=item.guid,
+        url=item.url,
+        title=item.title,
+        summary=item.summary,
+        text=item.text,
+        lang=item.lang,
+        published_at=item.published_at,
+        published_raw=item.published_raw,
+        fetched_at=item.fetched_at,
+        feed_id=item.feed_id,
     )
 
 
 def _verdict_record(item: Item, verdict: Verdict, at: datetime) -> VerdictRecord:
     return VerdictRecord(
-        item_id=item.id, relevant=verdict.relevant, score=verdict.score,
-        matched_terms=verdict.matched_terms, nearest_seed=verdict.nearest_seed,
-        seed_similarity=verdict.seed_similarity, story=verdict.story,
-        whats_new=verdict.whats_new, reason=verdict.reason, scored_at=at,
+        item_id=item.id,
+        relevant=verdict.relevant,
+        score=verdict.score,
+        matched_terms=verdict.matched_terms,
+        nearest_seed=verdict.nearest_seed,
+        seed_similarity=verdict.seed_similarity,
+        story=verdict.story,
+        whats_new=verdict.whats_new,
+        reason=verdict.reason,
+        scored_at=at,
     )

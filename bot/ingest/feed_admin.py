@@ -83,10 +83,19 @@ def feed_health(feed: FeedState) -> FeedHealth:
     else:
         status = "ok" if feed.last_success_at else "new"
     return FeedHealth(
-        id=feed.id, name=feed.name, url=feed.url, origin=feed.origin, active=feed.active,
-        status=status, last_success_at=feed.last_success_at, last_error=feed.last_error,
-        last_error_at=feed.last_error_at, consecutive_failures=feed.consecutive_failures,
-        items_seen=feed.items_seen, next_poll_at=feed.next_poll_at, bozo_reason=feed.bozo_reason,
+        id=feed.id,
+        name=feed.name,
+        url=feed.url,
+        origin=feed.origin,
+        active=feed.active,
+        status=status,
+        last_success_at=feed.last_success_at,
+        last_error=feed.last_error,
+        last_error_at=feed.last_error_at,
+        consecutive_failures=feed.consecutive_failures,
+        items_seen=feed.items_seen,
+        next_poll_at=feed.next_poll_at,
+        bozo_reason=feed.bozo_reason,
     )
 
 
@@ -109,8 +118,12 @@ async def add_feed(services: Services, url: str, name: str | None = None) -> Add
     store = services.store
     known = await store.run(store.feeds.by_url, url)
     if known is not None and known.active:
-        return AddFeedResult(False, feed_health(known), code="already_added",
-                             detail=f"already watched as {known.name!r} (id {known.id})")
+        return AddFeedResult(
+            False,
+            feed_health(known),
+            code="already_added",
+            detail=f"already watched as {known.name!r} (id {known.id})",
+        )
 
     result = await services.fetcher.fetch(FeedSpec(0, name or url, url), public_only=public_only)
     if result.status is not FetchStatus.OK:
@@ -130,7 +143,9 @@ async def remove_feed(services: Services, key: str) -> RemoveFeedResult:
     store = services.store
     feed = await store.run(store.feeds.find, key)
     if feed is None:
-        return RemoveFeedResult(False, code="not_found", detail=f"no feed has the id, address or name {key!r}")
+        return RemoveFeedResult(
+            False, code="not_found", detail=f"no feed has the id, address or name {key!r}"
+        )
     await store.run(store.feeds.remove, feed.id, services.clock.now())
     removed = await store.run(store.feeds.by_url, feed.url)
     return RemoveFeedResult(True, feed_health(removed or feed))
@@ -155,7 +170,9 @@ async def import_opml(services: Services, data: bytes) -> ImportReport:
         if known is not None and known.active:
             skipped.append((entry.xml_url, f"already watched as {known.name!r}"))
             continue
-        feed = await store.run(store.feeds.add, entry.title, entry.xml_url, None, services.clock.now())
+        feed = await store.run(
+            store.feeds.add, entry.title, entry.xml_url, None, services.clock.now()
+        )
         added.append(feed_health(feed))
     return ImportReport(tuple(added), tuple(skipped))
 
@@ -164,5 +181,7 @@ async def export_opml(services: Services) -> str:
     """The active feeds as an OPML 2.0 document."""
     feeds = [f for f in await list_feed_health(services) if f.active]
     return to_opml(
-        (OpmlFeed(f.name, f.url) for f in feeds), title="tjwatch feeds", created=services.clock.now()
+        (OpmlFeed(f.name, f.url) for f in feeds),
+        title="tjwatch feeds",
+        created=services.clock.now(),
     )

@@ -66,7 +66,9 @@ class Fetcher:
 
     async def fetch_page(self, url: str, *, public_only: bool = False) -> FetchResult:
         """Fetch an article page under the same limits; ``result.feed`` names the page."""
-        return await self._fetch(FeedSpec(0, url, url), public_only=public_only, accept=_ACCEPT_PAGE)
+        return await self._fetch(
+            FeedSpec(0, url, url), public_only=public_only, accept=_ACCEPT_PAGE
+        )
 
     async def address_problem(self, url: str, *, public_only: bool) -> str | None:
         """Why ``url`` may not be fetched (scheme, or a non-public address), or None."""
@@ -135,32 +137,55 @@ class Fetcher:
         permanent = url if hops and all(code in _PERMANENT for code in hops) else None
         status = response.status_code
         if status == 304:
-            return FetchResult(feed, FetchStatus.NOT_MODIFIED, http_status=304, final_url=url,
-                               permanent_redirect=permanent, etag=feed.etag,
-                               last_modified=feed.last_modified)
+            return FetchResult(
+                feed,
+                FetchStatus.NOT_MODIFIED,
+                http_status=304,
+                final_url=url,
+                permanent_redirect=permanent,
+                etag=feed.etag,
+                last_modified=feed.last_modified,
+            )
         if status >= 300 or status < 200 or status in (204, 205):
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             error = f"HTTP {status} {response.reason_phrase}".strip()
             if status in (429, 503) and retry_after is not None:
                 error += f"; asked to retry after {_duration(retry_after)}"
-            return FetchResult(feed, FetchStatus.FAILED, http_status=status, final_url=url,
-                               permanent_redirect=permanent, error=error, retry_after_s=retry_after)
+            return FetchResult(
+                feed,
+                FetchStatus.FAILED,
+                http_status=status,
+                final_url=url,
+                permanent_redirect=permanent,
+                error=error,
+                retry_after_s=retry_after,
+            )
         body = await self._read_capped(response)
         headers_out = {k.lower(): v for k, v in response.headers.items()}
         # httpx has already decompressed the body: feedparser must not try again.
         headers_out.pop("content-encoding", None)
         headers_out.pop("content-length", None)
         return FetchResult(
-            feed, FetchStatus.OK, content=body, headers=headers_out, final_url=url,
-            permanent_redirect=permanent, etag=response.headers.get("ETag"),
-            last_modified=response.headers.get("Last-Modified"), http_status=status,
+            feed,
+            FetchStatus.OK,
+            content=body,
+            headers=headers_out,
+            final_url=url,
+            permanent_redirect=permanent,
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+            http_status=status,
         )
 
     async def _read_capped(self, response: httpx.Response) -> bytes:
         limit = self._settings.max_body_bytes
         too_large = f"response larger than {_size(limit)}; download aborted"
         declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit and "content-encoding" not in response.headers:
+        if (
+            declared.isdigit()
+            and int(declared) > limit
+            and "content-encoding" not in response.headers
+        ):
             raise _Abort(too_large)
         chunks: list[bytes] = []
         size = 0

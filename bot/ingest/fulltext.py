@@ -40,11 +40,14 @@ def wants_full_text(item: Item, matched: bool) -> bool:
     return matched and item.url is not None and len(item.text or "") < FEED_TEXT_ENOUGH
 
 
-async def add_full_text(services: Services, items: Sequence[Item]) -> tuple[list[Item], FullTextReport]:
+async def add_full_text(
+    services: Services, items: Sequence[Item]
+) -> tuple[list[Item], FullTextReport]:
     """The items, with ``text`` filled from the article page for those that pass the rules."""
     settings = services.settings.file.fetch
     wanted = [
-        i for i, item in enumerate(items)
+        i
+        for i, item in enumerate(items)
         if wants_full_text(item, services.rules.match(item.title, item.summary).matched)
     ]
     if not settings.fulltext or not wanted:
@@ -69,7 +72,9 @@ async def add_full_text(services: Services, items: Sequence[Item]) -> tuple[list
     return out, report
 
 
-async def _article_text(services: Services, item: Item, *, public_only: bool) -> tuple[str | None, str | None]:
+async def _article_text(
+    services: Services, item: Item, *, public_only: bool
+) -> tuple[str | None, str | None]:
     assert item.url is not None
     result = await services.fetcher.fetch_page(item.url, public_only=public_only)
     if result.status is not FetchStatus.OK:
@@ -77,7 +82,9 @@ async def _article_text(services: Services, item: Item, *, public_only: bool) ->
         return None, result.error
     try:
         text = await services.run_cpu(
-            extract_main_text, result.content, result.headers.get("content-type"),
+            extract_main_text,
+            result.content,
+            result.headers.get("content-type"),
             result.final_url or item.url,
         )
     except Exception as exc:  # a crash in the extractor must not cost the item
@@ -100,7 +107,11 @@ def extract_main_text(content: bytes, content_type: str | None, url: str) -> str
         except LookupError:
             html = content
     text = trafilatura.extract(
-        html, url=url, include_comments=False, include_tables=False, favor_precision=True,
+        html,
+        url=url,
+        include_comments=False,
+        include_tables=False,
+        favor_precision=True,
         deduplicate=True,
     )
     if not text or len(text.strip()) < MIN_EXTRACTED:

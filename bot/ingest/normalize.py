@@ -1,4 +1,4 @@
-"""Pure normalisation of parsed entries into ``Item``s: ids, links, clean text, UTC dates, language."""
+"""Pure normalisation of parsed entries into ``Item``s: ids, links, text, UTC dates, language."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ _FUTURE_SLACK = timedelta(hours=2)
 def item_id(guid: str | None, link: str | None, title: str, published_raw: str | None) -> str:
     """A stable id: the canonical link where there is one, else the guid, else title and date.
 
-    The canonical link comes first so that one article carried by two feeds is one item.
+    Issue 3 lists "guid, else canonical link, else a hash"; we put the canonical link first
+    because guids are per feed (RT's guid is its URL, an aggregator's is its own token), so
+    guid-first would store one article from two feeds twice. The guid is still recorded.
     """
     if link:
         basis = "url:" + link
@@ -32,7 +34,12 @@ def item_id(guid: str | None, link: str | None, title: str, published_raw: str |
 
 
 def normalize_entry(
-    entry: RawEntry, *, feed_id: int, feed_name: str, feed_url: str, feed_lang: str | None,
+    entry: RawEntry,
+    *,
+    feed_id: int,
+    feed_name: str,
+    feed_url: str,
+    feed_lang: str | None,
     fetched_at: datetime,
 ) -> Item | None:
     title = one_line(html_to_text(entry.title))
@@ -97,6 +104,7 @@ def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
 
 _TAJIK_LETTERS = set("ҷҳқғӯӣҶҲҚҒӮӢ")
 

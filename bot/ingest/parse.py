@@ -25,7 +25,9 @@ _PROLOG_ENCODING = re.compile(rb"<\?xml[^>]*encoding\s*=", re.I)
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)[\s>]", re.I | re.S)
 
 
-def parse_feed(content: bytes, headers: Mapping[str, str] | None = None, base_url: str | None = None) -> ParsedFeed:
+def parse_feed(
+    content: bytes, headers: Mapping[str, str] | None = None, base_url: str | None = None
+) -> ParsedFeed:
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     if base_url:
         response_headers.setdefault("content-location", base_url)
@@ -41,7 +43,9 @@ def parse_feed(content: bytes, headers: Mapping[str, str] | None = None, base_ur
         encoding = _sniff_cyrillic(content)
         if encoding:
             content = content.decode(encoding, errors="replace").encode("utf-8")
-            parsed = _parse(content, {**response_headers, "content-type": "application/xml; charset=utf-8"})
+            parsed = _parse(
+                content, {**response_headers, "content-type": "application/xml; charset=utf-8"}
+            )
             note = f"wrong encoding declared; detected {encoding.replace('_', '-')}"
     entries = tuple(_entry(e) for e in parsed.entries if _has_content(e))
     exc = parsed.get("bozo_exception") if parsed.get("bozo") else None
@@ -55,7 +59,8 @@ def parse_feed(content: bytes, headers: Mapping[str, str] | None = None, base_ur
         elif not looks_like_feed:
             fatal = True
             reason = (
-                "an HTML page, not a feed" if _HTML_START.match(content[:2048])
+                "an HTML page, not a feed"
+                if _HTML_START.match(content[:2048])
                 else "not a feed (no RSS or Atom elements found)"
             )
     return ParsedFeed(
@@ -80,7 +85,9 @@ def describe_bozo(exc: BaseException) -> str:
 
 
 def _parse(content: bytes, headers: dict[str, str]) -> Any:
-    return feedparser.parse(content, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    return feedparser.parse(
+        content, response_headers=headers, sanitize_html=True, resolve_relative_uris=True
+    )
 
 
 def _undeclared(content: bytes, headers: Mapping[str, str]) -> bool:

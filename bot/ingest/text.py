@@ -7,7 +7,23 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
-_BLOCKS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "pre", "section", "article")
+_BLOCKS = (
+    "p",
+    "div",
+    "br",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+)
 _DROP = ("script", "style", "noscript", "iframe", "object", "embed", "template", "svg", "head")
 _SPACES = re.compile(r"[ \t\u00a0\u200b\u2009\u202f]+")
 _BLANKS = re.compile(r"\n\s*\n+")

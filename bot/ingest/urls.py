@@ -8,9 +8,31 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 # Tracking parameters that never change which article a link points to.
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "_hs", "ga_")
 _TRACKING = {
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "yclid", "ysclid", "msclkid", "igshid",
-    "mkt_tok", "_openstat", "ref", "ref_src", "ref_url", "cmpid", "from", "rss", "at_medium",
-    "at_campaign", "spm", "share", "smid", "s_cid", "ocid", "cid",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "yclid",
+    "ysclid",
+    "msclkid",
+    "igshid",
+    "mkt_tok",
+    "_openstat",
+    "ref",
+    "ref_src",
+    "ref_url",
+    "cmpid",
+    "from",
+    "rss",
+    "at_medium",
+    "at_campaign",
+    "spm",
+    "share",
+    "smid",
+    "s_cid",
+    "ocid",
+    "cid",
 }
 
 
@@ -27,9 +49,14 @@ def canonical_url(url: str) -> str:
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     port = parts.port
-    netloc = host if port is None or (scheme, port) in {("http", 80), ("https", 443)} else f"{host}:{port}"
+    netloc = (
+        host
+        if port is None or (scheme, port) in {("http", 80), ("https", 443)}
+        else f"{host}:{port}"
+    )
     query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if k.lower() not in _TRACKING and not k.lower().startswith(_TRACKING_PREFIXES)
     ]
     path = parts.path or "/"
@@ -50,7 +77,11 @@ def is_non_public_ip(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return (
-        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
         or ip.is_unspecified
     )
 

@@ -22,15 +22,25 @@ class ParsedItems:
 
 
 def parse_and_normalize(
-    content: bytes, headers: dict[str, str], *, feed_id: int, feed_name: str, feed_url: str,
-    feed_lang: str | None, fetched_at: datetime,
+    content: bytes,
+    headers: dict[str, str],
+    *,
+    feed_id: int,
+    feed_name: str,
+    feed_url: str,
+    feed_lang: str | None,
+    fetched_at: datetime,
 ) -> ParsedItems:
     parsed = parse_feed(content, headers, base_url=feed_url)
     lang = feed_lang or parsed.lang
     items: dict[str, Item] = {}
     for entry in parsed.entries:
         item = normalize_entry(
-            entry, feed_id=feed_id, feed_name=feed_name, feed_url=feed_url, feed_lang=lang,
+            entry,
+            feed_id=feed_id,
+            feed_name=feed_name,
+            feed_url=feed_url,
+            feed_lang=lang,
             fetched_at=fetched_at,
         )
         # Lenta.ru repeats GUIDs within one feed: the first occurrence wins.

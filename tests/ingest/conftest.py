@@ -29,7 +29,9 @@ async def make_services(tmp_path: Path) -> AsyncIterator[MakeServices]:
     """
     built: list[Services] = []
 
-    def make(feeds: dict[str, str], *, clock: FixedClock | None = None, **overrides: Any) -> Services:
+    def make(
+        feeds: dict[str, str], *, clock: FixedClock | None = None, **overrides: Any
+    ) -> Services:
         path = write_config(tmp_path, feeds, **overrides)
         services = Services.build(load_settings(path, env={}), clock=clock or FixedClock(NOW))
         built.append(services)

@@ -31,24 +31,34 @@ def _db(tmp_path: Path) -> Path:
 async def test_a_hanging_feed_times_out_while_the_others_are_stored(
     make_services: MakeServices, feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    svc = make_services({
-        "Hangs": feed_server.hang("/hang"),
-        "Lenta.ru": feed_server.url("lenta-ru-2022-12-rss.xml"),
-        "Meduza": feed_server.url("meduza-io-2020-10-rss.xml"),
-    }, fetch={"timeout": 1.5, "connect_timeout": 1})
+    svc = make_services(
+        {
+            "Hangs": feed_server.hang("/hang"),
+            "Lenta.ru": feed_server.url("lenta-ru-2022-12-rss.xml"),
+            "Meduza": feed_server.url("meduza-io-2020-10-rss.xml"),
+        },
+        fetch={"timeout": 1.5, "connect_timeout": 1},
+    )
     started = time.perf_counter()
     report = await run_cycle(svc, force=True)
     assert time.perf_counter() - started < 20  # generous: the hang costs its timeout, not more
     outcomes = {f.feed: f for f in report.feeds}
-    assert outcomes["Hangs"].status == "failed" and outcomes["Hangs"].error == "timed out after 1.5 s"
+    assert (
+        outcomes["Hangs"].status == "failed" and outcomes["Hangs"].error == "timed out after 1.5 s"
+    )
     assert outcomes["Lenta.ru"].status == "ok" and outcomes["Meduza"].status == "ok"
     assert rows(_db(tmp_path), "SELECT count(*) FROM items")[0][0] == LENTA_ITEMS + 30
     health = {h.name: h for h in await list_feed_health(svc)}
-    assert health["Hangs"].status == "failing" and health["Hangs"].last_error == "timed out after 1.5 s"
+    assert (
+        health["Hangs"].status == "failing"
+        and health["Hangs"].last_error == "timed out after 1.5 s"
+    )
     assert health["Lenta.ru"].items_seen == LENTA_ITEMS
 
 
-async def test_304_costs_no_parsing(make_services: MakeServices, feed_server: FeedServer, tmp_path: Path) -> None:
+async def test_304_costs_no_parsing(
+    make_services: MakeServices, feed_server: FeedServer, tmp_path: Path
+) -> None:
     svc = make_services({"Lenta.ru": feed_server.url("lenta-ru-2022-12-rss.xml")})
     calls: list[str] = []
     real_run_cpu = svc.run_cpu
@@ -73,8 +83,11 @@ async def test_failing_feed_backs_off_and_recovers_by_itself(
 ) -> None:
     clock = FixedClock(NOW)
     url = feed_server.flapping("/flaps", "meduza-io-2020-10-rss.xml", failures=2)
-    svc = make_services({"Flaps": url, "Lenta.ru": feed_server.url("lenta-ru-2022-12-rss.xml")},
-                        clock=clock, fetch={"backoff_base_minutes": 30, "backoff_max_minutes": 600})
+    svc = make_services(
+        {"Flaps": url, "Lenta.ru": feed_server.url("lenta-ru-2022-12-rss.xml")},
+        clock=clock,
+        fetch={"backoff_base_minutes": 30, "backoff_max_minutes": 600},
+    )
 
     await run_cycle(svc)
     health = {h.name: h for h in await list_feed_health(svc)}
@@ -104,9 +117,15 @@ async def test_failing_feed_backs_off_and_recovers_by_itself(
     assert flaps.next_poll_at == clock.now() + timedelta(minutes=15)
 
 
-async def test_retry_after_is_a_floor_on_the_next_poll(make_services: MakeServices, feed_server: FeedServer) -> None:
-    svc = make_services({"Busy": feed_server.retry_after("/busy", 429, "7200"),
-                         "Down": feed_server.retry_after("/down", 503, "60")})
+async def test_retry_after_is_a_floor_on_the_next_poll(
+    make_services: MakeServices, feed_server: FeedServer
+) -> None:
+    svc = make_services(
+        {
+            "Busy": feed_server.retry_after("/busy", 429, "7200"),
+            "Down": feed_server.retry_after("/down", 503, "60"),
+        }
+    )
     report = await run_cycle(svc)
     assert {f.feed: f.error for f in report.feeds} == {
         "Busy": "HTTP 429 Too Many Requests; asked to retry after 2.0 h",
@@ -125,7 +144,9 @@ async def test_permanent_redirect_updates_the_stored_url_and_survives_a_restart(
 ) -> None:
     target = feed_server.url("meduza-io-2020-10-rss.xml")
     old = feed_server.redirect("/old-meduza", target, 301)
-    temporary = feed_server.redirect("/lenta-mirror", feed_server.url("lenta-ru-2022-12-rss.xml"), 302)
+    temporary = feed_server.redirect(
+        "/lenta-mirror", feed_server.url("lenta-ru-2022-12-rss.xml"), 302
+    )
     svc = make_services({"Meduza": old, "Lenta mirror": temporary})
     await run_cycle(svc, force=True)
     urls = dict(rows(_db(tmp_path), "SELECT name, url FROM feeds"))
@@ -135,22 +156,35 @@ async def test_permanent_redirect_updates_the_stored_url_and_survives_a_restart(
     again = make_services({"Meduza": old, "Lenta mirror": temporary})  # same config, restarted
     assert rows(_db(tmp_path), "SELECT count(*), sum(active) FROM feeds")[0] == (2, 2)
     report = await run_cycle(again, force=True)
-    assert {f.feed: f.status for f in report.feeds} == {"Meduza": "not modified", "Lenta mirror": "not modified"}
+    assert {f.feed: f.status for f in report.feeds} == {
+        "Meduza": "not modified",
+        "Lenta mirror": "not modified",
+    }
     assert feed_server.hits["/old-meduza"] == 1  # the moved feed is fetched at its new address
 
 
-async def test_redirect_loop_fails_the_feed_only(make_services: MakeServices, feed_server: FeedServer) -> None:
-    svc = make_services({"Loop": feed_server.redirect_loop("/loop"),
-                         "Meduza": feed_server.url("meduza-io-2020-10-rss.xml")})
+async def test_redirect_loop_fails_the_feed_only(
+    make_services: MakeServices, feed_server: FeedServer
+) -> None:
+    svc = make_services(
+        {
+            "Loop": feed_server.redirect_loop("/loop"),
+            "Meduza": feed_server.url("meduza-io-2020-10-rss.xml"),
+        }
+    )
     report = await run_cycle(svc, force=True)
     outcomes = {f.feed: f for f in report.feeds}
     assert (outcomes["Loop"].error or "").startswith("redirect loop:")
     assert outcomes["Meduza"].status == "ok" and outcomes["Meduza"].items == 30
 
 
-async def test_huge_body_fails_with_a_clear_reason(make_services: MakeServices, feed_server: FeedServer) -> None:
-    svc = make_services({"Huge": feed_server.huge("/huge"), "Meduza": feed_server.url("meduza-io-2020-10-rss.xml")},
-                        fetch={"max_body_bytes": 2 * 1024 * 1024})
+async def test_huge_body_fails_with_a_clear_reason(
+    make_services: MakeServices, feed_server: FeedServer
+) -> None:
+    svc = make_services(
+        {"Huge": feed_server.huge("/huge"), "Meduza": feed_server.url("meduza-io-2020-10-rss.xml")},
+        fetch={"max_body_bytes": 2 * 1024 * 1024},
+    )
     report = await run_cycle(svc, force=True)
     outcomes = {f.feed: f for f in report.feeds}
     assert outcomes["Huge"].error == "response larger than 2 MiB; download aborted"
@@ -160,23 +194,36 @@ async def test_huge_body_fails_with_a_clear_reason(make_services: MakeServices, 
 async def test_not_well_formed_feeds_give_what_can_be_recovered(
     make_services: MakeServices, feed_server: FeedServer, tmp_path: Path
 ) -> None:
-    svc = make_services({
-        "Kagi (blank line before prolog)": feed_server.url("kagifeedback-leading-blank-line-atom.xml"),
-        "OSM (truncated)": feed_server.url("openstreetmap-pl-truncated-rss.xml"),
-        "Reuters (server error page)": feed_server.url("reuters-mostread-2020-truncated-malformed-rss.xml"),
-        "HTML page": feed_server.page("/page", b"<!DOCTYPE html><html><body><p>Welcome</p></body></html>"),
-    })
+    svc = make_services(
+        {
+            "Kagi (blank line before prolog)": feed_server.url(
+                "kagifeedback-leading-blank-line-atom.xml"
+            ),
+            "OSM (truncated)": feed_server.url("openstreetmap-pl-truncated-rss.xml"),
+            "Reuters (server error page)": feed_server.url(
+                "reuters-mostread-2020-truncated-malformed-rss.xml"
+            ),
+            "HTML page": feed_server.page(
+                "/page", b"<!DOCTYPE html><html><body><p>Welcome</p></body></html>"
+            ),
+        }
+    )
     await run_cycle(svc, force=True)
     health = {h.name: h for h in await list_feed_health(svc)}
     kagi = health["Kagi (blank line before prolog)"]
     assert kagi.status == "ok" and kagi.items_seen == 35
-    assert kagi.bozo_reason == "not well-formed XML (line 3: XML or text declaration not at start of entity)"
+    assert (
+        kagi.bozo_reason
+        == "not well-formed XML (line 3: XML or text declaration not at start of entity)"
+    )
     osm = health["OSM (truncated)"]
     assert osm.status == "ok" and osm.items_seen == 8
     assert osm.bozo_reason == "not well-formed XML (line 281: unclosed CDATA section)"
     reuters = health["Reuters (server error page)"]
     assert reuters.status == "failing"
-    assert reuters.last_error == "not a usable feed: not well-formed XML (line 19: no element found)"
+    assert (
+        reuters.last_error == "not a usable feed: not well-formed XML (line 19: no element found)"
+    )
     assert health["HTML page"].last_error == "not a usable feed: an HTML page, not a feed"
     titles = [t for (t,) in rows(tmp_path / "tjwatch.db", "SELECT title FROM items")]
     assert any(t.startswith("Cyfrowy Kanon Krajoznawczy Polski będzie") for t in titles)
@@ -186,14 +233,21 @@ async def test_same_article_in_two_feeds_is_stored_once_with_both_sources(
     make_services: MakeServices, feed_server: FeedServer, feed_root: Path, tmp_path: Path
 ) -> None:
     shutil.copy(HOSTILE / "aggregator-rt-items-other-tracking-rss.xml", feed_root)
-    svc = make_services({"RT": feed_server.url("rt-com-news-2021-06-rss.xml"),
-                         "Aggregator": feed_server.url("aggregator-rt-items-other-tracking-rss.xml")})
+    svc = make_services(
+        {
+            "RT": feed_server.url("rt-com-news-2021-06-rss.xml"),
+            "Aggregator": feed_server.url("aggregator-rt-items-other-tracking-rss.xml"),
+        }
+    )
     report = await run_cycle(svc, force=True)
     assert report.new_items == 3
-    stored = rows(_db(tmp_path), """
+    stored = rows(
+        _db(tmp_path),
+        """
         SELECT i.url, i.guid, group_concat(f.name, ',') FROM items i
         JOIN item_sources s ON s.item_id = i.id JOIN feeds f ON f.id = s.feed_id
-        GROUP BY i.id ORDER BY i.url""")
+        GROUP BY i.id ORDER BY i.url""",
+    )
     assert len(stored) == 3
     for url, guid, sources in stored:
         assert url.startswith("https://www.rt.com/news/") and "?" not in url  # utm_*, fbclid gone
@@ -207,22 +261,36 @@ async def test_cyrillic_encodings_are_decoded(
     for name in ("windows1251-no-prolog-rss.xml", "utf8-bom-rss.xml"):
         shutil.copy(HOSTILE / name, feed_root)
     shutil.copy(HOSTILE / "windows1251-no-prolog-rss.xml", feed_root / "cp1251-undeclared.xml")
-    svc = make_services({
-        "oren.ru (windows-1251 prolog)": feed_server.url("oren-ru-windows1251-yandex-rss.xml"),
-        "ibash (windows-1251 prolog)": feed_server.url("ibash-org-ru-2018-windows1251-rss.xml"),
-        "koi8-r, undeclared": feed_server.serve_as("feedparser-test-koi8r-undeclared-russian-rss.xml", "text/xml"),
-        "windows-1251, HTTP charset only": feed_server.serve_as(
-            "windows1251-no-prolog-rss.xml", "application/rss+xml; charset=windows-1251"),
-        "windows-1251, undeclared": feed_server.serve_as("cp1251-undeclared.xml", "application/rss+xml"),
-        "UTF-8 with BOM": feed_server.url("utf8-bom-rss.xml"),
-    })
+    svc = make_services(
+        {
+            "oren.ru (windows-1251 prolog)": feed_server.url("oren-ru-windows1251-yandex-rss.xml"),
+            "ibash (windows-1251 prolog)": feed_server.url("ibash-org-ru-2018-windows1251-rss.xml"),
+            "koi8-r, undeclared": feed_server.serve_as(
+                "feedparser-test-koi8r-undeclared-russian-rss.xml", "text/xml"
+            ),
+            "windows-1251, HTTP charset only": feed_server.serve_as(
+                "windows1251-no-prolog-rss.xml", "application/rss+xml; charset=windows-1251"
+            ),
+            "windows-1251, undeclared": feed_server.serve_as(
+                "cp1251-undeclared.xml", "application/rss+xml"
+            ),
+            "UTF-8 with BOM": feed_server.url("utf8-bom-rss.xml"),
+        }
+    )
     report = await run_cycle(svc, force=True)
     assert not report.failed, report.failed
 
     def titles(feed: str) -> str:
-        return "\n".join(t for (t,) in rows(_db(tmp_path), """
+        return "\n".join(
+            t
+            for (t,) in rows(
+                _db(tmp_path),
+                """
             SELECT i.title || ' ' || i.summary FROM items i JOIN item_sources s ON s.item_id = i.id
-            JOIN feeds f ON f.id = s.feed_id WHERE f.name = ?""", feed))
+            JOIN feeds f ON f.id = s.feed_id WHERE f.name = ?""",
+                feed,
+            )
+        )
 
     assert "В Бузулуке главные стройплощадки" in titles("oren.ru (windows-1251 prolog)")
     assert "Цитата #17703" in titles("ibash (windows-1251 prolog)")
@@ -230,7 +298,9 @@ async def test_cyrillic_encodings_are_decoded(
     assert "Как пережить новогоднюю ночь" in koi8 and "Новый год обязательно наступит" in koi8
     for feed in ("windows-1251, HTTP charset only", "windows-1251, undeclared"):
         assert "Путин и Рахмон поговорили о русском" in titles(feed), feed
-    assert "Эмомалӣ Раҳмон дар ҷашни Рӯзи ғалабаи Маскав иштирок мекунад" in titles("UTF-8 with BOM")
+    assert "Эмомалӣ Раҳмон дар ҷашни Рӯзи ғалабаи Маскав иштирок мекунад" in titles(
+        "UTF-8 with BOM"
+    )
     health = {h.name: h for h in await list_feed_health(svc)}
     assert health["koi8-r, undeclared"].bozo_reason == "no encoding declared; detected koi8-r"
     langs = dict(rows(_db(tmp_path), "SELECT title, lang FROM items"))
@@ -246,5 +316,7 @@ async def test_user_feed_on_a_private_address_is_not_polled(
     await svc.store.run(svc.store.feeds.add, "Sneaky", url, None, NOW)
     report = await run_cycle(svc, force=True)
     (outcome,) = report.feeds
-    assert outcome.status == "failed" and "loopback or private network address" in (outcome.error or "")
+    assert outcome.status == "failed" and "loopback or private network address" in (
+        outcome.error or ""
+    )
     assert feed_server.hits["/feeds/meduza-io-2020-10-rss.xml"] == 0

@@ -16,6 +16,7 @@ from bot.settings import FetchSettings
 from tests.ingest.conftest import NOW
 from tests.support.feed_server import FeedServer, send
 
+
 @pytest_asyncio.fixture
 async def fetcher() -> AsyncIterator[Fetcher]:
     f = Fetcher(FetchSettings(timeout=2, connect_timeout=1, max_body_bytes=1024 * 1024))
@@ -28,7 +29,9 @@ def spec(url: str, etag: str | None = None, last_modified: str | None = None) ->
 
 
 @pytest.mark.asyncio
-async def test_conditional_get_gets_304_and_no_body(fetcher: Fetcher, feed_server: FeedServer) -> None:
+async def test_conditional_get_gets_304_and_no_body(
+    fetcher: Fetcher, feed_server: FeedServer
+) -> None:
     url = feed_server.url("lenta-ru-2022-12-rss.xml")
     first = await fetcher.fetch(spec(url))
     assert first.status is FetchStatus.OK and first.etag and first.last_modified
@@ -60,7 +63,9 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
 
 
 @pytest.mark.asyncio
-async def test_endless_body_is_aborted_at_the_cap(fetcher: Fetcher, feed_server: FeedServer) -> None:
+async def test_endless_body_is_aborted_at_the_cap(
+    fetcher: Fetcher, feed_server: FeedServer
+) -> None:
     started = time.perf_counter()
     result = await fetcher.fetch(spec(feed_server.huge("/huge")))
     assert result.status is FetchStatus.FAILED
@@ -69,7 +74,9 @@ async def test_endless_body_is_aborted_at_the_cap(fetcher: Fetcher, feed_server:
 
 
 @pytest.mark.asyncio
-async def test_declared_oversized_body_is_refused_before_reading(fetcher: Fetcher, feed_server: FeedServer) -> None:
+async def test_declared_oversized_body_is_refused_before_reading(
+    fetcher: Fetcher, feed_server: FeedServer
+) -> None:
     def big(request: BaseHTTPRequestHandler) -> None:
         send(request, 200, b"x" * (2 * 1024 * 1024), {"Content-Type": "application/rss+xml"})
 
@@ -87,7 +94,9 @@ async def test_redirect_loop_is_reported(fetcher: Fetcher, feed_server: FeedServ
 
 @pytest.mark.parametrize("status", [301, 308])
 @pytest.mark.asyncio
-async def test_permanent_redirect_names_the_new_address(fetcher: Fetcher, feed_server: FeedServer, status: int) -> None:
+async def test_permanent_redirect_names_the_new_address(
+    fetcher: Fetcher, feed_server: FeedServer, status: int
+) -> None:
     target = feed_server.url("meduza-io-2020-10-rss.xml")
     result = await fetcher.fetch(spec(feed_server.redirect("/moved", target, status)))
     assert result.status is FetchStatus.OK and b"meduza" in result.content
@@ -95,7 +104,9 @@ async def test_permanent_redirect_names_the_new_address(fetcher: Fetcher, feed_s
 
 
 @pytest.mark.asyncio
-async def test_temporary_redirect_is_followed_but_not_remembered(fetcher: Fetcher, feed_server: FeedServer) -> None:
+async def test_temporary_redirect_is_followed_but_not_remembered(
+    fetcher: Fetcher, feed_server: FeedServer
+) -> None:
     target = feed_server.url("meduza-io-2020-10-rss.xml")
     middle = feed_server.redirect("/perm", target, 301)
     result = await fetcher.fetch(spec(feed_server.redirect("/temp", middle, 302)))
@@ -112,15 +123,21 @@ async def test_hanging_server_times_out(fetcher: Fetcher, feed_server: FeedServe
 
 
 @pytest.mark.asyncio
-async def test_trickling_server_hits_the_total_timeout(fetcher: Fetcher, feed_server: FeedServer) -> None:
+async def test_trickling_server_hits_the_total_timeout(
+    fetcher: Fetcher, feed_server: FeedServer
+) -> None:
     # Every byte arrives well within the read timeout; only the total deadline stops it.
-    result = await fetcher.fetch(spec(feed_server.trickle("/trickle", b"<rss>" + b" " * 100 + b"</rss>", 4)))
+    result = await fetcher.fetch(
+        spec(feed_server.trickle("/trickle", b"<rss>" + b" " * 100 + b"</rss>", 4))
+    )
     assert result.status is FetchStatus.FAILED and result.error == "timed out after 2 s"
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "br"])
 @pytest.mark.asyncio
-async def test_compressed_bodies_are_decompressed(fetcher: Fetcher, feed_server: FeedServer, encoding: str) -> None:
+async def test_compressed_bodies_are_decompressed(
+    fetcher: Fetcher, feed_server: FeedServer, encoding: str
+) -> None:
     result = await fetcher.fetch(spec(feed_server.compress("lenta-ru-2022-12-rss.xml", encoding)))
     assert result.status is FetchStatus.OK
     assert "Lenta.ru" in result.content.decode("utf-8")
@@ -140,14 +157,21 @@ async def test_sends_an_honest_user_agent(fetcher: Fetcher, feed_server: FeedSer
 
 
 @pytest.mark.asyncio
-async def test_private_addresses_refused_for_public_only_fetches(fetcher: Fetcher, feed_server: FeedServer) -> None:
+async def test_private_addresses_refused_for_public_only_fetches(
+    fetcher: Fetcher, feed_server: FeedServer
+) -> None:
     url = feed_server.url("lenta-ru-2022-12-rss.xml")
     result = await fetcher.fetch(spec(url), public_only=True)
     assert result.status is FetchStatus.FAILED
     assert "127.0.0.1 is a loopback or private network address" in (result.error or "")
     assert feed_server.hits["/feeds/lenta-ru-2022-12-rss.xml"] == 0
-    for address in ("http://10.1.2.3/rss", "http://[::1]/rss", "http://169.254.169.254/latest/",
-                    "http://[::ffff:127.0.0.1]/rss", "http://localhost/rss"):
+    for address in (
+        "http://10.1.2.3/rss",
+        "http://[::1]/rss",
+        "http://169.254.169.254/latest/",
+        "http://[::ffff:127.0.0.1]/rss",
+        "http://localhost/rss",
+    ):
         assert await fetcher.address_problem(address, public_only=True), address
     assert await fetcher.address_problem("ftp://example.org/rss", public_only=False)
 

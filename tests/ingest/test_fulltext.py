@@ -40,7 +40,9 @@ def _serve_fulltext_feed(server: FeedServer, feed_root: Path) -> str:
 async def test_matching_items_get_the_article_text_before_scoring(
     make_services: MakeServices, feed_server: FeedServer, feed_root: Path, tmp_path: Path
 ) -> None:
-    svc = make_services({"NG": _serve_fulltext_feed(feed_server, feed_root)})
+    svc = make_services(
+        {"NG": _serve_fulltext_feed(feed_server, feed_root)}, fetch={"fulltext": True}
+    )
     recorder = _Recording(svc.scorer)
     svc.scorer = recorder
     report = await run_cycle(svc, force=True)
@@ -51,11 +53,18 @@ async def test_matching_items_get_the_article_text_before_scoring(
     (text,) = rows(tmp_path / "tjwatch.db", "SELECT text FROM items WHERE title = ?", title)[0]
     assert "Stanislav Pritchin, Head of the Central Asia Sector of the IMEMO RAS" in text
     assert "\n" in text  # paragraphs kept
-    for noise in ("SCRIPT-SHOULD-NOT-APPEAR", "NAVIGATION-SHOULD-NOT-APPEAR", "FOOTER-SHOULD-NOT-APPEAR"):
+    for noise in (
+        "SCRIPT-SHOULD-NOT-APPEAR",
+        "NAVIGATION-SHOULD-NOT-APPEAR",
+        "FOOTER-SHOULD-NOT-APPEAR",
+    ):
         assert noise not in text
     assert recorder.seen[title].text == text  # the scorer saw it
     # A failed page leaves the feed's summary; an item that does not match is not fetched.
-    missing = rows(tmp_path / "tjwatch.db", "SELECT text, summary FROM items WHERE title LIKE 'Rahmon and Putin%'")
+    missing = rows(
+        tmp_path / "tjwatch.db",
+        "SELECT text, summary FROM items WHERE title LIKE 'Rahmon and Putin%'",
+    )
     assert missing == [(None, "The presidents of Russia and Tajikistan discussed migration.")]
     assert feed_server.hits["/articles/missing.html"] == 1
     assert feed_server.hits["/articles/weather.html"] == 0
@@ -69,10 +78,15 @@ async def test_matching_items_get_the_article_text_before_scoring(
 async def test_fulltext_can_be_switched_off(
     make_services: MakeServices, feed_server: FeedServer, feed_root: Path, tmp_path: Path
 ) -> None:
-    svc = make_services({"NG": _serve_fulltext_feed(feed_server, feed_root)}, fetch={"fulltext": False})
+    svc = make_services(
+        {"NG": _serve_fulltext_feed(feed_server, feed_root)}, fetch={"fulltext": False}
+    )
     await run_cycle(svc, force=True)
     assert feed_server.hits["/articles/ng-russia-tajikistan.html"] == 0
-    assert rows(tmp_path / "tjwatch.db", "SELECT count(*) FROM items WHERE text IS NOT NULL")[0][0] == 0
+    assert (
+        rows(tmp_path / "tjwatch.db", "SELECT count(*) FROM items WHERE text IS NOT NULL")[0][0]
+        == 0
+    )
 
 
 @pytest.mark.asyncio
@@ -80,18 +94,28 @@ async def test_article_pages_on_private_addresses_are_refused_unless_allowed(
     make_services: MakeServices, feed_server: FeedServer, feed_root: Path
 ) -> None:
     # The feed is configured (so it may be on loopback), but its article links may not be.
-    svc = make_services({"NG": _serve_fulltext_feed(feed_server, feed_root)},
-                        fetch={"allow_private_addresses": False})
+    svc = make_services(
+        {"NG": _serve_fulltext_feed(feed_server, feed_root)},
+        fetch={"allow_private_addresses": False, "fulltext": True},
+    )
     report = await run_cycle(svc, force=True)
-    assert report.fulltext.fetched == 0
-    assert all("loopback or private network address" in reason for _, reason in report.fulltext.failed)
+    assert report.fulltext.fetched == 0 and len(report.fulltext.failed) == 2
+    assert all(
+        "loopback or private network address" in reason for _, reason in report.fulltext.failed
+    )
     assert feed_server.hits["/articles/ng-russia-tajikistan.html"] == 0
 
 
 def test_extraction_honours_the_declared_charset() -> None:
     page = ARTICLE.decode("utf-8").replace('<meta charset="utf-8">', "")
     page = page.replace("Stanislav Pritchin", "Станислав Притчин")
-    text = extract_main_text(page.encode("cp1251", errors="replace"), "text/html; charset=windows-1251",
-                             "https://ng.ru/cis/2025-03-17/x.html")
+    text = extract_main_text(
+        page.encode("cp1251", errors="replace"),
+        "text/html; charset=windows-1251",
+        "https://ng.ru/cis/2025-03-17/x.html",
+    )
     assert text is not None and "Станислав Притчин" in text
-    assert extract_main_text(b"<html><body><p>Too short.</p></body></html>", None, "https://x.org/") is None
+    assert (
+        extract_main_text(b"<html><body><p>Too short.</p></body></html>", None, "https://x.org/")
+        is None
+    )

@@ -9,15 +9,24 @@ import pytest
 
 from bot.ingest.worker import parse_and_normalize
 
-FEEDS = sorted(p for p in (Path(__file__).parents[1] / "data" / "feeds").iterdir() if p.suffix in {".xml", ".gz"})
+FEEDS = sorted(
+    p
+    for p in (Path(__file__).parents[1] / "data" / "feeds").iterdir()
+    if p.suffix in {".xml", ".gz"}
+)
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("path", FEEDS, ids=[p.name for p in FEEDS])
 def test_real_feed_parses(path: Path) -> None:
     parsed = parse_and_normalize(
-        path.read_bytes(), {"content-type": "application/xml"}, feed_id=1, feed_name=path.name,
-        feed_url="https://example.org/feed", feed_lang=None, fetched_at=NOW,
+        path.read_bytes(),
+        {"content-type": "application/xml"},
+        feed_id=1,
+        feed_name=path.name,
+        feed_url="https://example.org/feed",
+        feed_lang=None,
+        fetched_at=NOW,
     )
     for item in parsed.items:
         assert item.title
@@ -30,16 +39,35 @@ def test_real_feed_parses(path: Path) -> None:
 
 def test_windows_1251_feed_decodes_to_cyrillic() -> None:
     path = Path(__file__).parents[1] / "data" / "feeds" / "oren-ru-windows1251-yandex-rss.xml"
-    parsed = parse_and_normalize(path.read_bytes(), {}, feed_id=1, feed_name="oren", feed_url="https://oren.ru/",
-                                 feed_lang=None, fetched_at=NOW)
+    parsed = parse_and_normalize(
+        path.read_bytes(),
+        {},
+        feed_id=1,
+        feed_name="oren",
+        feed_url="https://oren.ru/",
+        feed_lang=None,
+        fetched_at=NOW,
+    )
     text = " ".join(i.title for i in parsed.items)
     assert "Оренбург" in text or "оренбург" in text.lower()
 
 
 def test_koi8r_feed_without_any_declaration_decodes_to_cyrillic() -> None:
-    path = Path(__file__).parents[1] / "data" / "feeds" / "feedparser-test-koi8r-undeclared-russian-rss.xml"
-    parsed = parse_and_normalize(path.read_bytes(), {}, feed_id=1, feed_name="koi8", feed_url="https://example.org/",
-                                 feed_lang=None, fetched_at=NOW)
+    path = (
+        Path(__file__).parents[1]
+        / "data"
+        / "feeds"
+        / "feedparser-test-koi8r-undeclared-russian-rss.xml"
+    )
+    parsed = parse_and_normalize(
+        path.read_bytes(),
+        {},
+        feed_id=1,
+        feed_name="koi8",
+        feed_url="https://example.org/",
+        feed_lang=None,
+        fetched_at=NOW,
+    )
     (item,) = parsed.items
     assert item.title == "Как пережить новогоднюю ночь"
     assert "единственное, во что сегодня можно верить безоговорочно" in item.summary
@@ -47,16 +75,36 @@ def test_koi8r_feed_without_any_declaration_decodes_to_cyrillic() -> None:
 
 
 def test_iso_8859_1_feed_without_declaration_is_not_mistaken_for_cyrillic() -> None:
-    path = Path(__file__).parents[1] / "data" / "feeds" / "le-cercle-psy-iso8859-1-no-prolog-rss.xml"
-    parsed = parse_and_normalize(path.read_bytes(), {}, feed_id=1, feed_name="psy", feed_url="https://example.org/",
-                                 feed_lang=None, fetched_at=NOW)
+    path = (
+        Path(__file__).parents[1] / "data" / "feeds" / "le-cercle-psy-iso8859-1-no-prolog-rss.xml"
+    )
+    parsed = parse_and_normalize(
+        path.read_bytes(),
+        {},
+        feed_id=1,
+        feed_name="psy",
+        feed_url="https://example.org/",
+        feed_lang=None,
+        fetched_at=NOW,
+    )
     assert parsed.items[0].title == "Perturbateurs endocriniens : quels effets sur le cerveau ?"
 
 
 def test_windows_1251_bytes_declared_as_utf8_are_rescued() -> None:
-    body = (Path(__file__).parents[1] / "data" / "hostile" / "windows1251-no-prolog-rss.xml").read_bytes()
-    parsed = parse_and_normalize(b'<?xml version="1.0" encoding="utf-8"?>\n' + body, {"content-type": "application/xml"},
-                                 feed_id=1, feed_name="w", feed_url="https://example.org/", feed_lang=None,
-                                 fetched_at=NOW)
-    assert parsed.items[0].title == "Путин, Лукашенко, Рахмон и Алиев договорились встретиться 9 мая в Москве"
+    body = (
+        Path(__file__).parents[1] / "data" / "hostile" / "windows1251-no-prolog-rss.xml"
+    ).read_bytes()
+    parsed = parse_and_normalize(
+        b'<?xml version="1.0" encoding="utf-8"?>\n' + body,
+        {"content-type": "application/xml"},
+        feed_id=1,
+        feed_name="w",
+        feed_url="https://example.org/",
+        feed_lang=None,
+        fetched_at=NOW,
+    )
+    assert (
+        parsed.items[0].title
+        == "Путин, Лукашенко, Рахмон и Алиев договорились встретиться 9 мая в Москве"
+    )
     assert parsed.bozo_reason == "wrong encoding declared; detected cp1251"

@@ -25,6 +25,9 @@ def write_config(folder: Path, feeds: dict[str, str], **overrides: Any) -> Path:
     for seed in data.get("seeds", []):
         seed["file"] = str(SHIPPED.parent / seed["file"])
     data.setdefault("fetch", {})["allow_private_addresses"] = True
+    # The fixture feeds link to real outlets; tests reach only loopback, so no article fetches
+    # unless a test asks for them (fetch={"fulltext": True}).
+    data["fetch"]["fulltext"] = False
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(data.get(key), dict):
             data[key] = {**data[key], **value}

@@ -49,7 +49,7 @@ class FeedServer:
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
             def do_GET(self) -> None:
@@ -128,7 +128,9 @@ class FeedServer:
         return self.route(path, handler)
 
     def huge(self, path: str, limit_bytes: int = 2 << 30) -> str:
-        chunk = b"<item><title>filler</title><description>" + b"x" * 65_000 + b"</description></item>\n"
+        chunk = (
+            b"<item><title>filler</title><description>" + b"x" * 65_000 + b"</description></item>\n"
+        )
 
         def handler(request: BaseHTTPRequestHandler) -> None:
             request.send_response(200)
@@ -136,7 +138,9 @@ class FeedServer:
             request.send_header("Connection", "close")
             request.end_headers()
             request.close_connection = True
-            request.wfile.write(b'<?xml version="1.0"?><rss version="2.0"><channel><title>huge</title>\n')
+            request.wfile.write(
+                b'<?xml version="1.0"?><rss version="2.0"><channel><title>huge</title>\n'
+            )
             sent = 0
             while sent < limit_bytes and not self.stopping.is_set():
                 request.wfile.write(chunk)
@@ -146,7 +150,9 @@ class FeedServer:
 
     def retry_after(self, path: str, status: int = 429, value: str = "120") -> str:
         def handler(request: BaseHTTPRequestHandler) -> None:
-            send(request, status, b"slow down", {"Retry-After": value, "Content-Type": "text/plain"})
+            send(
+                request, status, b"slow down", {"Retry-After": value, "Content-Type": "text/plain"}
+            )
 
         return self.route(path, handler)
 
@@ -191,12 +197,16 @@ class FeedServer:
             return
         body = file.read_bytes()
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-        if request.headers.get("If-None-Match") == etag or request.headers.get("If-Modified-Since") == LAST_MODIFIED:
+        if (
+            request.headers.get("If-None-Match") == etag
+            or request.headers.get("If-Modified-Since") == LAST_MODIFIED
+        ):
             send(request, 304, b"", {"ETag": etag, "Last-Modified": LAST_MODIFIED})
             return
         headers = {
             "Content-Type": self.content_types.get(file.name, "application/rss+xml"),
-            "ETag": etag, "Last-Modified": LAST_MODIFIED,
+            "ETag": etag,
+            "Last-Modified": LAST_MODIFIED,
         }
         encoding = self.encodings.get(file.name)
         if encoding == "gzip":
@@ -219,7 +229,9 @@ class _QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
-def send(request: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+def send(
+    request: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str] | None = None
+) -> None:
     request.send_response(status)
     for key, value in (headers or {}).items():
         request.send_header(key, value)
@@ -234,13 +246,17 @@ def hostile_routes(server: FeedServer) -> dict[str, str]:
     """The misbehaving feeds of the "done when" run: name → URL."""
     return {
         "hostile: hangs": server.hang("/hostile/hang"),
-        "hostile: HTTP 500": server.route("/hostile/500", lambda r: send(r, 500, b"internal error")),
+        "hostile: HTTP 500": server.route(
+            "/hostile/500", lambda r: send(r, 500, b"internal error")
+        ),
         "hostile: huge body": server.huge("/hostile/huge"),
         "hostile: 429 Retry-After": server.retry_after("/hostile/429", 429, "600"),
         "hostile: 503 Retry-After": server.retry_after("/hostile/503", 503, "3600"),
         "hostile: redirect loop": server.redirect_loop("/hostile/loop"),
         "hostile: trickle": server.trickle("/hostile/trickle", b"<rss>" + b" " * 600 + b"</rss>"),
-        "hostile: HTML page": server.page("/hostile/html", b"<!DOCTYPE html><html><body><p>Hello</p></body></html>"),
+        "hostile: HTML page": server.page(
+            "/hostile/html", b"<!DOCTYPE html><html><body><p>Hello</p></body></html>"
+        ),
     }
 
 
@@ -249,12 +265,18 @@ def main() -> None:  # pragma: no cover - a manual tool
     import json
     import time
 
-    parser = argparse.ArgumentParser(description="serve a folder of feeds plus hostile routes on 127.0.0.1")
+    parser = argparse.ArgumentParser(
+        description="serve a folder of feeds plus hostile routes on 127.0.0.1"
+    )
     parser.add_argument("root", type=Path)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     server = FeedServer(args.root, args.port).start()
-    feeds = {f.name: server.url(f.name) for f in sorted(args.root.iterdir()) if f.suffix in {".xml", ".gz"}}
+    feeds = {
+        f.name: server.url(f.name)
+        for f in sorted(args.root.iterdir())
+        if f.suffix in {".xml", ".gz"}
+    }
     feeds.update(hostile_routes(server))
     for name, url in feeds.items():
         print(f"[[feeds]]\nname = {json.dumps(name)}\nurl = {json.dumps(url)}\n", flush=True)
