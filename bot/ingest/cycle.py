@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from bot.health import cycle_finished
 from bot.ingest.fulltext import FullTextReport, add_full_text
 from bot.ingest.schedule import next_poll
 from bot.ingest.worker import ParsedItems, parse_and_normalize
@@ -55,6 +56,8 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
     )
     report = CycleReport()
     if not feeds:
+        services.metrics.observe_cycle(report)
+        await cycle_finished(services)
         return report
     outcomes = await asyncio.gather(*(_poll_one(services, feed) for feed in feeds))
 
@@ -98,8 +101,24 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
         report.new_items,
         len(report.matched),
         report.seconds,
+        extra={"fields": _cycle_fields(report)},
     )
+    services.metrics.observe_cycle(report)
+    await cycle_finished(services)
     return report
+
+
+def _cycle_fields(report: CycleReport) -> dict[str, object]:
+    """The cycle's log line as structured fields (``--log-format json``)."""
+    return {
+        "feeds": len(report.feeds),
+        "failed": len(report.failed),
+        "failed_feeds": [f.feed for f in report.failed],
+        "not_modified": sum(1 for f in report.feeds if f.status == "not modified"),
+        "new_items": report.new_items,
+        "matched": len(report.matched),
+        "seconds": round(report.seconds, 3),
+    }
 
 
 def _write(
@@ -147,7 +166,8 @@ async def _poll_one(
 
     if result.status is FetchStatus.FAILED:
         error = result.error or "failed"
-        log.warning("feed %r failed: %s", feed.name, error)
+        log.warning("feed %r failed: %s", feed.name, error,
+                    extra={"fields": {"feed": feed.name, "error": error, "stage": "fetch"}})
         update = schedule(feed.consecutive_failures + 1, result.retry_after_s)
         return _failed(update, error), FeedOutcome(feed.name, "failed", error=error), ()
     if result.status is FetchStatus.NOT_MODIFIED:
@@ -156,13 +176,15 @@ async def _poll_one(
     try:
         parsed = await _parse(services, result, feed, now)
     except Exception as exc:  # a parser crash on one feed's bytes must not cost the others
-        log.exception("parsing feed %r crashed", feed.name)
+        log.exception("parsing feed %r crashed", feed.name,
+                      extra={"fields": {"feed": feed.name, "stage": "parse"}})
         error = f"the parser crashed on this feed ({type(exc).__name__})"
         update = schedule(feed.consecutive_failures + 1)
         return _failed(update, error), FeedOutcome(feed.name, "failed", error=error), ()
     if parsed.fatal:
         error = f"not a usable feed: {parsed.bozo_reason}"
-        log.warning("feed %r failed: %s", feed.name, error)
+        log.warning("feed %r failed: %s", feed.name, error,
+                    extra={"fields": {"feed": feed.name, "error": error, "stage": "parse"}})
         update = schedule(feed.consecutive_failures + 1)
         return _failed(update, error), FeedOutcome(feed.name, "failed", error=error), ()
     update = replace(

@@ -35,7 +35,8 @@ class FeedHealth:
     id: int
     name: str
     url: str
-    origin: Literal["config", "user"] | str
+    origin: str
+    """"config" (from the config file) or "user" (added at run time)."""
     active: bool
     status: Literal["ok", "failing", "new", "inactive"]
     last_success_at: datetime | None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+import zlib
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ _ACCEPT_FEED = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
     "text/xml;q=0.9, */*;q=0.5"
 )
+_GZIP_MAGIC = b"\x1f\x8b"
 _ACCEPT_PAGE = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
@@ -161,6 +163,10 @@ class Fetcher:
                 retry_after_s=retry_after,
             )
         body = await self._read_capped(response)
+        if body.startswith(_GZIP_MAGIC):
+            # A gzip file served without Content-Encoding (a misconfigured server, or a stored
+            # .xml.gz): unpack it, under the same cap.
+            body = _gunzip(body, self._settings.max_body_bytes)
         headers_out = {k.lower(): v for k, v in response.headers.items()}
         # httpx has already decompressed the body: feedparser must not try again.
         headers_out.pop("content-encoding", None)
@@ -196,6 +202,17 @@ class Fetcher:
                 raise _Abort(too_large)
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _gunzip(body: bytes, limit: int) -> bytes:
+    unpacker = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        data = unpacker.decompress(body, limit + 1)
+    except zlib.error:
+        return body  # not gzip after all: let the parser say what it is
+    if len(data) > limit:
+        raise _Abort(f"response larger than {_size(limit)} once unpacked; download aborted")
+    return data
 
 
 async def _addresses(host: str) -> list[str]:

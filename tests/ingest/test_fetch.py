@@ -231,3 +231,12 @@ async def test_per_host_limit_bounds_concurrent_requests(feed_server: FeedServer
     finally:
         await fetcher.aclose()
     assert peak == 2
+
+
+@pytest.mark.asyncio
+async def test_gzip_file_served_without_content_encoding_is_unpacked(
+    fetcher: Fetcher, feed_server: FeedServer
+) -> None:
+    result = await fetcher.fetch(spec(feed_server.url("nshipster-gzip-compressed-body.xml.gz")))
+    assert result.status is FetchStatus.OK
+    assert result.content.startswith(b"<?xml") and b"NSHipster" in result.content

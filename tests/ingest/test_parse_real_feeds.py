@@ -108,3 +108,38 @@ def test_windows_1251_bytes_declared_as_utf8_are_rescued() -> None:
         == "Путин, Лукашенко, Рахмон и Алиев договорились встретиться 9 мая в Москве"
     )
     assert parsed.bozo_reason == "wrong encoding declared; detected cp1251"
+
+
+def test_relative_links_resolve_against_the_feed_url() -> None:
+    path = Path(__file__).parents[1] / "data" / "feeds" / "neverwinter-relative-urls-rss.xml"
+    parsed = parse_and_normalize(
+        path.read_bytes(),
+        {"content-type": "application/rss+xml"},
+        feed_id=1,
+        feed_name="nw",
+        feed_url="https://www.arcgames.com/en/games/neverwinter/news/rss",
+        feed_lang=None,
+        fetched_at=NOW,
+    )
+    assert parsed.items[0].url == (
+        "https://www.arcgames.com/en/games/neverwinter/news/detail/"
+        "10743874-neverwinter-%26-jingle-jam-humble-bundle%21"
+    )
+    assert str(parsed.items[0].published_at) == "2017-12-07 18:00:29+00:00"  # -0800 → UTC
+
+
+def test_unparseable_dates_become_the_fetch_time_and_the_original_is_kept() -> None:
+    path = (
+        Path(__file__).parents[1] / "data" / "feeds" / "norfolk-schools-odd-dates-iso8859-1-rss.xml"
+    )
+    parsed = parse_and_normalize(
+        path.read_bytes(),
+        {},
+        feed_id=1,
+        feed_name="n",
+        feed_url="https://x.org/",
+        feed_lang=None,
+        fetched_at=NOW,
+    )
+    assert parsed.items[0].published_at == NOW
+    assert parsed.items[0].published_raw == "08/02/2013 12:00:00"

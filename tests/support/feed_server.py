@@ -36,7 +36,7 @@ LAST_MODIFIED = email.utils.formatdate(1_700_000_000, usegmt=True)
 
 
 class FeedServer:
-    def __init__(self, root: Path, port: int = 0) -> None:
+    def __init__(self, root: Path, port: int = 0, host: str = "127.0.0.1") -> None:
         self.root = root
         self.routes: dict[str, Handler] = {}
         self.content_types: dict[str, str] = {}
@@ -66,7 +66,7 @@ class FeedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self._httpd = _QuietServer(("127.0.0.1", port), _Handler)
+        self._httpd = _QuietServer((host, port), _Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -277,7 +277,10 @@ def main() -> None:  # pragma: no cover - a manual tool
         for f in sorted(args.root.iterdir())
         if f.suffix in {".xml", ".gz"}
     }
-    feeds.update(hostile_routes(server))
+    # The hostile routes live on another loopback host, as a bad outlet would: the per-host
+    # limit is per outlet, so they must not hold the good feeds' slots.
+    hostile = FeedServer(args.root, args.port + 1 if args.port else 0, host="127.0.0.2").start()
+    feeds.update(hostile_routes(hostile))
     for name, url in feeds.items():
         print(f"[[feeds]]\nname = {json.dumps(name)}\nurl = {json.dumps(url)}\n", flush=True)
     try:
@@ -285,6 +288,7 @@ def main() -> None:  # pragma: no cover - a manual tool
             time.sleep(3600)
     except KeyboardInterrupt:
         server.stop()
+        hostile.stop()
 
 
 if __name__ == "__main__":  # pragma: no cover
