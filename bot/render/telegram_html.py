@@ -177,3 +177,19 @@ def render_items(lines: list[str], header: str, *, limit: int = MESSAGE_LIMIT) -
             current = candidate
     out.append(current)
     return out
+
+
+def render_item_line(
+    *, title: str, url: str | None, sources: tuple[str, ...], published_at: datetime,
+    score: float, item_id: str, tz_name: str = "UTC", relevance: str = "relevance",
+) -> str:
+    """One stored item in a list (/latest, /search): linked title, source, time, score, ID."""
+    name = esc(clip(title, HEADLINE_CHARS)) or "—"
+    href = safe_href(url)
+    head = f'<a href="{href}">{name}</a>' if href else name
+    source = esc(clip(sources[0], SOURCE_CHARS)) if sources else ""
+    when = esc(_when(published_at, ZoneInfo(tz_name)))
+    parts = (f"<i>{source}</i>" if source else "", when, f"{esc(relevance)} {score:.2f}",
+             f"ID <code>{esc(item_id)}</code>")
+    meta = " · ".join(x for x in parts if x)
+    return f"{head}\n{meta}"

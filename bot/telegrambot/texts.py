@@ -19,7 +19,7 @@ DEFAULT_LANG: Lang = "en"
 
 @functools.cache
 def _catalog(lang: str) -> dict[str, str]:
-    raw = resources.files("bot.telegrambot").joinpath("locales", f"{lang}.toml").read_text("utf-8")
+    raw = resources.files("bot.telegrambot").joinpath(f"locales/{lang}.toml").read_text("utf-8")
     return _flatten(tomllib.loads(raw))
 
 

@@ -1,0 +1,159 @@
+"""The Telegram bot's ``Application``, built from Settings and Services; run by ``tjwatch run``.
+
+Long polling by default; a webhook when ``TELEGRAM_WEBHOOK_URL`` is set. ``TELEGRAM_API_BASE_URL``
+points the bot at a self-hosted Bot API server (or the test emulator).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    BaseHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.scheduler import schedule_all, schedule_poll
+from bot.services import Services
+from bot.settings import Settings
+from bot.subscriptions import telegram_chats
+from bot.telegrambot.context import BotContext, context_types
+from bot.telegrambot.errors import on_error
+from bot.telegrambot.guards import command_name, guard
+from bot.telegrambot.replies import reply
+from bot.telegrambot.texts import LANGS, t
+
+log = logging.getLogger(__name__)
+
+# Handler modules under bot.telegrambot.commands, each exporting HANDLERS; order matters only
+# for overlapping patterns. Adding a family is adding its name here.
+HANDLER_MODULES = (
+    "start", "subscriptions", "reading", "settings", "info", "admin", "feedback", "summaries",
+)
+# The menu (setMyCommands), in this order; descriptions come from the catalogs ("commands.*").
+MENU = (
+    "digest", "latest", "search", "summary", "story", "trend", "settings", "subscribe",
+    "unsubscribe", "sources", "seeds", "stats", "why", "lang", "help", "start",
+)
+SUMMARY_COMMANDS = ("summary", "story", "trend")
+WEBHOOK_LISTEN = "0.0.0.0"  # the webhook server listens on every interface
+WEBHOOK_PORT = 8443
+
+Handlers = list[BaseHandler[Update, BotContext, Any]]
+
+
+def _module_handlers(name: str) -> Handlers | None:
+    try:
+        module = importlib.import_module(f"bot.telegrambot.commands.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"bot.telegrambot.commands.{name}":
+            raise
+        return None
+    handlers: Handlers = module.HANDLERS
+    return handlers
+
+
+async def _summaries_missing(update: Update, context: BotContext) -> None:
+    await reply(update, context.t("errors.summaries_missing"))
+
+
+async def _unknown_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    name = command_name(message.text, context.bot.username)
+    addressed = "@" in message.text.split(maxsplit=1)[0]
+    # In a group, "/foo" may be meant for another bot: answer only when addressed to us.
+    if name is None or (message.chat.type != ChatType.PRIVATE and not addressed):
+        return
+    await reply(update, context.t("errors.unknown_command", command=f"/{name}"))
+
+
+def collect_handlers(modules: Sequence[str] = HANDLER_MODULES) -> Handlers:
+    handlers: Handlers = []
+    for name in modules:
+        found = _module_handlers(name)
+        if found is not None:
+            handlers.extend(found)
+        elif name == "summaries":
+            handlers.extend(CommandHandler(c, _summaries_missing) for c in SUMMARY_COMMANDS)
+        else:
+            raise ModuleNotFoundError(f"bot.telegrambot.commands.{name} is missing")
+    handlers.append(MessageHandler(filters.COMMAND, _unknown_command))
+    return handlers
+
+
+def menu(lang: str) -> list[BotCommand]:
+    return [BotCommand(name, t(lang, f"commands.{name}")) for name in MENU]
+
+
+def api_base_url(settings: Settings) -> str | None:
+    root = settings.secrets.telegram_api_base_url
+    return f"{str(root).rstrip('/')}/bot" if root is not None else None
+
+
+def build_application(
+    settings: Settings, services: Services, *, first_poll_s: float = 1.0,
+) -> Application[Any, BotContext, Any, Any, Services, Any]:
+    """The bot, ready to run; nothing touches the network until it is initialised."""
+    token = settings.secrets.telegram_bot_token
+    if token is None:
+        raise ValueError("build_application needs TELEGRAM_BOT_TOKEN")
+
+    async def post_init(app: Application[Any, BotContext, Any, Any, Services, Any]) -> None:
+        for lang in LANGS:
+            await app.bot.set_my_commands(menu(lang), language_code=None if lang == "en" else lang)
+        assert app.job_queue is not None
+        schedule_poll(app.job_queue, settings.file.schedule.poll_interval_minutes,
+                      first=first_poll_s)
+        timed = await schedule_all(app.job_queue, await telegram_chats(services))
+        log.info("telegram bot @%s ready: %d chats with timed digests", app.bot.username, timed)
+
+    builder = (
+        Application.builder()
+        .token(token.get_secret_value())
+        .context_types(context_types(services))
+        .defaults(Defaults(parse_mode=ParseMode.HTML,
+                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(post_init)
+    )
+    base_url = api_base_url(settings)
+    if base_url is not None:
+        builder = builder.base_url(base_url)
+    app = builder.build()
+    app.add_handler(TypeHandler(Update, guard), group=-1)
+    for handler in collect_handlers():
+        app.add_handler(handler)
+    app.add_error_handler(on_error)  # type: ignore[arg-type]
+    return app  # type: ignore[return-value]
+
+
+def run_telegram(settings: Settings) -> None:
+    """Run until stopped (Ctrl-C / SIGTERM): webhook if configured, else long polling."""
+    services = Services.build(settings)
+    app = build_application(settings, services)
+
+    async def post_shutdown(_app: Any) -> None:
+        await services.aclose()
+
+    app.post_shutdown = post_shutdown
+    webhook = settings.secrets.telegram_webhook_url
+    if webhook is not None:
+        path = urlsplit(str(webhook)).path.lstrip("/")
+        app.run_webhook(listen=WEBHOOK_LISTEN, port=WEBHOOK_PORT, url_path=path,
+                        webhook_url=str(webhook), allowed_updates=Update.ALL_TYPES)
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)

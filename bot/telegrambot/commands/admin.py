@@ -1,0 +1,95 @@
+"""Admin only (ids from configuration; the guard refuses everyone else before these run):
+/addfeed URL [name], /removefeed URL|name|id, /addseed URL or text, /pause, /resume."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.ingest.feed_admin import add_feed, remove_feed
+from bot.polling import set_paused
+from bot.render.telegram_html import esc
+from bot.telegrambot.context import BotContext
+from bot.telegrambot.replies import command_args, reply
+
+
+async def addfeed_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    args = command_args(message.text).split(maxsplit=1)
+    if not args:
+        await reply(update, context.t("admin.addfeed_usage"))
+        return
+    result = await add_feed(context.services, args[0], args[1] if len(args) > 1 else None)
+    if not result.ok or result.feed is None:
+        await reply(update, context.t("admin.addfeed_refused",
+                                      reason=esc(result.detail or result.code or "?")))
+        return
+    await reply(update, context.t("admin.addfeed_done", name=esc(result.feed.name),
+                                  url=esc(result.feed.url)))
+
+
+async def removefeed_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    key = command_args(message.text)
+    if not key:
+        await reply(update, context.t("admin.removefeed_usage"))
+        return
+    result = await remove_feed(context.services, key)
+    if not result.ok or result.feed is None:
+        await reply(update, context.t("admin.removefeed_not_found", key=esc(key)))
+        return
+    await reply(update, context.t("admin.removefeed_done", name=esc(result.feed.name)))
+
+
+async def addseed_command(update: Update, context: BotContext) -> None:
+    """A URL or pasted text becomes a seed, through the relevance package when it offers it."""
+    message = update.effective_message
+    assert message is not None
+    source = command_args(message.text)
+    if not source:
+        await reply(update, context.t("admin.addseed_usage"))
+        return
+    add_seed = _optional("bot.relevance.seeds", "add_seed")
+    if add_seed is None:
+        await reply(update, context.t("admin.addseed_refused",
+                                      reason="adding seeds at run time is not available; "
+                                             "add it to config/seeds/ and tjwatch.toml"))
+        return
+    result = await add_seed(context.services, source)
+    if not getattr(result, "ok", False):
+        reason = getattr(result, "detail", None) or "refused"
+        await reply(update, context.t("admin.addseed_refused", reason=esc(str(reason))))
+        return
+    title = getattr(result, "title", None) or source[:80]
+    await reply(update, context.t("admin.addseed_done", title=esc(str(title))))
+
+
+def _optional(module: str, name: str) -> Any:
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+async def pause_command(update: Update, context: BotContext) -> None:
+    changed = await set_paused(context.services, True)
+    await reply(update, context.t("admin.paused" if changed else "admin.already_paused"))
+
+
+async def resume_command(update: Update, context: BotContext) -> None:
+    changed = await set_paused(context.services, False)
+    await reply(update, context.t("admin.resumed" if changed else "admin.already_running"))
+
+
+HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
+    CommandHandler("addfeed", addfeed_command),
+    CommandHandler("removefeed", removefeed_command),
+    CommandHandler("addseed", addseed_command),
+    CommandHandler("pause", pause_command),
+    CommandHandler("resume", resume_command),
+]

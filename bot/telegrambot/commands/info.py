@@ -1,0 +1,84 @@
+"""/seeds, /sources (feeds and their health), /stats."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.feedback import feedback_counts
+from bot.ingest.feed_admin import FeedHealth, list_feed_health
+from bot.polling import is_paused
+from bot.render.telegram_html import clip, esc, safe_href
+from bot.subscriptions import telegram_chats, threshold
+from bot.telegrambot.context import BotContext
+from bot.telegrambot.replies import reply, reply_lines
+
+_STATUS_ICON = {"ok": "✅", "failing": "⚠️", "new": "🆕", "inactive": "⏸"}
+
+
+async def seeds_command(update: Update, context: BotContext) -> None:
+    seeds = context.services.settings.file.seeds
+    if not seeds:
+        await reply(update, context.t("seeds.none"))
+        return
+    lines = []
+    for n, seed in enumerate(seeds, 1):
+        title = esc(seed.title or seed.file.stem)
+        href = safe_href(str(seed.url) if seed.url else None)
+        head = f'{n}. <a href="{href}">{title}</a>' if href else f"{n}. {title}"
+        meta = " · ".join(esc(x) for x in (seed.source, seed.date) if x)
+        lines.append(f"{head}\n<i>{meta}</i>" if meta else head)
+    await reply_lines(update, context.t("seeds.header", n=len(seeds)), lines)
+
+
+def _feed_line(context: BotContext, feed: FeedHealth, tz: ZoneInfo) -> str:
+    icon = _STATUS_ICON.get(feed.status, "")
+    head = f"{icon} <b>{esc(clip(feed.name, 80))}</b> (id {feed.id})"
+    if feed.status == "failing":
+        detail = context.t("sources.line_failing", failures=feed.consecutive_failures,
+                           error=esc(clip(feed.last_error or "?", 160)))
+    elif feed.last_success_at is not None:
+        when = feed.last_success_at.astimezone(tz).strftime("%d.%m %H:%M")
+        detail = context.t("sources.line_ok", when=when)
+    else:
+        detail = context.t("sources.never")
+    return f"{head}\n{esc(clip(feed.url, 120))}\n{detail}"
+
+
+async def sources_command(update: Update, context: BotContext) -> None:
+    feeds = [f for f in await list_feed_health(context.services) if f.active]
+    if not feeds:
+        await reply(update, context.t("sources.none"))
+        return
+    tz = ZoneInfo(context.chat_record.timezone if context.chat_record else "UTC")
+    failing = sum(1 for f in feeds if f.status == "failing")
+    await reply_lines(update, context.t("sources.header", n=len(feeds), failing=failing),
+                      [_feed_line(context, f, tz) for f in feeds])
+
+
+async def stats_command(update: Update, context: BotContext) -> None:
+    services, chat = context.services, context.chat_record
+    assert chat is not None
+    store = services.store
+    feeds = [f for f in await list_feed_health(services) if f.active]
+    counts = await feedback_counts(services, chat.id)
+    delivered = await store.run(store.deliveries.sent_ids, "telegram", chat.id)
+    paused = await is_paused(services)
+    await reply(update, context.t(
+        "stats.text",
+        items=await store.run(store.items.count),
+        relevant=await store.run(store.items.count_relevant),
+        feeds=len(feeds), failing=sum(1 for f in feeds if f.status == "failing"),
+        chats=len(await telegram_chats(services)), delivered=len(delivered),
+        up=counts.up, down=counts.down, threshold=f"{threshold(services, chat):.2f}",
+        polling=context.t("stats.polling_paused" if paused else "stats.polling_on"),
+    ))
+
+
+HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
+    CommandHandler("seeds", seeds_command),
+    CommandHandler("sources", sources_command),
+    CommandHandler("stats", stats_command),
+]
