@@ -217,3 +217,13 @@ async def test_add_feed_refuses_private_addresses(
         result = await add_feed(svc, url)
         assert not result.ok and result.code == "private_address", url
     assert sum(feed_server.hits.values()) == 0
+
+
+@pytest.mark.asyncio
+async def test_add_feed_stores_the_address_a_permanent_redirect_names(
+    make_services: MakeServices, feed_server: FeedServer
+) -> None:
+    svc = make_services({})
+    target = feed_server.url("meduza-io-2020-10-rss.xml")
+    result = await add_feed(svc, feed_server.redirect("/old", target, 308))
+    assert result.ok and result.feed is not None and result.feed.url == target

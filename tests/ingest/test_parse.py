@@ -1,0 +1,30 @@
+"""Parsing hostile bodies (pure): entity bombs, HTML pages, gzip bytes handed over as XML."""
+
+from __future__ import annotations
+
+from bot.ingest.parse import parse_feed
+from tests.ingest.conftest import HOSTILE
+
+
+def test_entity_bomb_is_not_expanded() -> None:
+    parsed = parse_feed(
+        (HOSTILE / "billion-laughs-rss.xml").read_bytes(), {"content-type": "application/rss+xml"}
+    )
+    # feedparser drops the DTD's entity declarations; the entry survives, unexpanded.
+    assert parsed.bozo_reason is not None and parsed.bozo_reason.startswith("not well-formed XML")
+    (entry,) = parsed.entries
+    assert entry.title == "&lol9;" and entry.link == "https://bomb.example/1"
+
+
+def test_an_html_page_is_not_a_feed() -> None:
+    page = b"<!-- cms --><!DOCTYPE html><html lang='ru'><head><title>News</title></head></html>"
+    parsed = parse_feed(page, {"content-type": "text/html; charset=utf-8"})
+    assert parsed.fatal and parsed.bozo_reason == "an HTML page, not a feed"
+
+
+def test_an_empty_but_valid_feed_is_not_a_failure() -> None:
+    parsed = parse_feed(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Quiet</title></channel></rss>',
+        {"content-type": "application/rss+xml"},
+    )
+    assert not parsed.fatal and parsed.entries == () and parsed.title == "Quiet"
