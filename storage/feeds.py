@@ -111,12 +111,19 @@ class FeedRepository:
         key = id_or_url_or_name.strip()
         rows = list(
             self._db.query(
-                "SELECT * FROM feeds WHERE url = ? OR config_url = ? OR name = ? COLLATE NOCASE "
-                "OR CAST(id AS TEXT) = ? ORDER BY active DESC, id LIMIT 1",
-                [key, key, key, key],
+                "SELECT * FROM feeds WHERE url = ? OR config_url = ? OR CAST(id AS TEXT) = ? "
+                "ORDER BY active DESC, id LIMIT 1",
+                [key, key, key],
             )
         )
-        return _state(rows[0]) if rows else None
+        if rows:
+            return _state(rows[0])
+        # SQLite's NOCASE folds ASCII only; names are often Cyrillic ("ТАСС", "тасс").
+        folded = key.casefold()
+        for row in self._db.query("SELECT * FROM feeds ORDER BY active DESC, id"):
+            if str(row["name"]).casefold() == folded:
+                return _state(row)
+        return None
 
     def by_url(self, url: str) -> FeedState | None:
         rows = list(

@@ -196,6 +196,7 @@ async def test_service_functions_return_values_for_the_bot(
     assert health.name == "BOM feed" and health.status == "ok" and health.items_seen == 12
     refused = await add_feed(svc, "gopher://example.org/")
     assert not refused.ok and refused.code == "bad_url"
+    assert (await remove_feed(svc, "bom FEED")).ok  # names match in any case
     removed = await remove_feed(svc, str(health.id))
     assert removed.ok and removed.feed is not None and removed.feed.status == "inactive"
     assert (await remove_feed(svc, "nothing")).code == "not_found"
