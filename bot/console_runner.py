@@ -11,6 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery.console_channel import ConsoleChannel
 from bot.jobs import digest_job, poll_job
+from bot.metrics import start_metrics_server
 from bot.services import Services
 from storage import CONSOLE_CHAT_ID
 
@@ -52,10 +53,13 @@ async def run_console(services: Services, *, stop_after_cycles: int | None = Non
         f"{settings.schedule.poll_interval_minutes} min; digests print here. Ctrl-C stops.",
         flush=True,
     )
+    metrics = start_metrics_server(services)
     scheduler.start()
     try:
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
+        if metrics is not None:
+            metrics.close()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

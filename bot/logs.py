@@ -39,10 +39,23 @@ class RedactingFilter(logging.Filter):
             record.exc_text = None
         record.msg = self.redact(message)
         record.args = None
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            record.fields = {k: self._redact_value(v) for k, v in fields.items()}
         return True
+
+    def _redact_value(self, value: object) -> object:
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, list | tuple):
+            return [self._redact_value(v) for v in value]
+        return value
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ts, level, logger, event (the text message), then the record's
+    structured ``extra={"fields": {...}}`` (feed names, counts, durations) as top-level keys."""
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
@@ -52,8 +65,8 @@ class JsonFormatter(logging.Formatter):
         }
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
-            entry.update(extra)
-        return json.dumps(entry, ensure_ascii=False)
+            entry.update({k: v for k, v in extra.items() if k not in entry})
+        return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 def setup_logging(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = ()) -> None:

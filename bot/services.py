@@ -16,6 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from bot.clock import Clock, SystemClock
 from bot.ingest.fetch import Fetcher
+from bot.metrics import Metrics
 from bot.relevance.scorer import KeywordScorer, Scorer
 from bot.relevance.terms import KeywordRules
 from bot.settings import Settings
@@ -33,6 +34,7 @@ class Services:
     scorer: Scorer
     rules: KeywordRules
     clock: Clock = field(default_factory=SystemClock)
+    metrics: Metrics = field(default_factory=Metrics)
     _cpu_pool: Executor | None = None
     _chat_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
 

@@ -55,6 +55,7 @@ async def _deliver(
     ids = list(digest.item_ids)
     await store.run(store.deliveries.queue, channel.name, chat.id, ids, services.clock.now())
     outcome = await _send(services, channel, chat, digest)
+    services.metrics.observe_send(channel.name, outcome)
     now = services.clock.now()
     match outcome:
         case Sent():

@@ -1,0 +1,75 @@
+"""Operational facts for ``tjwatch health``: when the last poll cycle finished, and whether the
+database file can still be written.
+
+The finish time lives in the ``state`` table (key/value, created by m001). The probe opens its own
+short-lived connection and never creates the file or runs migrations: a health check must not
+change what it checks.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlite_utils import Database
+
+LAST_CYCLE_KEY = "ops.last_cycle_finished_at"
+_PROBE_KEY = "ops.health_probe"
+_UPSERT = (
+    "INSERT INTO state (key, value) VALUES (?, ?) "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseProbe:
+    exists: bool
+    writable: bool
+    last_cycle_finished_at: datetime | None
+    problem: str | None
+    """Why the database cannot be opened, read or written, in words; None when all is well."""
+
+
+def record_cycle_finished(db: Database, at: datetime) -> None:
+    with db.atomic():
+        db.execute(_UPSERT, [LAST_CYCLE_KEY, at.isoformat()])
+
+
+def last_cycle_finished(db: Database) -> datetime | None:
+    row = db.execute("SELECT value FROM state WHERE key = ?", [LAST_CYCLE_KEY]).fetchone()
+    return datetime.fromisoformat(row[0]) if row else None
+
+
+def probe_database(path: Path, *, timeout_s: float = 5.0) -> DatabaseProbe:
+    """Read the last cycle's finish time and try a write that is rolled back."""
+    if not path.is_file():
+        return DatabaseProbe(False, False, None, f"there is no database at {str(path)!r} yet")
+    uri = f"file:{quote(str(path.resolve()))}?mode=rw"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout_s, isolation_level=None)
+    except sqlite3.Error as exc:
+        return DatabaseProbe(True, False, None, f"cannot open the database {str(path)!r}: {exc}")
+    try:
+        try:
+            row = conn.execute("SELECT value FROM state WHERE key = ?", [LAST_CYCLE_KEY]).fetchone()
+        except sqlite3.Error as exc:
+            return DatabaseProbe(
+                True, False, None, f"cannot read the database {str(path)!r}: {exc}"
+            )
+        last = datetime.fromisoformat(row[0]) if row else None
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(_UPSERT, [_PROBE_KEY, "probe"])
+        except sqlite3.Error as exc:
+            return DatabaseProbe(
+                True, False, last, f"the database {str(path)!r} is not writable: {exc}"
+            )
+        finally:
+            if conn.in_transaction:
+                conn.rollback()
+        return DatabaseProbe(True, True, last, None)
+    finally:
+        conn.close()
