@@ -31,7 +31,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], S
     def services(self) -> Services:
         return self.bot_data
 
-    def t(self, key: str, **values: Any) -> str:
+    def t(self, key: str, /, **values: Any) -> str:
         return t(self.lang, key, **values)
 
 

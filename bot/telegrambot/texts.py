@@ -47,7 +47,7 @@ def normalize_lang(code: str | None) -> Lang:
     return DEFAULT_LANG
 
 
-def t(lang: str | None, key: str, **values: Any) -> str:
+def t(lang: str | None, key: str, /, **values: Any) -> str:
     """The text ``key`` in ``lang`` (English when missing there), formatted with ``values``."""
     template = _catalog(normalize_lang(lang)).get(key)
     if template is None:

@@ -18,7 +18,7 @@ from bot.services import Services
 from bot.settings import Settings, load_settings
 from bot.telegrambot.app import build_application
 from tests.support.config import write_config
-from tests.support.telegram_emulator import TelegramEmulator, TelegramUser, make_user, polling
+from tests.support.telegram_emulator import TelegramEmulator, TelegramUser, make_user
 
 ADMIN_ID = 424242
 
@@ -31,8 +31,9 @@ def hostile_feed(n_long: int = 0) -> str:
     items = [
         "<item><title><![CDATA[Russia & Tajikistan: 5 < 6 as &lt;script&gt;alert(1)&lt;/script&gt; "
         "talks open]]></title><link>https://example.org/a?x=1&amp;y=2</link><guid>hostile-1</guid>"
-        "<description><![CDATA[Moscow & Dushanbe agree that a < b; &lt;script&gt;evil()&lt;/script&gt;"
-        " stays text.]]></description><pubDate>Mon, 17 Mar 2025 06:00:00 +0000</pubDate></item>",
+        "<description><![CDATA[Moscow & Dushanbe agree that a < b; "
+        "&lt;script&gt;evil()&lt;/script&gt; stays text.]]></description>"
+        "<pubDate>Mon, 17 Mar 2025 06:00:00 +0000</pubDate></item>",
     ]
     for n in range(n_long):
         words = " ".join(f"word{n}x{k}" for k in range(60))
@@ -87,8 +88,17 @@ class BotRig:
     async def running(self, *, first_poll_s: float = 3600.0) -> AsyncIterator[Any]:
         app = build_application(self.settings, self.services, first_poll_s=first_poll_s)
         self.apps.append(app)
-        async with polling(app, poll_interval=0.05, timeout=1):
-            yield app
+        # The order of Application.run_polling, which tests cannot use (it owns the event loop).
+        async with app:
+            if app.post_init is not None:
+                await app.post_init(app)
+            await app.updater.start_polling(poll_interval=0.05, timeout=1)
+            await app.start()
+            try:
+                yield app
+            finally:
+                await app.updater.stop()
+                await app.stop()
 
     async def restart_services(self) -> None:
         """A new process opens the database afresh: close the old Services, build new ones."""

@@ -5,7 +5,9 @@ Each test has its own bot token, config and SQLite file; the emulator process is
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,12 +27,28 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
 
 @pytest_asyncio.fixture
 async def rig(
-    tmp_path: Path, telegram_emulator: TelegramEmulator, bot_token: str, feed_server: FeedServer
+    tmp_path: Path,
+    telegram_emulator: TelegramEmulator,
+    bot_token: str,
+    feed_server: FeedServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> AsyncIterator[BotRig]:
-    rig = BotRig.create(tmp_path, telegram_emulator, bot_token,
-                        {"topic-en": feed_server.url("topic-en-rss.xml")})
+    rig = BotRig.create(
+        tmp_path, telegram_emulator, bot_token, {"topic-en": feed_server.url("topic-en-rss.xml")}
+    )
     yield rig
     await rig.aclose()
+    # A user-side test can pass while the bot logs errors (see docs): none may be logged.
+    errors = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, errors
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait until ``check()`` holds: the bot records after Telegram acknowledged the send."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.02)
 
 
 def texts(messages: list) -> str:
@@ -70,3 +88,199 @@ async def test_empty_digest_is_answered_when_asked(rig: BotRig) -> None:
         rig.user.send_command("/digest")
         [message] = await rig.user.wait_for_messages_async()
         assert message.text == "Nothing new since your last digest."
+
+
+def subscribe_in_db(rig: BotRig, chat_id: int, **settings: object) -> None:
+    store, now = rig.services.store, datetime.now(UTC)
+    store.chats.ensure(chat_id, channel="telegram", kind="private", now=now)
+    store.chats.update(chat_id, now, subscribed=True, **settings)
+
+
+async def test_instant_digest_arrives_by_itself_after_the_scheduled_poll(rig: BotRig) -> None:
+    subscribe_in_db(rig, rig.user.chat["id"], frequency="instant")
+    async with rig.running(first_poll_s=0.2):
+        messages = await rig.user.wait_for_messages_async(timeout=15)
+        assert "Russia starts military exercises in Tajikistan" in texts(messages)
+
+
+async def test_daily_digest_job_sends_when_due(rig: BotRig) -> None:
+    await poll_job(rig.services)
+    chat_id = rig.user.chat["id"]
+    subscribe_in_db(rig, chat_id, frequency="daily", digest_hour=8, timezone="Asia/Dushanbe")
+    async with rig.running() as app:
+        [job] = app.job_queue.get_jobs_by_name(job_name(chat_id))
+        due = job.next_t.astimezone(job.next_t.tzinfo)
+        assert (due.hour, due.minute) == (8, 0) and str(due.tzinfo) == "Asia/Dushanbe"
+        # Bring the 08:00 run forward instead of waiting for it: the scheduler runs it itself.
+        job.job.modify(next_run_time=datetime.now(UTC) + timedelta(seconds=0.2))
+        messages = await rig.user.wait_for_messages_async(timeout=10)
+        assert "Russia starts military exercises in Tajikistan" in texts(messages)
+        await eventually(lambda: rig.services.store.chats.get(chat_id).last_digest_at is not None)
+
+
+async def test_settings_buttons_change_the_schedule(rig: BotRig) -> None:
+    chat_id = rig.user.chat["id"]
+    async with rig.running() as app:
+        rig.user.send_command("/subscribe")
+        await rig.user.wait_for_messages_async()
+        rig.user.send_command("/settings")
+        [menu] = await rig.user.wait_for_messages_async()
+        assert "daily at 08:00" in menu.text
+        for data in (
+            "view:freq",
+            "freq:weekly",
+            "view:day",
+            "day:2",
+            "view:hour",
+            "hour:7",
+            "view:tz",
+            "tz:Europe/Moscow",
+        ):
+            rig.user.press_button(f"st:{chat_id}:{data}", menu)
+            menu = await rig.user.wait_for_edit_async(menu)
+        assert "weekly on Wednesday at 07:00 (Europe/Moscow)" in menu.text
+        assert_telegram_html(menu.text)
+        chat = rig.services.store.chats.get(chat_id)
+        assert chat is not None
+        assert (chat.frequency, chat.digest_weekday, chat.digest_hour, chat.timezone) == (
+            "weekly",
+            2,
+            7,
+            "Europe/Moscow",
+        )
+        [job] = app.job_queue.get_jobs_by_name(job_name(chat_id))
+        due = job.next_t
+        assert (due.weekday(), due.hour, str(due.tzinfo)) == (2, 7, "Europe/Moscow")
+        for data in ("view:freq", "freq:instant"):
+            rig.user.press_button(f"st:{chat_id}:{data}", menu)
+            menu = await rig.user.wait_for_edit_async(menu)
+        assert not app.job_queue.get_jobs_by_name(job_name(chat_id))  # follows the poll instead
+
+
+async def test_non_admin_addfeed_is_refused_and_admin_adds(
+    rig: BotRig, feed_server: FeedServer
+) -> None:
+    url = feed_server.url("topic-ru-rss.xml")
+    async with rig.running():
+        rig.user.send_command(f"/addfeed {url}")
+        [refused] = await rig.user.wait_for_messages_async()
+        assert refused.text == "Only the bot’s administrators can use /addfeed."
+        assert rig.services.store.feeds.by_url(url) is None
+        rig.admin.send_command(f"/addfeed {url} Russian topic")
+        [added] = await rig.admin.wait_for_messages_async(timeout=10)
+        assert added.text.startswith("✅ Feed added: Russian topic")
+        assert rig.services.store.feeds.by_url(url) is not None
+
+
+async def test_same_items_are_not_sent_twice_after_a_restart(rig: BotRig) -> None:
+    await poll_job(rig.services)
+    async with rig.running():
+        rig.user.send_command("/digest")
+        first = await rig.user.wait_for_messages_async()
+        assert "Russia starts military exercises in Tajikistan" in texts(first)
+    await rig.restart_services()
+    async with rig.running():
+        rig.user.send_command("/digest")
+        [again] = await rig.user.wait_for_messages_async()
+        assert again.text == "Nothing new since your last digest."
+
+
+async def test_long_digest_arrives_split_under_4096(
+    rig: BotRig, feed_server: FeedServer, feed_root: Path
+) -> None:
+    (feed_root / "long.xml").write_text(hostile_feed(n_long=40), "utf-8")
+    rig.services.sync_feeds()
+    rig.services.store.feeds.add("long", feed_server.url("long.xml"), None, datetime.now(UTC))
+    await poll_job(rig.services)
+    async with rig.running():
+        rig.user.send_command("/digest")
+        # The last entry (the oldest item, number 0) ends the digest.
+        messages = await rig.user.wait_for_messages_async(
+            lambda m: "agreement number 0 on" in (m.text or ""), timeout=10
+        )
+        messages = rig.user.received
+        assert len(messages) >= 2
+        for message in messages:
+            assert utf16_len(message.text) < MESSAGE_LIMIT
+            assert_telegram_html(message.text)
+        numbers = [
+            n for n in range(40) for m in messages if f"agreement number {n} on" in (m.text or "")
+        ]
+        assert sorted(numbers) == list(range(40))  # each entry exactly once
+        assert "continued 2/" in messages[1].text
+
+
+async def test_feed_markup_arrives_escaped(
+    rig: BotRig, feed_server: FeedServer, feed_root: Path
+) -> None:
+    (feed_root / "hostile.xml").write_text(hostile_feed(), "utf-8")
+    rig.services.store.feeds.add(
+        "Hostile <b>&</b>", feed_server.url("hostile.xml"), None, datetime.now(UTC)
+    )
+    await poll_job(rig.services)
+    async with rig.running():
+        rig.user.send_command("/digest")
+        messages = await rig.user.wait_for_messages_async()
+        [message] = [m for m in messages if "alert(1)" in (m.text or "")]
+        assert_telegram_html(message.text)
+        assert "<script>" not in message.text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in message.text
+        assert "Russia &amp; Tajikistan: 5 &lt; 6" in message.text
+        # What the person reads is the feed's text, literally.
+        assert "Russia & Tajikistan: 5 < 6 as <script>alert(1)</script>" in message.plain_text
+        assert 'href="https://example.org/a?x=1&amp;y=2"' in message.text
+
+
+async def test_feedback_is_counted_in_stats_and_moves_the_threshold(rig: BotRig) -> None:
+    await poll_job(rig.services)
+    async with rig.running():
+        rig.user.send_command("/digest")
+        [first, *_] = await rig.user.wait_for_messages_async()
+        rig.user.press_button(first.callback_data[1], first)  # 👎 on entry 1
+        rig.user.send_command("/stats")
+        [stats] = await rig.user.wait_for_messages_async(lambda m: "Statistics" in (m.text or ""))
+        assert "👍 0 · 👎 1" in stats.text
+        assert "threshold: 0.52" in stats.text
+
+
+async def test_group_settings_only_for_group_admins(rig: BotRig) -> None:
+    group = group_chat()
+    member = rig.user.in_chat(group)
+    async with rig.running():
+        member.send_command("/settings@tjwatch_test_bot")
+        [refused] = await member.wait_for_messages_async()
+        assert refused.text == "In a group, only its administrators can change settings."
+        rig.emulator.respond_with(
+            "getChatMember",
+            {
+                "status": "administrator",
+                "user": member.user,
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+            },
+            token=rig.token,
+        )
+        member.send_command("/settings@tjwatch_test_bot")
+        [menu] = await member.wait_for_messages_async()
+        assert menu.text.startswith("<b>Settings</b>")
+
+
+async def test_unknown_command_and_bad_argument_get_specific_answers(rig: BotRig) -> None:
+    ru = rig.emulator.user(rig.token, user=make_user(language_code="ru"))
+    async with rig.running():
+        rig.user.send_command("/frobnicate")
+        [unknown] = await rig.user.wait_for_messages_async()
+        assert unknown.text == "I do not know /frobnicate. /help lists the commands."
+        ru.send_command("/latest many")
+        [usage] = await ru.wait_for_messages_async()
+        assert usage.text.startswith("Формат: /latest [n]")
