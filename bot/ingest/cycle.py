@@ -18,6 +18,7 @@ from bot.ingest.fulltext import FullTextReport, add_full_text
 from bot.ingest.schedule import next_poll
 from bot.ingest.worker import ParsedItems, parse_and_normalize
 from bot.models import FeedSpec, FetchResult, FetchStatus, Item, Verdict
+from bot.relevance.scorer import Scorer
 from bot.services import Services
 from storage import FeedState, FeedUpdate, NewItem, Store, VerdictRecord
 
@@ -73,7 +74,8 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
     new_items = [i for i in unique if i.id not in known]
     # Full text first: the scorer uses ``item.text`` when there is one.
     new_items, report.fulltext = await add_full_text(services, new_items)
-    verdicts = [services.scorer.score(item) for item in new_items]
+    # Scoring is CPU work too; a thread keeps the loop (and the bot) responsive meanwhile.
+    verdicts = await asyncio.to_thread(_score_all, services.scorer, new_items)
 
     scored_at = services.clock.now()
     enriched = {i.id: i for i in new_items}
@@ -106,6 +108,10 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
     services.metrics.observe_cycle(report)
     await cycle_finished(services)
     return report
+
+
+def _score_all(scorer: Scorer, items: list[Item]) -> list[Verdict]:
+    return [scorer.score(item) for item in items]
 
 
 def _cycle_fields(report: CycleReport) -> dict[str, object]:
@@ -166,8 +172,12 @@ async def _poll_one(
 
     if result.status is FetchStatus.FAILED:
         error = result.error or "failed"
-        log.warning("feed %r failed: %s", feed.name, error,
-                    extra={"fields": {"feed": feed.name, "error": error, "stage": "fetch"}})
+        log.warning(
+            "feed %r failed: %s",
+            feed.name,
+            error,
+            extra={"fields": {"feed": feed.name, "error": error, "stage": "fetch"}},
+        )
         update = schedule(feed.consecutive_failures + 1, result.retry_after_s)
         return _failed(update, error), FeedOutcome(feed.name, "failed", error=error), ()
     if result.status is FetchStatus.NOT_MODIFIED:
@@ -176,15 +186,22 @@ async def _poll_one(
     try:
         parsed = await _parse(services, result, feed, now)
     except Exception as exc:  # a parser crash on one feed's bytes must not cost the others
-        log.exception("parsing feed %r crashed", feed.name,
-                      extra={"fields": {"feed": feed.name, "stage": "parse"}})
+        log.exception(
+            "parsing feed %r crashed",
+            feed.name,
+            extra={"fields": {"feed": feed.name, "stage": "parse"}},
+        )
         error = f"the parser crashed on this feed ({type(exc).__name__})"
         update = schedule(feed.consecutive_failures + 1)
         return _failed(update, error), FeedOutcome(feed.name, "failed", error=error), ()
     if parsed.fatal:
         error = f"not a usable feed: {parsed.bozo_reason}"
-        log.warning("feed %r failed: %s", feed.name, error,
-                    extra={"fields": {"feed": feed.name, "error": error, "stage": "parse"}})
+        log.warning(
+            "feed %r failed: %s",
+            feed.name,
+            error,
+            extra={"fields": {"feed": feed.name, "error": error, "stage": "parse"}},
+        )
         update = schedule(feed.consecutive_failures + 1)
         return _failed(update, error), FeedOutcome(feed.name, "failed", error=error), ()
     update = replace(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from bot.models import FetchStatus, Item
 
 if TYPE_CHECKING:
+    from bot.relevance.terms import KeywordRules
     from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,11 @@ async def add_full_text(
 ) -> tuple[list[Item], FullTextReport]:
     """The items, with ``text`` filled from the article page for those that pass the rules."""
     settings = services.settings.file.fetch
-    wanted = [
-        i
-        for i, item in enumerate(items)
-        if wants_full_text(item, services.rules.match(item.title, item.summary).matched)
-    ]
-    if not settings.fulltext or not wanted:
+    if not settings.fulltext or not items:
+        return list(items), FullTextReport()
+    # Matching stems every title and summary: CPU work, so not on the event loop.
+    wanted = await asyncio.to_thread(_wanted, services.rules, items)
+    if not wanted:
         return list(items), FullTextReport()
     limit = asyncio.Semaphore(settings.fulltext_concurrency)
     public_only = not settings.allow_private_addresses
@@ -70,6 +70,14 @@ async def add_full_text(
     report = FullTextReport(len(wanted), len(wanted) - len(failed), tuple(failed))
     log.info("full text: %d of %d article pages gave text", report.fetched, report.wanted)
     return out, report
+
+
+def _wanted(rules: KeywordRules, items: Sequence[Item]) -> list[int]:
+    return [
+        i
+        for i, item in enumerate(items)
+        if wants_full_text(item, rules.match(item.title, item.summary).matched)
+    ]
 
 
 async def _article_text(
