@@ -59,7 +59,11 @@ def handle(args: argparse.Namespace) -> int:
 
 
 async def _table(svc: Services, args: argparse.Namespace) -> int:
-    print(format_feeds(await list_feed_health(svc)))
+    feeds = await list_feed_health(svc)
+    if not feeds:
+        print("No feeds yet. Add [[feeds]] to the config file, or run: tjwatch feeds add URL")
+        return 0
+    print(format_feeds(feeds))
     return 0
 
 

@@ -73,6 +73,11 @@ def test_feeds_add_refuses_other_schemes(cli, config_for, url: str, reason: str)
     assert result.code == 1 and reason in result.err
 
 
+def test_feeds_table_without_feeds_says_how_to_add_one(cli, config_for) -> None:
+    result = cli("--config", str(config_for({})), "feeds")
+    assert result.code == 0 and "tjwatch feeds add URL" in result.out
+
+
 def test_feeds_add_refuses_a_private_address(
     cli, config_for, feed_server: FeedServer, tmp_path: Path
 ) -> None:
