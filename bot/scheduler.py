@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 POLL_JOB = "poll"
 # A digest due while the bot was down is still sent within this window after it comes back.
 MISFIRE_GRACE_S = 3600
-Queue = JobQueue[BotContext]
+Queue = JobQueue[Any]
 
 
 @dataclass(frozen=True, slots=True)

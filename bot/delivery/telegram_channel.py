@@ -92,7 +92,8 @@ class TelegramChannel:
 
     async def send_message(self, chat: ChatRecord, message: RenderedMessage) -> SendOutcome:
         thread_id = chat.thread_id
-        text, parse_mode = message.text, ParseMode.HTML
+        text = message.text
+        parse_mode: ParseMode | None = ParseMode.HTML
         network_retries = 1
         while True:
             try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -137,12 +138,15 @@ def build_application(
     app.add_handler(TypeHandler(Update, guard), group=-1)
     for handler in collect_handlers():
         app.add_handler(handler)
-    app.add_error_handler(on_error)  # type: ignore[arg-type]
-    return app  # type: ignore[return-value]
+    app.add_error_handler(on_error)
+    return app
 
 
 def run_telegram(settings: Settings) -> None:
     """Run until stopped (Ctrl-C / SIGTERM): webhook if configured, else long polling."""
+    # Opt in to PTB's timedelta durations: the int form is deprecated and every RetryAfter
+    # would otherwise emit a deprecation warning (bot.delivery.telegram_channel takes either).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     services = Services.build(settings)
     app = build_application(settings, services)
 

@@ -31,8 +31,9 @@ async def rig(
     telegram_emulator: TelegramEmulator,
     bot_token: str,
     feed_server: FeedServer,
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[BotRig]:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # as run_telegram does
     rig = BotRig.create(
         tmp_path, telegram_emulator, bot_token, {"topic-en": feed_server.url("topic-en-rss.xml")}
     )
