@@ -116,6 +116,14 @@ class TelegramSettings(_Strict):
     default_lang: Literal["en", "ru"] = "en"
 
 
+class SlackSettings(_Strict):
+    """Where the slash-command server listens (only when SLACK_SIGNING_SECRET is set)."""
+
+    commands_host: str = "127.0.0.1"
+    commands_port: Annotated[int, Field(ge=0, le=65535)] = 3000
+    commands_path: str = "/slack/events"
+
+
 class FileSettings(_Strict):
     """Exactly what the TOML file may contain."""
 
@@ -124,6 +132,7 @@ class FileSettings(_Strict):
     fetch: FetchSettings = FetchSettings()
     thresholds: ThresholdSettings = ThresholdSettings()
     telegram: TelegramSettings = TelegramSettings()
+    slack: SlackSettings = SlackSettings()
     rules: RulesSettings
     feeds: list[FeedSettings] = []
     seeds: list[SeedSettings] = []
@@ -140,6 +149,7 @@ class Secrets(_Strict):
     slack_bot_token: SecretStr | None = None
     slack_channel: str | None = None
     slack_signing_secret: SecretStr | None = None
+    slack_api_base_url: AnyHttpUrl | None = None
     admin_ids: tuple[int, ...] = ()
     metrics_port: int | None = None
     llm_base_url: AnyHttpUrl | None = None
@@ -171,6 +181,7 @@ _ENV_KEYS: dict[str, str] = {
     "SLACK_BOT_TOKEN": "slack_bot_token",
     "SLACK_CHANNEL": "slack_channel",
     "SLACK_SIGNING_SECRET": "slack_signing_secret",
+    "SLACK_API_BASE_URL": "slack_api_base_url",
     "METRICS_PORT": "metrics_port",
     "LLM_BASE_URL": "llm_base_url",
 }

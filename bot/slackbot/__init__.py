@@ -1,0 +1,1 @@
+"""Slack slash commands (``/tjwatch digest|summary|latest|search``) through slack_bolt."""

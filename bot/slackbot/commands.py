@@ -1,0 +1,173 @@
+"""``/tjwatch digest|summary|latest|search`` as a slack_bolt app, calling the same services as the
+CLI and the Telegram bot.
+
+Bolt's request-verification middleware checks every request's ``X-Slack-Signature`` against
+``SLACK_SIGNING_SECRET`` (and refuses stale timestamps) before any handler runs: a forged request
+gets 401. Slash commands need no Web API call, so ``authorize`` answers from the request itself
+(a bot token is passed along when one is configured) instead of calling ``auth.test``.
+
+``digest`` is acknowledged at once and then delivered through the outbox to the command's
+``response_url`` (so what is sent is recorded for that Slack channel, message by message, like
+any other delivery); the other commands answer in the acknowledgement itself, with any further
+messages posted to ``response_url``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+
+from bot.delivery.outbox import deliver_digest
+from bot.delivery.slack_channel import SlackChannel, WebhookPoster, slack_chat_id
+from bot.digest.compose import compose_digest, summary_line
+from bot.models import Digest, DigestEntry
+from bot.render.slack_blocks import SlackMessage, escape, render_digest
+from bot.services import Services
+from bot.slackbot.texts import slack_labels, t
+from storage import ChatRecord, StoredItem
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/tjwatch"
+LATEST_DEFAULT = 5
+LATEST_MAX = 30
+SEARCH_LIMIT = 10
+SUMMARY_HOURS = 24
+SUMMARY_STORIES = 5
+
+
+def listing(title: str, items: Sequence[StoredItem], services: Services) -> Digest:
+    """Stored items as a digest with one entry per item (``latest`` and ``search``)."""
+    entries = tuple(
+        DigestEntry(
+            headline=i.title, url=i.url, sources=i.sources or ("—",), published_at=i.published_at,
+            score=i.score, story=i.story, summary=summary_line(i.summary or i.text or ""),
+            item_ids=(i.id,), whats_new=i.whats_new,
+        )
+        for i in items
+    )
+    return Digest(title=title, entries=entries, generated_at=services.clock.now())
+
+
+async def command_chat(services: Services, command: dict[str, Any]) -> ChatRecord:
+    """The Slack channel a command came from, as a chat (created the first time)."""
+    channel_id = str(command.get("channel_id") or "unknown")
+    store = services.store
+    return await store.run(
+        store.chats.ensure, slack_chat_id(f"channel:{channel_id}"), channel="slack", kind="slack",
+        now=services.clock.now(),
+        defaults={"title": f"slack {command.get('channel_name') or channel_id}",
+                  "lang": services.settings.file.telegram.default_lang,
+                  "timezone": services.settings.file.schedule.timezone},
+    )
+
+
+class Commands:
+    """The handlers, holding the services they call (no globals)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.lang = services.settings.file.telegram.default_lang
+
+    async def answer(self, command: dict[str, Any]) -> tuple[list[SlackMessage], bool]:
+        """What to answer to a command other than ``digest``: (messages, visible to all)."""
+        verb, _, rest = str(command.get("text") or "").strip().partition(" ")
+        rest = rest.strip()
+        store = self.services.store
+        match verb.lower():
+            case "latest":
+                if rest and not (rest.isdigit() and 1 <= int(rest) <= LATEST_MAX):
+                    return self.usage(), False
+                items = await store.run(store.items.latest, int(rest) if rest else LATEST_DEFAULT)
+                if not items:
+                    return self.note(t(self.lang, "latest_none")), False
+                title = t(self.lang, "latest_title", n=len(items))
+                return self.render(listing(title, items, self.services)), False
+            case "search":
+                if not rest:
+                    return self.usage(), False
+                items = await store.run(store.items.search, rest, SEARCH_LIMIT)
+                if not items:
+                    return self.note(t(self.lang, "search_none", query=escape(rest))), False
+                title = t(self.lang, "search_title", query=rest)
+                return self.render(listing(title, items, self.services)), False
+            case "summary":
+                return await self.summary(), True
+            case _:
+                return self.usage(), False
+
+    async def summary(self) -> list[SlackMessage]:
+        """The last day in brief: how many relevant items and sources, and the top stories."""
+        store, now = self.services.store, self.services.clock.now()
+        items = await store.run(store.items.relevant_between,
+                                now - timedelta(hours=SUMMARY_HOURS), now)
+        if not items:
+            return self.note(t(self.lang, "summary_none", hours=SUMMARY_HOURS))
+        sources = {s for i in items for s in i.sources}
+        title = t(self.lang, "summary_title", hours=SUMMARY_HOURS, items=len(items),
+                  sources=len(sources))
+        digest = compose_digest(items, now=now, title=title, limit=SUMMARY_STORIES)
+        return self.render(digest)
+
+    def render(self, digest: Digest) -> list[SlackMessage]:
+        tz = self.services.settings.file.schedule.timezone
+        return render_digest(digest, slack_labels(self.lang), tz_name=tz)
+
+    def note(self, text: str) -> list[SlackMessage]:
+        block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+        return [SlackMessage(text, (block,))]
+
+    def usage(self) -> list[SlackMessage]:
+        return self.note(t(self.lang, "usage", max=LATEST_MAX))
+
+    async def digest(self, command: dict[str, Any]) -> None:
+        chat = await command_chat(self.services, command)
+        poster = WebhookPoster(str(command["response_url"]), {"response_type": "in_channel"})
+        channel = SlackChannel(poster, slack_labels(chat.lang))
+        await deliver_digest(self.services, channel, chat, send_empty=True)
+
+
+def build_app(services: Services) -> AsyncApp:
+    """The bolt app; needs ``SLACK_SIGNING_SECRET`` (raises ValueError without it)."""
+    secrets = services.settings.secrets
+    if secrets.slack_signing_secret is None:
+        raise ValueError("the Slack command server needs SLACK_SIGNING_SECRET")
+    token = secrets.slack_bot_token.get_secret_value() if secrets.slack_bot_token else None
+
+    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
+
+    app = AsyncApp(
+        signing_secret=secrets.slack_signing_secret.get_secret_value(),
+        authorize=authorize,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    commands = Commands(services)
+
+    async def on_command(ack: Any, command: dict[str, Any]) -> None:
+        verb = str(command.get("text") or "").strip().split(" ", 1)[0].lower()
+        if verb == "digest":
+            await ack(text=t(commands.lang, "digest_started"))
+            await commands.digest(command)
+            return
+        messages, public = await commands.answer(command)
+        first, *rest = messages
+        kind = "in_channel" if public else "ephemeral"
+        await ack(text=first.text, blocks=list(first.blocks), response_type=kind)
+        if rest:
+            follow = SlackChannel(WebhookPoster(str(command["response_url"]),
+                                                {"response_type": kind}))
+            for message in rest:
+                await follow.send_message(message)
+
+    async def on_error(error: Exception) -> None:
+        log.error("Slack command failed: %s", type(error).__name__, exc_info=error)
+
+    app.command(COMMAND)(on_command)
+    app.error(on_error)
+    return app
