@@ -11,13 +11,17 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from bot.clock import Clock, SystemClock
 from bot.ingest.fetch import Fetcher
 from bot.metrics import Metrics
-from bot.relevance.scorer import KeywordScorer, Scorer
+from bot.relevance.build import build_seed_scorer
+from bot.relevance.scorer import Scorer
+from bot.relevance.similarity import DocumentFrequencies
+from bot.relevance.stories import StoryGrouper
 from bot.relevance.terms import KeywordRules
 from bot.settings import Settings
 from storage import Store, open_store
@@ -35,6 +39,7 @@ class Services:
     rules: KeywordRules
     clock: Clock = field(default_factory=SystemClock)
     metrics: Metrics = field(default_factory=Metrics)
+    stories: StoryGrouper | None = None
     _cpu_pool: Executor | None = None
     _chat_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
 
@@ -49,13 +54,16 @@ class Services:
         rules = KeywordRules(
             settings.file.rules.russia, settings.file.rules.tajikistan, settings.file.rules.exclude
         )
+        # The seed scorer keeps learning document frequencies; they were saved by the last run.
+        scorer = build_seed_scorer(settings, DocumentFrequencies(*store.doc_freq.load()))
         services = cls(
             settings=settings,
             store=store,
             fetcher=Fetcher(settings.file.fetch),
-            scorer=KeywordScorer(rules),
+            scorer=scorer,
             rules=rules,
             clock=clock or SystemClock(),
+            stories=StoryGrouper(scorer, store, settings.file.thresholds.story_grouping),
         )
         services.sync_feeds()
         return services
@@ -77,7 +85,16 @@ class Services:
                 max_workers=workers, mp_context=multiprocessing.get_context("forkserver")
             )
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._cpu_pool, functools.partial(fn, *args, **kwargs))
+        pool = self._cpu_pool
+        try:
+            return await loop.run_in_executor(pool, functools.partial(fn, *args, **kwargs))
+        except BrokenProcessPool:
+            # A worker died (killed for memory, or a C extension crashed on hostile input):
+            # the next call starts a fresh pool instead of failing for ever.
+            if self._cpu_pool is pool:
+                self._cpu_pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
     async def aclose(self) -> None:
         await self.fetcher.aclose()

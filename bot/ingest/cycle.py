@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -78,6 +79,10 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
     verdicts = await asyncio.to_thread(_score_all, services.scorer, new_items)
 
     scored_at = services.clock.now()
+    # Relevant items join a story (one event across outlets and languages); see bot/relevance.
+    story_ids: dict[str, int] = {}
+    if services.stories is not None:
+        story_ids = await store.run(services.stories.assign, new_items, verdicts, scored_at)
     enriched = {i.id: i for i in new_items}
     records = [
         _new_item(replace(i, text=enriched[i.id].text) if i.id in enriched else i) for i in carried
@@ -88,7 +93,7 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
         updates,
         records,
         [
-            _verdict_record(item, verdict, scored_at)
+            _verdict_record(item, verdict, scored_at, story_ids.get(item.id))
             for item, verdict in zip(new_items, verdicts, strict=True)
         ],
     )
@@ -221,17 +226,29 @@ def _failed(update: FeedUpdate, error: str) -> FeedUpdate:
 async def _parse(
     services: Services, result: FetchResult, feed: FeedState, now: datetime
 ) -> ParsedItems:
+    """Parse in a worker process; once more if the pool broke under this or another feed.
+
+    A worker that dies breaks every parse in flight, so one feed that kills its worker would
+    fail all of them; the retry on a fresh pool lets the innocent ones through.
+    """
     url = result.final_url or feed.url
-    return await services.run_cpu(
-        parse_and_normalize,
-        result.content,
-        result.headers,
-        feed_id=feed.id,
-        feed_name=feed.name,
-        feed_url=url,
-        feed_lang=feed.lang,
-        fetched_at=now,
-    )
+    for attempt in (1, 2):
+        try:
+            return await services.run_cpu(
+                parse_and_normalize,
+                result.content,
+                result.headers,
+                feed_id=feed.id,
+                feed_name=feed.name,
+                feed_url=url,
+                feed_lang=feed.lang,
+                fetched_at=now,
+            )
+        except BrokenProcessPool:
+            if attempt == 2:
+                raise
+            log.warning("a parser process died while parsing %r; retrying once", feed.name)
+    raise AssertionError("unreachable")
 
 
 def _new_item(item: Item) -> NewItem:
@@ -250,7 +267,9 @@ def _new_item(item: Item) -> NewItem:
     )
 
 
-def _verdict_record(item: Item, verdict: Verdict, at: datetime) -> VerdictRecord:
+def _verdict_record(
+    item: Item, verdict: Verdict, at: datetime, story_id: int | None = None
+) -> VerdictRecord:
     return VerdictRecord(
         item_id=item.id,
         relevant=verdict.relevant,
@@ -262,4 +281,5 @@ def _verdict_record(item: Item, verdict: Verdict, at: datetime) -> VerdictRecord
         whats_new=verdict.whats_new,
         reason=verdict.reason,
         scored_at=at,
+        story_id=story_id,
     )

@@ -352,3 +352,21 @@ async def test_the_event_loop_stays_responsive_during_a_large_poll(
     await ticker
     assert report.new_items == 1687 + 25 + LENTA_ITEMS
     assert max(gaps) < 1.0, f"the event loop stalled for {max(gaps):.2f} s"
+
+
+def _kill_worker() -> None:
+    import os
+
+    os._exit(1)  # what an OOM kill or a crashing C extension looks like from the pool's side
+
+
+async def test_a_dead_parser_process_does_not_break_later_polls(
+    make_services: MakeServices, feed_server: FeedServer
+) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    svc = make_services({"Meduza": feed_server.url("meduza-io-2020-10-rss.xml")})
+    with pytest.raises(BrokenProcessPool):
+        await svc.run_cpu(_kill_worker)
+    report = await run_cycle(svc, force=True)
+    assert [(f.status, f.items) for f in report.feeds] == [("ok", 30)]
