@@ -1,0 +1,125 @@
+"""Pure parts of the bot: catalogs, command menu and README, settings, feedback, schedules."""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import UTC, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.feedback import MAX_SHIFT, STEP, adjusted_threshold
+from bot.scheduler import digest_schedule, next_full_hour
+from bot.subscriptions import setting_change
+from bot.telegrambot.app import MENU, collect_handlers, menu
+from bot.telegrambot.guards import command_name
+from bot.telegrambot.keyboards import parse, settings_keyboard
+from bot.telegrambot.texts import keys, normalize_lang, t
+from storage import ChatRecord
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def chat(**kw: object) -> ChatRecord:
+    values: dict[str, object] = {
+        "id": -1001234567890, "channel": "telegram", "kind": "supergroup", "title": "T",
+        "lang": "en", "active": True, "subscribed": True, "thread_id": None, "frequency": "daily",
+        "digest_hour": 8, "digest_weekday": 0, "timezone": "Asia/Dushanbe", "min_score": None,
+        "only_new": False, "managed_by": None, "last_digest_at": None,
+    }
+    values.update(kw)
+    return ChatRecord(**values)  # type: ignore[arg-type]
+
+
+def placeholders(text: str) -> set[str]:
+    return {name.split(":")[0] for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_russian_catalog_has_every_text_with_the_same_placeholders() -> None:
+    missing = {k for k in keys("en") - keys("ru") if not k.startswith(("digest.up", "digest.down"))}
+    assert not missing
+    for key in keys("ru"):
+        assert placeholders(t("ru", key)) == placeholders(t("en", key)), key
+
+
+def test_every_menu_command_has_a_description_a_handler_and_a_readme_line() -> None:
+    readme = README.read_text("utf-8")
+    handled = {c for h in collect_handlers() for c in getattr(h, "commands", ())}
+    for lang in ("en", "ru"):
+        for command in menu(lang):
+            assert 3 <= len(command.description) <= 256
+    for name in MENU:
+        assert name in handled
+        assert re.search(rf"`/{name}[ `\\]", readme), f"/{name} is not in README.md"
+    for admin in ("addfeed", "removefeed", "addseed", "pause", "resume"):
+        assert admin in handled and f"`/{admin}" in readme
+
+
+@pytest.mark.parametrize(("key", "raw", "expected"), [
+    ("freq", "weekly", {"frequency": "weekly"}),
+    ("freq", "monthly", None),
+    ("hour", "23", {"digest_hour": 23}),
+    ("hour", "24", None),
+    ("hour", "x", None),
+    ("day", "6", {"digest_weekday": 6}),
+    ("tz", "Europe/Moscow", {"timezone": "Europe/Moscow"}),
+    ("tz", "Mars/Olympus", None),
+    ("tz", "../etc/passwd", None),
+    ("score", "0.6", {"min_score": 0.6}),
+    ("score", "1.5", None),
+    ("new", "1", {"only_new": True}),
+    ("lang", "ru", {"lang": "ru"}),
+    ("lang", "de", None),
+    ("nope", "1", None),
+])
+def test_setting_change_validates(key: str, raw: str, expected: object) -> None:
+    assert setting_change(key, raw) == expected
+
+
+def test_feedback_moves_the_threshold_in_small_bounded_steps() -> None:
+    assert adjusted_threshold(0.5, 0.5, -1, None) == 0.5 + STEP
+    assert adjusted_threshold(0.5, 0.5, 1, None) == 0.5 - STEP
+    assert adjusted_threshold(0.52, 0.5, -1, -1) == 0.52  # same vote again: no change
+    assert adjusted_threshold(0.52, 0.5, 1, -1) == 0.48  # switching undoes the first vote too
+    value = 0.5
+    for _ in range(100):
+        value = adjusted_threshold(value, 0.5, -1, None)
+    assert value == 0.5 + MAX_SHIFT
+    assert adjusted_threshold(0.05, 0.1, 1, None) >= 0.0
+
+
+def test_digest_schedules_follow_chat_settings() -> None:
+    zone = ZoneInfo("Asia/Dushanbe")
+    assert digest_schedule(chat(frequency="instant")) is None
+    assert digest_schedule(chat(frequency="daily", digest_hour=9)).at == time(9, tzinfo=zone)
+    weekly = digest_schedule(chat(frequency="weekly", digest_weekday=6, digest_hour=7))
+    assert weekly is not None and weekly.days == (0,)  # Sunday is 0 for python-telegram-bot
+    hourly = digest_schedule(chat(frequency="hourly"))
+    assert hourly is not None and hourly.interval is not None
+    assert next_full_hour(datetime(2026, 1, 1, 10, 59, 30, tzinfo=UTC)).hour == 11
+
+
+def test_command_name_respects_the_addressed_bot() -> None:
+    assert command_name("/Settings@our_bot x", "our_bot") == "settings"
+    assert command_name("/settings@other_bot", "our_bot") is None
+    assert command_name("hello", "our_bot") is None
+    assert command_name("/addfeed http://x", None) == "addfeed"
+
+
+def test_languages_are_resolved_from_telegram_codes() -> None:
+    assert normalize_lang("ru-RU") == "ru" and normalize_lang("tg") == "ru"
+    assert normalize_lang("de") == "en" and normalize_lang(None) == "en"
+
+
+def test_settings_keyboards_fit_telegram_limits_and_round_trip() -> None:
+    record = chat()
+    for view in ("main", "freq", "hour", "day", "tz", "score", "lang"):
+        markup = settings_keyboard(record, view, "ru")
+        for row in markup.inline_keyboard:
+            for button in row:
+                data = button.callback_data
+                assert isinstance(data, str) and len(data.encode()) <= 64
+                parsed = parse(data)
+                assert parsed is not None and parsed.chat_id == record.id
