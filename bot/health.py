@@ -14,6 +14,9 @@ from storage.ops import probe_database, record_cycle_finished
 if TYPE_CHECKING:
     from bot.services import Services
 
+# The flag /pause sets (bot/polling.py): a deliberate pause is not a failure.
+PAUSED_KEY = "polling_paused"
+
 
 @dataclass(frozen=True, slots=True)
 class Health:
@@ -22,12 +25,15 @@ class Health:
     """Why not healthy (empty when healthy), each saying what to do."""
     last_cycle_finished_at: datetime | None
     limit: timedelta
+    paused: bool = False
+    """An admin paused polling: healthy while the database is writable, whatever the age."""
 
 
 def check_health(settings: Settings, now: datetime) -> Health:
     limit = timedelta(minutes=2 * settings.file.schedule.poll_interval_minutes)
     probe = probe_database(settings.database_path)
     last = probe.last_cycle_finished_at
+    paused = probe.state.get(PAUSED_KEY) == "1"
     reasons: list[str] = []
     if probe.problem:
         fix = (
@@ -36,6 +42,8 @@ def check_health(settings: Settings, now: datetime) -> Health:
             else "check the file's owner and permissions and the free disk space"
         )
         reasons.append(f"{probe.problem}; {fix}")
+    if paused:
+        return Health(not reasons, tuple(reasons), last, limit, paused)
     if probe.exists and last is None and probe.writable:
         reasons.append(
             "no poll cycle has finished yet; wait for the first one, or read the log of "
@@ -47,7 +55,7 @@ def check_health(settings: Settings, now: datetime) -> Health:
             f"poll interval ({format_age(limit)}); check that `tjwatch run` is running and "
             "read its log"
         )
-    return Health(not reasons, tuple(reasons), last, limit)
+    return Health(not reasons, tuple(reasons), last, limit, paused)
 
 
 async def cycle_finished(services: Services) -> None:

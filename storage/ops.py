@@ -9,7 +9,8 @@ change what it checks.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -31,6 +32,8 @@ class DatabaseProbe:
     last_cycle_finished_at: datetime | None
     problem: str | None
     """Why the database cannot be opened, read or written, in words; None when all is well."""
+    state: Mapping[str, str] = field(default_factory=dict)
+    """The ``state`` table (small named flags, e.g. whether polling is paused)."""
 
 
 def record_cycle_finished(db: Database, at: datetime) -> None:
@@ -54,22 +57,23 @@ def probe_database(path: Path, *, timeout_s: float = 5.0) -> DatabaseProbe:
         return DatabaseProbe(True, False, None, f"cannot open the database {str(path)!r}: {exc}")
     try:
         try:
-            row = conn.execute("SELECT value FROM state WHERE key = ?", [LAST_CYCLE_KEY]).fetchone()
+            state = dict(conn.execute("SELECT key, value FROM state").fetchall())
         except sqlite3.Error as exc:
             return DatabaseProbe(
                 True, False, None, f"cannot read the database {str(path)!r}: {exc}"
             )
-        last = datetime.fromisoformat(row[0]) if row else None
+        stamp = state.get(LAST_CYCLE_KEY)
+        last = datetime.fromisoformat(stamp) if stamp else None
         try:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(_UPSERT, [_PROBE_KEY, "probe"])
         except sqlite3.Error as exc:
             return DatabaseProbe(
-                True, False, last, f"the database {str(path)!r} is not writable: {exc}"
+                True, False, last, f"the database {str(path)!r} is not writable: {exc}", state
             )
         finally:
             if conn.in_transaction:
                 conn.rollback()
-        return DatabaseProbe(True, True, last, None)
+        return DatabaseProbe(True, True, last, None, state)
     finally:
         conn.close()

@@ -28,9 +28,9 @@ def handle(args: argparse.Namespace) -> int:
             print(f"  - {reason}")
         return 1
     last = health.last_cycle_finished_at
-    age = format_age(now - last) if last is not None else "?"
-    print(
-        f"healthy: the last poll cycle finished {age} ago (limit {format_age(health.limit)}); "
-        f"the database {str(settings.database_path)!r} is writable"
-    )
+    cycle = "polling is paused by an admin (/resume restarts it)"
+    if not health.paused and last is not None:
+        cycle = f"the last poll cycle finished {format_age(now - last)} ago"
+        cycle += f" (limit {format_age(health.limit)})"
+    print(f"healthy: {cycle}; the database {str(settings.database_path)!r} is writable")
     return 0

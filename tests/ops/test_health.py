@@ -98,3 +98,24 @@ def test_read_only_database_is_unhealthy(
     assert result.code == 1
     assert "is not writable" in result.out
     assert "permissions" in result.out
+
+
+@pytest.mark.asyncio
+async def test_polling_paused_by_an_admin_is_not_a_failure(
+    cli, make_services: MakeServices, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    from bot.polling import set_paused
+
+    services = make_services({"Topic RU": feed_server.url("topic-ru-rss.xml")}, clock=days_ago(2))
+    await run_cycle(services, force=True)
+    config = str(tmp_path / "tjwatch.toml")
+    assert cli("--config", config, "health").code == 1  # stale
+
+    assert await set_paused(services, True)
+    paused = cli("--config", config, "health")
+    assert paused.code == 0, paused.out
+    assert "polling is paused by an admin" in paused.out
+
+    assert await set_paused(services, False)
+    await services.aclose()
+    assert cli("--config", config, "health").code == 1  # stale again once resumed
