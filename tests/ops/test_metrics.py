@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -129,3 +136,42 @@ def test_failed_sends_are_counted_per_channel_and_outcome() -> None:
     assert get("tjwatch_send_failures_total", {"channel": "telegram", "outcome": "blocked"}) == 1
     assert get("tjwatch_send_failures_total", {"channel": "telegram", "outcome": "failed"}) == 2
     assert get("tjwatch_digests_sent_total", {"channel": "telegram"}) is None
+
+
+def test_console_service_serves_metrics_while_it_runs(
+    config_for, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """``tjwatch run`` with METRICS_PORT: /metrics answers during the service and shows its poll."""
+    config = config_for({"Topic RU": feed_server.url("topic-ru-rss.xml")})
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TJWATCH_"))}
+    service = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--config", str(config), "run"],
+        cwd=tmp_path,
+        env={**env, "METRICS_PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        polls = 0.0
+        deadline = time.monotonic() + 60
+        while polls < 1 and time.monotonic() < deadline and service.poll() is None:
+            try:
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+            except httpx.TransportError:
+                text = ""
+            samples = {
+                s.name: s.value for f in text_string_to_metric_families(text) for s in f.samples
+            }
+            polls = samples.get("tjwatch_polls_total", 0.0)
+            time.sleep(0.2)
+        assert polls == 1, service.stderr.read() if service.poll() is not None else "no poll yet"
+        assert samples["tjwatch_items_matched_total"] > 0
+    finally:
+        service.send_signal(signal.SIGTERM)
+        out, err = service.communicate(timeout=30)
+    assert service.returncode == 0, err
+    assert "Рахмон" in out  # the digest was printed
