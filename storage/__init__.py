@@ -27,6 +27,7 @@ from storage.records import (
     VerdictRecord,
 )
 from storage.state import StateRepository
+from storage.stories import DocFreqRepository, StoryRecord, StoryRepository
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -41,6 +42,7 @@ __all__ = [
     "Store",
     "StorageError",
     "StoredItem",
+    "StoryRecord",
     "VerdictRecord",
     "open_store",
 ]
@@ -58,6 +60,8 @@ class Store:
         self.deliveries = DeliveryRepository(db)
         self.feedback = FeedbackRepository(db)
         self.state = StateRepository(db)
+        self.stories = StoryRepository(db)
+        self.doc_freq = DocFreqRepository(db)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tjwatch-db")
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

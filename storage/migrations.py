@@ -176,3 +176,26 @@ def m002_feed_health(db: Database) -> None:
     db.execute("ALTER TABLE feeds ADD COLUMN removed_at TEXT")
     db.execute("UPDATE feeds SET config_url = url WHERE origin = 'config'")
     db.execute("CREATE INDEX feeds_config_url ON feeds(config_url)")
+
+
+@migrations()
+def m003_relevance(db: Database) -> None:
+    """Document frequencies the relevance scorer learns from every item, and story signatures.
+
+    ``doc_freq`` survives a restart so that IDF weights keep what was learnt (the number of
+    documents is the row with the empty token). ``story_signatures`` holds each grouped item's
+    language-independent tokens, so that the story index is rebuilt at start and grouping carries
+    on across cycles and restarts.
+    """
+    db.execute("CREATE TABLE doc_freq (token TEXT PRIMARY KEY, n INTEGER NOT NULL)")
+    db.execute(
+        """
+        CREATE TABLE story_signatures (
+            item_id TEXT PRIMARY KEY,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            tokens TEXT NOT NULL,
+            published_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX story_signatures_published ON story_signatures(published_at)")

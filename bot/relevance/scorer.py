@@ -21,7 +21,8 @@ class KeywordScorer:
     def score(self, item: Item) -> Verdict:
         match = self._rules.match(item.title, item.summary)
         if match.matched:
-            reason = f"names Russia ({', '.join(match.russia)}) and Tajikistan ({', '.join(match.tajikistan)})"
+            russia, tajikistan = ", ".join(match.russia), ", ".join(match.tajikistan)
+            reason = f"names Russia ({russia}) and Tajikistan ({tajikistan})"
         elif match.excluded:
             reason = f"excluded by {', '.join(match.excluded)}"
         else:

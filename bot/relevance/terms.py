@@ -96,7 +96,9 @@ class TermSet:
 class KeywordRules:
     """Russia terms AND Tajikistan terms, minus exclusions."""
 
-    def __init__(self, russia: Iterable[str], tajikistan: Iterable[str], exclude: Iterable[str] = ()) -> None:
+    def __init__(
+        self, russia: Iterable[str], tajikistan: Iterable[str], exclude: Iterable[str] = ()
+    ) -> None:
         self.russia = TermSet(russia)
         self.tajikistan = TermSet(tajikistan)
         self.exclude = TermSet(exclude)

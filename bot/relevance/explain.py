@@ -1,0 +1,150 @@
+"""Why an item got its verdict: a structured explanation for ``tjwatch explain`` and ``/why``.
+
+``explain`` is pure: it rescores the item with the scorer (without learning from it) and returns
+values a renderer prints; ``render_text`` is the plain-text rendering the CLI uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.models import Item
+from bot.relevance.features import RU_SIDE, TJ_SIDE
+from bot.relevance.lexicon import tokenize
+from bot.relevance.seed_scorer import SeedScorer
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from storage import StoredItem
+
+
+@dataclass(frozen=True, slots=True)
+class SeedMatch:
+    name: str
+    title: str
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    item_id: str
+    title: str
+    url: str | None
+    relevant: bool
+    score: float
+    relevance_threshold: float
+    russia_words: tuple[str, ...]
+    tajikistan_words: tuple[str, ...]
+    seeds: tuple[SeedMatch, ...]
+    nearest_seed: str | None
+    story: str | None
+    story_similarity: float
+    same_story_threshold: float
+    story_notes: tuple[str, ...]
+    whats_new: str | None
+    reasons: tuple[str, ...]
+    story_id: int | None = None
+
+
+def explain(scorer: SeedScorer, item: Item, story_id: int | None = None) -> Explanation:
+    scored = scorer.explain(item, learn=False)
+    v = scored.verdict
+    ru_words, tj_words = _side_words(scorer, item)
+    seeds = tuple(
+        SeedMatch(s.name, s.title, v.seed_similarity.get(s.name, 0.0)) for s in scorer.seeds
+    )
+    return Explanation(
+        item_id=item.id,
+        title=item.title,
+        url=item.url,
+        relevant=v.relevant,
+        score=v.score,
+        relevance_threshold=scorer.thresholds.relevance,
+        russia_words=ru_words,
+        tajikistan_words=tj_words,
+        seeds=tuple(sorted(seeds, key=lambda s: -s.similarity)),
+        nearest_seed=v.nearest_seed,
+        story=v.story,
+        story_similarity=scored.story_similarity,
+        same_story_threshold=scorer.thresholds.same_story,
+        story_notes=scored.story_notes,
+        whats_new=v.whats_new,
+        reasons=scored.reasons,
+        story_id=story_id,
+    )
+
+
+def item_of(stored: StoredItem) -> Item:
+    """The scorer's view of a stored item (a date equal to the fetch time counts as unknown)."""
+    dated = stored.published_at != stored.fetched_at
+    return Item(
+        id=stored.id,
+        guid=None,
+        url=stored.url,
+        title=stored.title,
+        summary=stored.summary,
+        published_at=stored.published_at,
+        published_raw=stored.published_at.isoformat() if dated else None,
+        fetched_at=stored.fetched_at,
+        lang=stored.lang,
+        feed_id=0,
+        feed_name=", ".join(stored.sources),
+        text=stored.text,
+    )
+
+
+async def explain_stored(services: Services, id_or_url: str) -> Explanation | None:
+    """The explanation of a stored item, by id or address; None when there is no such item.
+
+    For ``tjwatch explain`` and the bot's ``/why``.
+    """
+    store = services.store
+    stored = await store.run(store.items.get, id_or_url.strip())
+    if stored is None:
+        return None
+    scorer = services.scorer
+    if not isinstance(scorer, SeedScorer):
+        from bot.relevance.build import build_seed_scorer
+
+        scorer = build_seed_scorer(services.settings, learn=False)
+    return explain(scorer, item_of(stored), stored.story_id)
+
+
+def _side_words(scorer: SeedScorer, item: Item) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    ru: dict[str, None] = {}
+    tj: dict[str, None] = {}
+    for text in (item.title, item.summary, item.text or ""):
+        tokens = tokenize(text)
+        for i, concept in scorer.lexicon.find(tokens):
+            if concept in RU_SIDE:
+                ru[tokens[i]] = None
+            elif concept in TJ_SIDE:
+                tj[tokens[i]] = None
+    return tuple(ru), tuple(tj)
+
+
+def render_text(e: Explanation) -> str:
+    verdict = "relevant" if e.relevant else "not relevant"
+    lines = [
+        e.title,
+        *([e.url] if e.url else []),
+        f"id: {e.item_id}",
+        f"verdict: {verdict} (score {e.score:.2f}, threshold {e.relevance_threshold:.2f})",
+        f"Russia terms: {', '.join(e.russia_words) or '—'}",
+        f"Tajikistan terms: {', '.join(e.tajikistan_words) or '—'}",
+        "why: " + "; ".join(e.reasons),
+        "similarity to the seeds:",
+        *(f"  {s.similarity:.3f}  {s.name}  {s.title}" for s in e.seeds),
+    ]
+    if e.story:
+        lines.append(
+            f"story: {e.story} (event similarity {e.story_similarity:.2f}, "
+            f"threshold {e.same_story_threshold:.2f})"
+        )
+        lines.extend(f"  - {note}" for note in e.story_notes)
+    if e.story_id is not None:
+        lines.append(f"story group: #{e.story_id}")
+    if e.whats_new:
+        lines.append(f"what's new: {e.whats_new}")
+    return "\n".join(lines)

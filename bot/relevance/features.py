@@ -1,0 +1,101 @@
+"""Pure feature extraction: what an item's text says, in language-independent terms.
+
+The features separate "the relationship is the main subject" from "both countries named in passing":
+where the country terms stand (title or body), how many sentences name both sides, which bilateral
+and multilateral cues appear, how many third countries are listed, and which dates are mentioned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from bot.relevance.lexicon import Lexicon, tokenize
+
+# A full stop after a digit is an ordinal or a date ("9. маја"), not a sentence end.
+SENTENCE = re.compile(r"(?<=[.!?…])(?<![0-9]\.)\s+|\n+")
+_YEAR = re.compile(r"(?<![\d.,])(19[5-9]\d|20[0-4]\d)(?![\d.,])")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+RU_SIDE = frozenset({"russia", "putin", "moscow", "kremlin", "peskov", "lavrov", "mishustin"})
+TJ_SIDE = frozenset({"tajikistan", "rahmon", "dushanbe", "rustam_emomali"})
+# How much of a fetched full text to read: the lede says what the article is about.
+BODY_CHARS = 3000
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    title_concepts: frozenset[str]
+    concepts: Counter[str]
+    sentences: int
+    both_sentences: int
+    years: frozenset[int]
+    months: frozenset[str]
+    numbers: frozenset[str]
+    tokens: tuple[str, ...] = field(default=())
+    side_words: tuple[str, ...] = field(default=())
+    """The words that named Russia or Tajikistan, as written, first occurrence each."""
+
+    @property
+    def ru(self) -> bool:
+        return bool(RU_SIDE & self.concepts.keys())
+
+    @property
+    def tj(self) -> bool:
+        return bool(TJ_SIDE & self.concepts.keys())
+
+    @property
+    def title_ru(self) -> bool:
+        return bool(RU_SIDE & self.title_concepts)
+
+    @property
+    def title_tj(self) -> bool:
+        return bool(TJ_SIDE & self.title_concepts)
+
+    @property
+    def both_share(self) -> float:
+        return self.both_sentences / self.sentences if self.sentences else 0.0
+
+    def named(self, cue: frozenset[str]) -> frozenset[str]:
+        return frozenset(cue & self.concepts.keys())
+
+
+def body_of(summary: str, text: str | None) -> str:
+    if text and len(text) > len(summary):
+        return summary + "\n" + text[:BODY_CHARS]
+    return summary
+
+
+def extract(lexicon: Lexicon, title: str, body: str) -> Features:
+    title_tokens = tokenize(title)
+    title_hits = lexicon.find(title_tokens)
+    title_concepts = frozenset(c for _, c in title_hits)
+    concepts: Counter[str] = Counter(title_concepts)
+    words = dict.fromkeys(title_tokens[i] for i, c in title_hits if c in RU_SIDE or c in TJ_SIDE)
+    sentences = [s for s in SENTENCE.split(body) if s.strip()]
+    both = 1 if (RU_SIDE & title_concepts and TJ_SIDE & title_concepts) else 0
+    tokens = list(title_tokens)
+    for sentence in sentences:
+        sentence_tokens = tokenize(sentence)
+        tokens.extend(sentence_tokens)
+        hits = lexicon.find(sentence_tokens)
+        named = {c for _, c in hits}
+        concepts.update(named)
+        words.update(
+            dict.fromkeys(sentence_tokens[i] for i, c in hits if c in RU_SIDE or c in TJ_SIDE)
+        )
+        if named & RU_SIDE and named & TJ_SIDE:
+            both += 1
+    text = title + "\n" + body
+    months = lexicon.cues.get("months", frozenset()) & concepts.keys()
+    return Features(
+        title_concepts=title_concepts,
+        concepts=concepts,
+        sentences=len(sentences) + 1,
+        both_sentences=both,
+        years=frozenset(int(y) for y in _YEAR.findall(text)),
+        months=frozenset(months),
+        numbers=frozenset(n.replace(",", ".") for n in _NUMBER.findall(text)),
+        tokens=tuple(tokens),
+        side_words=tuple(words),
+    )

@@ -1,0 +1,159 @@
+"""The multilingual concept vocabulary (``lexicon.toml``): words in any language → concept ids.
+
+A word and a text token match after folding (lower case, diacritics dropped, Tajik and Serbian
+letters mapped to their Russian neighbours) when the token's Snowball stem equals the word's, or,
+for a word whose stem has five letters or more, when the token starts with that stem. Five, not
+fewer, because shorter stems run into other words ("sign" → "significant", "рус" → "русло").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from bot.relevance.terms import stem
+
+MIN_PREFIX = 5
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_FOLD = str.maketrans(
+    {
+        "ҳ": "х",
+        "ҷ": "ч",
+        "қ": "к",
+        "ғ": "г",
+        "џ": "дж",
+        "ј": "и",
+        "ћ": "ч",
+        "ђ": "дж",
+        "љ": "ль",
+        "њ": "нь",
+        "і": "и",
+        "ї": "и",
+        "є": "е",
+        "ґ": "г",
+        "ә": "а",
+        "ө": "о",
+        "ү": "у",
+        "ң": "н",
+    }
+)
+
+
+@functools.lru_cache(maxsize=200_000)
+def fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD)
+
+
+@functools.lru_cache(maxsize=200_000)
+def token_key(token: str) -> tuple[str, str]:
+    """A token's folded form and its stem."""
+    folded = fold(token)
+    return folded, stem(folded)
+
+
+def tokenize(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+@dataclass(frozen=True, slots=True)
+class _WordSpec:
+    keys: tuple[str, ...]
+    prefix: bool
+
+    def matches(self, folded: str, stemmed: str) -> bool:
+        if self.prefix:
+            return folded.startswith(self.keys[0]) or stemmed.startswith(self.keys[0])
+        return folded in self.keys or stemmed in self.keys
+
+
+def _spec(word: str) -> _WordSpec:
+    if word.endswith("*"):  # an explicit prefix, for agglutinative Tajik ("Руси*" → "Русияву")
+        return _WordSpec((fold(word[:-1]),), True)
+    folded, stemmed = token_key(word)
+    if len(stemmed) >= MIN_PREFIX:
+        return _WordSpec((stemmed,), True)
+    return _WordSpec(tuple(dict.fromkeys((folded, stemmed))), False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    concept: str
+    rest: tuple[_WordSpec, ...]
+
+
+class Lexicon:
+    """Finds the concepts a token sequence names; one pass, cached per distinct token."""
+
+    def __init__(
+        self, concepts: Mapping[str, Iterable[str]], cues: Mapping[str, Sequence[str]]
+    ) -> None:
+        self.cues = {name: frozenset(ids) for name, ids in cues.items()}
+        self._exact: dict[str, list[_Entry]] = {}
+        self._prefix: dict[str, list[_Entry]] = {}
+        self._cache: dict[str, tuple[_Entry, ...]] = {}
+        self.concepts = tuple(concepts)
+        for concept, words in concepts.items():
+            for word in words:
+                parts = tokenize(word)
+                if not parts:
+                    continue
+                if word.endswith("*"):
+                    parts[-1] += "*"
+                first = _spec(parts[0])
+                entry = _Entry(concept, tuple(_spec(p) for p in parts[1:]))
+                table = self._prefix if first.prefix else self._exact
+                for key in first.keys:
+                    if entry not in table.setdefault(key, []):
+                        table[key].append(entry)
+
+    def _candidates(self, token: str) -> tuple[_Entry, ...]:
+        hit = self._cache.get(token)
+        if hit is not None:
+            return hit
+        folded, stemmed = token_key(token)
+        found: list[_Entry] = []
+        found.extend(self._exact.get(folded, ()))
+        if stemmed != folded:
+            found.extend(self._exact.get(stemmed, ()))
+        longest = max(len(folded), len(stemmed))
+        for length in range(MIN_PREFIX, longest + 1):
+            for source in (folded, stemmed):
+                if len(source) >= length:
+                    found.extend(self._prefix.get(source[:length], ()))
+        result = tuple(dict.fromkeys(found))
+        if len(self._cache) < 500_000:
+            self._cache[token] = result
+        return result
+
+    def find(self, tokens: Sequence[str]) -> list[tuple[int, str]]:
+        """(position, concept) for every concept named, in text order."""
+        hits: list[tuple[int, str]] = []
+        for i, token in enumerate(tokens):
+            for entry in self._candidates(token):
+                if entry.rest and not self._rest_matches(tokens, i + 1, entry.rest):
+                    continue
+                hits.append((i, entry.concept))
+        return hits
+
+    @staticmethod
+    def _rest_matches(tokens: Sequence[str], start: int, rest: tuple[_WordSpec, ...]) -> bool:
+        if start + len(rest) > len(tokens):
+            return False
+        return all(spec.matches(*token_key(tokens[start + k])) for k, spec in enumerate(rest))
+
+
+def load_lexicon(extra: Mapping[str, Iterable[str]] | None = None) -> Lexicon:
+    """The shipped vocabulary, plus ``extra`` words per concept (e.g. the config's rules)."""
+    data = tomllib.loads(
+        resources.files("bot.relevance").joinpath("lexicon.toml").read_text("utf-8")
+    )
+    concepts: dict[str, list[str]] = {k: list(v) for k, v in data["concepts"].items()}
+    for concept, words in (extra or {}).items():
+        concepts.setdefault(concept, []).extend(words)
+    return Lexicon(concepts, data["cues"])

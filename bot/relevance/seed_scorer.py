@@ -1,0 +1,150 @@
+"""The real scorer: keyword gate + main-subject features + similarity to the seed articles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.models import Item, Verdict
+from bot.relevance import verdict as decide
+from bot.relevance.features import Features, body_of, extract
+from bot.relevance.lexicon import Lexicon, tokenize
+from bot.relevance.seeds import LEDE_CHARS, Seed
+from bot.relevance.similarity import (
+    DocumentFrequencies,
+    cosine,
+    event_tokens,
+    signature,
+    weighted,
+)
+
+# A full stop after a digit is an ordinal or a date ("9. маја"), not a sentence end.
+_SENTENCE = re.compile(r"(?<=[.!?…])(?<![0-9]\.)\s+|\n+")
+WHATS_NEW_CHARS = 240
+MAX_TERMS = 12
+# Seed vectors are reweighted after this many more documents: IDF moves slowly.
+SEED_REFRESH_DOCS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    relevance: float = 0.5
+    same_story: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A verdict with the facts behind it (for ``explain``)."""
+
+    verdict: Verdict
+    features: Features
+    story_similarity: float
+    story_notes: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+class SeedScorer:
+    """Implements the ``Scorer`` protocol. Learns document frequencies from every item it scores."""
+
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        seeds: Sequence[Seed],
+        thresholds: Thresholds = Thresholds(),
+        df: DocumentFrequencies | None = None,
+        learn: bool = True,
+    ) -> None:
+        self.lexicon = lexicon
+        self.seeds = tuple(seeds)
+        self.thresholds = thresholds
+        self.df = df or DocumentFrequencies()
+        self.learn = learn
+        self._seed_sigs = [signature(s.features) for s in self.seeds]
+        self._event = decide.SeedEvent(
+            dates=tuple(s.date for s in self.seeds if s.date),
+            concepts=frozenset(c for s in self.seeds for c in s.core.concepts),
+            years=frozenset(y for s in self.seeds for y in s.core.years)
+            | frozenset(s.date.year for s in self.seeds if s.date),
+            months=frozenset(m for s in self.seeds for m in s.core.months),
+        )
+        self._seed_tokens = frozenset(t for s in self.seeds for t in event_tokens(s.features))
+        self._cues = dict(lexicon.cues)
+        self._vectors: list[dict[str, float]] | None = None
+        self._vectors_at = 0
+        if self.df.docs == 0:
+            for sig in self._seed_sigs:
+                self.df.observe(sig)
+
+    def observe(self, items: Iterable[Item]) -> None:
+        """Learn document frequencies from items without scoring them (e.g. a whole file first)."""
+        for item in items:
+            self.df.observe(signature(self.features(item)))
+
+    def features(self, item: Item) -> Features:
+        return extract(self.lexicon, item.title, body_of(item.summary, item.text))
+
+    def score(self, item: Item) -> Verdict:
+        return self.explain(item).verdict
+
+    def explain(self, item: Item, learn: bool | None = None) -> Scored:
+        """Score ``item`` and keep the facts; ``learn=False`` leaves the frequencies untouched."""
+        f = self.features(item)
+        sig = signature(f)
+        if self.learn if learn is None else learn:
+            self.df.observe(sig)
+        vec = weighted(sig, self.df)
+        sims = {
+            seed.name: round(cosine(vec, seed_vec), 3)
+            for seed, seed_vec in zip(self.seeds, self._seed_vectors(), strict=True)
+        }
+        nearest = max(sims, key=lambda k: sims[k]) if sims else None
+        score, why = decide.relevance(f, self._cues)
+        relevant = score >= self.thresholds.relevance
+        published = item.published_at.date() if item.published_raw else None
+        body = body_of(item.summary, item.text)
+        lede = (
+            f if len(body) <= LEDE_CHARS else extract(self.lexicon, item.title, body[:LEDE_CHARS])
+        )
+        nearest_sim = sims[nearest] if nearest else 0.0
+        evidence = decide.story(lede, published, self._event, self._cues, nearest_sim)
+        story = None
+        if relevant:
+            story = (
+                "same_story"
+                if evidence.similarity >= self.thresholds.same_story
+                else "new_development"
+            )
+        terms = f.side_words[:MAX_TERMS]
+        verdict = Verdict(
+            relevant=relevant,
+            score=round(score, 3),
+            matched_terms=terms,
+            nearest_seed=nearest,
+            seed_similarity=sims,
+            story=story,
+            whats_new=self._whats_new(item) if relevant else None,
+            reason="; ".join(why + ([f"{story}: " + "; ".join(evidence.notes)] if story else [])),
+        )
+        return Scored(verdict, f, round(evidence.similarity, 3), evidence.notes, tuple(why))
+
+    def _seed_vectors(self) -> list[dict[str, float]]:
+        """The seeds' weighted vectors, recomputed as the frequencies drift (not per item)."""
+        if self._vectors is None or abs(self.df.docs - self._vectors_at) >= SEED_REFRESH_DOCS:
+            self._vectors = [weighted(s, self.df) for s in self._seed_sigs]
+            self._vectors_at = self.df.docs
+        return self._vectors
+
+    def _whats_new(self, item: Item) -> str | None:
+        """The sentence of title and summary whose concepts, names and numbers the seeds lack."""
+        best, best_novelty = None, 0.0
+        for sentence in [item.title, *_SENTENCE.split(item.summary)]:
+            words = event_tokens(extract(self.lexicon, "", sentence))
+            if len(tokenize(sentence)) < 4 or not words:
+                continue
+            novelty = sum(1 for t in words if t not in self._seed_tokens) / len(words)
+            if novelty > best_novelty:
+                best, best_novelty = sentence.strip(), novelty
+        if best is None:
+            return None
+        return best if len(best) <= WHATS_NEW_CHARS else best[: WHATS_NEW_CHARS - 1] + "…"

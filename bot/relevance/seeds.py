@@ -1,0 +1,51 @@
+"""The seed articles: the reference story every item is compared with, as configured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from bot.relevance.features import Features, extract
+from bot.relevance.lexicon import Lexicon
+
+# The lede of a seed: long enough to hold the event's particulars (who met where, what was signed).
+LEDE_CHARS = 1200
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    name: str
+    title: str
+    date: date | None
+    text: str
+    features: Features
+    core: Features
+    """The headline and lede: what the event is, without the background further down."""
+
+
+def make_seed(
+    lexicon: Lexicon, name: str, text: str, title: str | None = None, when: date | None = None
+) -> Seed:
+    lines = text.strip().splitlines()
+    head = title or (lines[0] if lines else name)
+    body = "\n".join(lines[1:]) if lines and lines[0].strip() == head.strip() else text
+    return Seed(
+        name=name,
+        title=head,
+        date=when,
+        text=text,
+        features=extract(lexicon, head, body),
+        core=extract(lexicon, head, body[:LEDE_CHARS]),
+    )
+
+
+def load_seed(lexicon: Lexicon, path: Path, title: str | None, when: str | None) -> Seed:
+    """A seed from its file; named by the file's stem, which the config lists."""
+    return make_seed(
+        lexicon,
+        path.stem,
+        path.read_text(encoding="utf-8"),
+        title,
+        date.fromisoformat(when) if when else None,
+    )

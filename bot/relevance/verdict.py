@@ -1,0 +1,172 @@
+"""Pure decision: features + seed similarities → relevance score and story evidence.
+
+The weights below are the scorer's tunable constants, kept in one place. They were set by reasoning
+from the label definitions (the relationship must be the main subject; lists of summit members,
+guest lists and sports results are not), then checked on the development set; the thresholds the
+user may want to move (relevance, same_story) are in the config file's ``[thresholds]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.relevance.features import RU_SIDE, TJ_SIDE, Features
+
+# --- relevance: evidence that the relationship is the main subject -------------------------------
+GATE_BASE = 0.35  # both countries named somewhere
+TITLE_BOTH = 0.30  # the headline names both sides
+TITLE_ONE = 0.10  # the headline names one side
+BOTH_SHARE = 0.15  # × share of sentences naming both sides
+TOPIC_EACH, TOPIC_MAX = 0.05, 0.15  # relationship topics (migrants, trade, the base, ...)
+BILATERAL_EACH, BILATERAL_MAX = 0.04, 0.12  # talks, visit, agreement, signed, ...
+BILATERAL_WORD = 0.10  # "bilateral", "Russian-Tajik", "российско-таджикский"
+MULTILATERAL_EACH, MULTILATERAL_MAX = 0.10, 0.30  # CIS, CSTO, SCO, summit, member states
+COUNTRY_EACH, COUNTRY_MAX = 0.05, 0.20  # third countries named
+TITLE_THIRD_COUNTRY = 0.15  # a third country, not our pair, in the headline
+SPORT = 0.50  # sports results
+ONE_SIDE = 0.10  # score of an item naming only one of the two countries
+
+# --- story: same event as the seeds, or a new development ----------------------------------------
+WINDOW_BEFORE_DAYS = 5  # previews and arrivals before the seed date
+WINDOW_AFTER_DAYS = 4  # reports of the talks and signings after it
+IN_WINDOW_BASE = 0.5  # a dated item within the window starts at the same_story threshold,
+IN_WINDOW_EVENT = 0.2  # ... gains when it reports talks, a visit, signings or both leaders,
+IN_WINDOW_NO_EVENT = 0.3  # ... and loses when it reports none of these
+LEADERS_PAIR = 0.15  # undated: both leaders (not just both countries) named
+EVENT_EACH, EVENT_MAX = 0.08, 0.25  # undated: talks, visit, signings, press statements...
+SEED_MONTH = 0.10  # undated: names the seeds' month
+OTHER_MONTH = 0.20  # undated: names another month
+OTHER_YEAR = 0.40  # undated: names a year the seeds' ledes do not
+NOVEL_EACH = 0.20  # per kind of event (summit, exercise, deportation...) the seeds' lede lacks
+UNDATED_BASE = 0.1  # an undated item needs event evidence to reach the same_story threshold
+EVENT_CUES = frozenset(
+    {
+        "talks",
+        "visit",
+        "informal",
+        "meeting",
+        "phone",
+        "signed",
+        "documents",
+        "agreement",
+        "official",
+        "press_statement",
+        "video_link",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoryEvidence:
+    similarity: float  # in [0, 1]; same_story from the configured threshold
+    decided_by_date: bool
+    notes: tuple[str, ...]
+
+
+def relevance(f: Features, cues: dict[str, frozenset[str]]) -> tuple[float, list[str]]:
+    """A score in [0, 1] and the reasons, for people."""
+    if not (f.ru and f.tj):
+        missing = "Russia" if not f.ru else "Tajikistan"
+        score = ONE_SIDE if (f.ru or f.tj) else 0.0
+        return score, [f"does not name {missing}"]
+    why = ["names both countries"]
+    score = GATE_BASE
+    if f.title_ru and f.title_tj:
+        score += TITLE_BOTH
+        why.append("headline names both")
+    elif f.title_ru or f.title_tj:
+        score += TITLE_ONE
+    score += BOTH_SHARE * f.both_share
+    topics = f.named(cues["relationship_topics"])
+    score += min(TOPIC_MAX, TOPIC_EACH * len(topics))
+    if topics:
+        why.append("topics: " + ", ".join(sorted(topics)))
+    bilateral = f.named(cues["bilateral"])
+    score += min(BILATERAL_MAX, BILATERAL_EACH * len(bilateral))
+    if "bilateral" in f.concepts:
+        score += BILATERAL_WORD
+        why.append("called bilateral")
+    multilateral = f.named(cues["multilateral"])
+    if multilateral:
+        score -= min(MULTILATERAL_MAX, MULTILATERAL_EACH * len(multilateral))
+        why.append("multilateral setting: " + ", ".join(sorted(multilateral)))
+    others = f.named(cues["other_countries"])
+    if others:
+        score -= min(COUNTRY_MAX, COUNTRY_EACH * len(others))
+        why.append("also names " + ", ".join(sorted(others)))
+    if cues["other_countries"] & f.title_concepts and not (f.title_ru and f.title_tj):
+        score -= TITLE_THIRD_COUNTRY
+        why.append("headline is about a third country")
+    if f.named(cues["sport"]):
+        score -= SPORT
+        why.append("sport")
+    return max(0.0, min(1.0, score)), why
+
+
+@dataclass(frozen=True, slots=True)
+class SeedEvent:
+    """What the seeds' headlines and ledes say about their event."""
+
+    dates: tuple[date, ...]
+    concepts: frozenset[str]
+    years: frozenset[int]
+    months: frozenset[str]
+
+
+def story(
+    f: Features,
+    published: date | None,
+    seeds: SeedEvent,
+    cues: dict[str, frozenset[str]],
+    nearest: float,
+) -> StoryEvidence:
+    """How strongly the item reports the seeds' event rather than another one.
+
+    ``f`` should describe the item's headline and lede, as ``seeds`` describes theirs: background
+    further down a long article names other events without being about them.
+    """
+    seed_dates, seed_concepts, seed_years = seeds.dates, seeds.concepts, seeds.years
+    notes: list[str] = []
+    event = f.named(EVENT_CUES)
+    pair = bool(f.named(RU_SIDE - {"russia"}) and f.named(TJ_SIDE - {"tajikistan"}))
+    novel = (f.concepts.keys() - seed_concepts) & (
+        cues["relationship_topics"] | cues["multilateral"] | cues["extra_events"]
+    )
+    if published is not None and seed_dates:
+        delta = min(((published - d).days for d in seed_dates), key=abs)
+        if not -WINDOW_BEFORE_DAYS <= delta <= WINDOW_AFTER_DAYS:
+            notes.append(
+                f"published {abs(delta)} days {'after' if delta > 0 else 'before'} the seeds"
+            )
+            return StoryEvidence(0.0, True, tuple(notes))
+        notes.append("published within the seeds' days")
+        score = (
+            IN_WINDOW_BASE
+            + (IN_WINDOW_EVENT if event or pair else -IN_WINDOW_NO_EVENT)
+            - NOVEL_EACH * len(novel)
+            + nearest
+        )
+        return StoryEvidence(max(0.0, min(1.0, score)), True, tuple(notes))
+    score = UNDATED_BASE + nearest
+    if pair:
+        score += LEADERS_PAIR
+        notes.append("both leaders named")
+    if event:
+        score += min(EVENT_MAX, EVENT_EACH * len(event))
+        notes.append("event: " + ", ".join(sorted(event)))
+    seed_months = frozenset(f"month_{d.month:02d}" for d in seed_dates)
+    if f.months & seed_months:
+        score += SEED_MONTH
+    if f.months - seed_months - seeds.months:
+        score -= OTHER_MONTH
+        notes.append("names another month")
+    if f.years - seed_years:
+        score -= OTHER_YEAR
+        notes.append(
+            "names another year: " + ", ".join(str(y) for y in sorted(f.years - seed_years))
+        )
+    if novel:
+        score -= NOVEL_EACH * len(novel)
+        notes.append("not in the seeds: " + ", ".join(sorted(novel)))
+    return StoryEvidence(max(0.0, min(1.0, score)), False, tuple(notes))

@@ -1,0 +1,98 @@
+"""Morphology and spelling variants: each listed form names its country, in any language."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.relevance.features import extract
+from tests.relevance.support import item, scorer
+
+RUSSIA_FORMS = [
+    "Russia",
+    "Russian",
+    "Россия",
+    "России",
+    "российских",
+    "Русия",
+    "Путин",
+    "Putin",
+    "Путина",
+    "Moscow",
+    "Москва",
+    "в Москве",
+    "Кремль",
+    "в Кремле",
+    "РФ",
+]
+TAJIKISTAN_FORMS = [
+    "Tajikistan",
+    "Таджикистан",
+    "Таджикистана",
+    "таджикских",
+    "Тоҷикистон",
+    "Тоҷикистонро",
+    "Rahmon",
+    "Rakhmon",
+    "Рахмон",
+    "Раҳмон",
+    "Рахмоном",
+    "Dushanbe",
+    "Душанбе",
+    "Tajik",
+]
+
+
+@pytest.mark.parametrize("form", RUSSIA_FORMS)
+def test_each_russia_form_names_russia(form: str) -> None:
+    f = extract(scorer().lexicon, f"Новость: {form} и соседи", "")
+    assert f.ru and not f.tj
+
+
+@pytest.mark.parametrize("form", TAJIKISTAN_FORMS)
+def test_each_tajikistan_form_names_tajikistan(form: str) -> None:
+    f = extract(scorer().lexicon, f"News: {form} and neighbours", "")
+    assert f.tj and not f.ru
+
+
+def test_compound_adjective_names_both_and_counts_as_bilateral() -> None:
+    f = extract(scorer().lexicon, "российско-таджикский форум", "")
+    assert f.ru and f.tj and "bilateral" in f.concepts
+
+
+def test_short_stems_do_not_swallow_other_words() -> None:
+    lexicon = scorer().lexicon
+    f = extract(lexicon, "A significant ураган hit the русло", "")
+    assert not f.concepts.keys() & {"signed", "uranium", "russia"}
+
+
+def test_tajik_cuisine_in_london_alone_is_not_relevant() -> None:
+    verdict = scorer().score(
+        item(
+            "Tajik cuisine in London",
+            "A new restaurant serves plov and sambusa to Londoners near Covent Garden.",
+        )
+    )
+    assert not verdict.relevant
+    assert verdict.story is None
+    assert "does not name Russia" in verdict.reason
+
+
+def test_one_side_named_in_many_forms_is_still_not_relevant() -> None:
+    verdict = scorer().score(
+        item(
+            "Таджикистан и Тоҷикистон: Душанбе отмечает Навруз",
+            "Рахмон поздравил жителей Таджикистана с праздником.",
+        )
+    )
+    assert not verdict.relevant
+
+
+def test_variants_across_languages_make_a_bilateral_item_relevant() -> None:
+    verdict = scorer().score(
+        item(
+            "Раҳмон ва Путин дар Маскав мулоқот карданд",
+            "Президенти Тоҷикистон бо Президенти Русия музокира кард.",
+        )
+    )
+    assert verdict.relevant
+    assert {"Раҳмон", "Путин"} <= set(verdict.matched_terms)

@@ -1,0 +1,81 @@
+"""Story grouping: one event from two outlets in two languages is one story, across cycles."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.models import Item
+from bot.relevance.similarity import event_tokens
+from bot.relevance.stories import StoryGrouper, StoryIndex
+from storage import open_store
+from tests.relevance.support import dev_item, scorer
+
+NOW = datetime(2025, 3, 18, 9, 0, tzinfo=UTC)
+
+
+def _tokens(item: Item) -> frozenset[str]:
+    return event_tokens(scorer().features(item))
+
+
+def test_same_event_in_english_and_russian_from_two_outlets_is_grouped() -> None:
+    english, russian = (
+        dev_item("d026"),
+        dev_item("d002"),
+    )  # Kremlin/Peskov (en), Interfax-style (ru)
+    index = StoryIndex(threshold=0.35)
+    index.add(english.id, 1, _tokens(english), english.published_at)
+    hit = index.best(_tokens(russian), russian.published_at)
+    assert hit is not None and hit[0] == 1
+
+
+def test_different_events_are_not_grouped() -> None:
+    index = StoryIndex(threshold=0.35)
+    visit = dev_item("d026")
+    index.add(visit.id, 1, _tokens(visit), visit.published_at)
+    migrants = dev_item("d048")  # deportations, a month earlier
+    later = replace(migrants, published_at=visit.published_at)
+    assert index.best(_tokens(later), later.published_at) is None
+
+
+def test_same_words_weeks_apart_are_not_grouped() -> None:
+    index = StoryIndex(threshold=0.35)
+    item = dev_item("d002")
+    index.add(item.id, 1, _tokens(item), item.published_at)
+    assert index.best(_tokens(item), item.published_at + timedelta(days=30)) is None
+
+
+def test_grouper_assigns_stories_across_cycles_and_restarts(tmp_path: Path) -> None:
+    path = tmp_path / "tjwatch.db"
+    english, russian, serbian, other = (dev_item(k) for k in ("d026", "d002", "d042", "d048"))
+
+    store = open_store(path)
+    s = scorer()
+    grouper = StoryGrouper(s, store, threshold=0.35)
+    first = grouper.assign([english, other], [s.score(english), s.score(other)], NOW)
+    docs = s.df.docs
+    store.close()
+
+    store = open_store(path)  # a restart: the index and the frequencies come back from the file
+    s2 = scorer()
+    counts, saved_docs = store.doc_freq.load()
+    assert saved_docs == docs and counts
+    grouper = StoryGrouper(s2, store, threshold=0.35)
+    second = grouper.assign([russian, serbian], [s2.score(russian), s2.score(serbian)], NOW)
+    assert second[russian.id] == second[serbian.id] == first[english.id]
+    assert first[other.id] != first[english.id]
+    story = store.stories.get(first[english.id])
+    assert story is not None
+    assert story.item_count == 3
+    assert set(story.item_ids) == {english.id, russian.id, serbian.id}
+    assert story.headline == english.title
+    store.close()
+
+
+def test_irrelevant_items_get_no_story(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "tjwatch.db")
+    s = scorer()
+    quake = dev_item("d011")
+    assert StoryGrouper(s, store, 0.35).assign([quake], [s.score(quake)], NOW) == {}
+    store.close()
