@@ -5,55 +5,28 @@ Each test has its own bot token, config and SQLite file; the emulator process is
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.jobs import poll_job
 from bot.render.telegram_html import MESSAGE_LIMIT, utf16_len
 from bot.scheduler import job_name
 from tests.support.feed_server import FeedServer
-from tests.support.telegram_emulator import TelegramEmulator, group_chat, make_user
+from tests.support.telegram_emulator import group_chat, make_user
 from tests.support.telegram_html_check import assert_telegram_html
-from tests.support.tjwatch_bot import BotRig, hostile_feed
+from tests.support.tjwatch_bot import (
+    BotRig,
+    eventually,
+    hostile_feed,
+    rig,
+    store_relevant_items,
+    texts,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
-
-
-@pytest_asyncio.fixture
-async def rig(
-    tmp_path: Path,
-    telegram_emulator: TelegramEmulator,
-    bot_token: str,
-    feed_server: FeedServer,
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[BotRig]:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # as run_telegram does
-    rig = BotRig.create(
-        tmp_path, telegram_emulator, bot_token, {"topic-en": feed_server.url("topic-en-rss.xml")}
-    )
-    yield rig
-    await rig.aclose()
-    # A user-side test can pass while the bot logs errors (see docs): none may be logged.
-    errors = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not errors, errors
-
-
-async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait until ``check()`` holds: the bot records after Telegram acknowledged the send."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
-
-
-def texts(messages: list) -> str:
-    return "\n".join(m.text or "" for m in messages)
+__all__ = ["rig"]  # the fixture
 
 
 async def test_start_then_subscribe(rig: BotRig) -> None:
@@ -186,29 +159,24 @@ async def test_same_items_are_not_sent_twice_after_a_restart(rig: BotRig) -> Non
         assert again.text == "Nothing new since your last digest."
 
 
-async def test_long_digest_arrives_split_under_4096(
-    rig: BotRig, feed_server: FeedServer, feed_root: Path
-) -> None:
-    (feed_root / "long.xml").write_text(hostile_feed(n_long=40), "utf-8")
-    rig.services.sync_feeds()
-    rig.services.store.feeds.add("long", feed_server.url("long.xml"), None, datetime.now(UTC))
-    await poll_job(rig.services)
+async def test_long_digest_arrives_split_under_4096(rig: BotRig) -> None:
+    ids = store_relevant_items(rig.services, 40)
     async with rig.running():
         rig.user.send_command("/digest")
-        # The last entry (the oldest item, number 0) ends the digest.
-        messages = await rig.user.wait_for_messages_async(
-            lambda m: "agreement number 0 on" in (m.text or ""), timeout=10
-        )
+        # The last entry (the lowest score, number 39) ends the digest.
+        await rig.user.wait_for_messages_async(
+            lambda m: "agreement number 39 on" in (m.text or ""), timeout=10)
         messages = rig.user.received
         assert len(messages) >= 2
         for message in messages:
             assert utf16_len(message.text) < MESSAGE_LIMIT
             assert_telegram_html(message.text)
-        numbers = [
-            n for n in range(40) for m in messages if f"agreement number {n} on" in (m.text or "")
-        ]
+        numbers = [n for n in range(40) for m in messages
+                   if f"agreement number {n} on" in (m.text or "")]
         assert sorted(numbers) == list(range(40))  # each entry exactly once
         assert "continued 2/" in messages[1].text
+        sent = rig.services.store.deliveries.sent_ids("telegram", rig.user.chat["id"])
+        assert sent == set(ids)
 
 
 async def test_feed_markup_arrives_escaped(

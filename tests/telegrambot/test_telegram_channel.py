@@ -16,25 +16,20 @@ from telegram import Bot
 
 from bot.delivery.channel import Blocked, RetryLater, Sent
 from bot.delivery.outbox import build_digest, deliver_digest
-from bot.jobs import poll_job
 from bot.telegrambot.context import make_channel
 from storage import ChatRecord
-from tests.support.feed_server import FeedServer
 from tests.support.telegram_emulator import TelegramEmulator, supergroup_chat
-from tests.support.tjwatch_bot import BotRig, hostile_feed
+from tests.support.tjwatch_bot import BotRig, store_relevant_items
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
 
 
 @pytest_asyncio.fixture
 async def rig(
-    tmp_path: Path, telegram_emulator: TelegramEmulator, bot_token: str, feed_server: FeedServer,
-    feed_root: Path,
+    tmp_path: Path, telegram_emulator: TelegramEmulator, bot_token: str
 ) -> AsyncIterator[BotRig]:
-    (feed_root / "long.xml").write_text(hostile_feed(n_long=40), "utf-8")
-    rig = BotRig.create(tmp_path, telegram_emulator, bot_token,
-                        {"long": feed_server.url("long.xml")})
-    await poll_job(rig.services)
+    rig = BotRig.create(tmp_path, telegram_emulator, bot_token, {})
+    store_relevant_items(rig.services, 40)
     yield rig
     await rig.aclose()
 

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
@@ -13,6 +10,7 @@ from bot.ingest.feed_admin import add_feed, remove_feed
 from bot.polling import set_paused
 from bot.render.telegram_html import esc
 from bot.telegrambot.context import BotContext
+from bot.telegrambot.optional import optional
 from bot.telegrambot.replies import command_args, reply
 
 
@@ -54,7 +52,7 @@ async def addseed_command(update: Update, context: BotContext) -> None:
     if not source:
         await reply(update, context.t("admin.addseed_usage"))
         return
-    add_seed = _optional("bot.relevance.seeds", "add_seed")
+    add_seed = optional("bot.relevance.seeds", "add_seed")
     if add_seed is None:
         await reply(update, context.t("admin.addseed_refused",
                                       reason="adding seeds at run time is not available; "
@@ -67,13 +65,6 @@ async def addseed_command(update: Update, context: BotContext) -> None:
         return
     title = getattr(result, "title", None) or source[:80]
     await reply(update, context.t("admin.addseed_done", title=esc(str(title))))
-
-
-def _optional(module: str, name: str) -> Any:
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
 
 
 async def pause_command(update: Update, context: BotContext) -> None:

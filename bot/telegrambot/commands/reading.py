@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.delivery.outbox import deliver_digest
-from bot.render.telegram_html import esc, render_item_line
+from bot.render.telegram_html import clip, esc, render_item_line
 from bot.subscriptions import threshold
 from bot.telegrambot.context import BotContext, make_channel
+from bot.telegrambot.optional import optional
 from bot.telegrambot.replies import command_args, reply, reply_lines
 from storage import ChatRecord, StoredItem
 
@@ -76,8 +77,39 @@ async def search_command(update: Update, context: BotContext) -> None:
                       _lines(context, items))
 
 
+@dataclass(frozen=True, slots=True)
+class WhyFacts:
+    """What /why shows; the same facts as ``tjwatch explain`` when the relevance package is
+    installed with its explainer, else those stored with the item's verdict."""
+
+    relevant: bool
+    score: float
+    threshold: float
+    terms: tuple[str, ...]
+    seeds: tuple[tuple[str, float], ...]
+    story: str | None
+    reasons: tuple[str, ...]
+
+
+async def why_facts(context: BotContext, item: StoredItem) -> WhyFacts:
+    services = context.services
+    explain_stored = optional("bot.relevance.explain", "explain_stored")
+    if explain_stored is not None:
+        e = await explain_stored(services, item.id)
+        if e is not None:
+            return WhyFacts(
+                e.relevant, e.score, e.relevance_threshold,
+                tuple(e.russia_words) + tuple(e.tajikistan_words),
+                tuple((s.title or s.name, s.similarity) for s in e.seeds), e.story,
+                tuple(e.reasons),
+            )
+    seeds = tuple(sorted(item.seed_similarity.items(), key=lambda kv: -kv[1]))
+    return WhyFacts(item.relevant, item.score, services.settings.file.thresholds.relevance,
+                    item.matched_terms, seeds, item.story, (item.reason,) if item.reason else ())
+
+
 async def why_command(update: Update, context: BotContext) -> None:
-    """The stored verdict's facts, as ``tjwatch explain`` shows them, plus this chat's view."""
+    """Why an item was or was not sent to this chat."""
     message, chat = update.effective_message, context.chat_record
     assert message is not None and chat is not None
     key = command_args(message.text)
@@ -90,30 +122,29 @@ async def why_command(update: Update, context: BotContext) -> None:
         await reply(update, context.t("why.not_found", id=esc(key)))
         return
     sent = item.id in await store.run(store.deliveries.sent_ids, "telegram", chat.id)
-    base = context.services.settings.file.thresholds.relevance
+    facts = await why_facts(context, item)
     mine = threshold(context.services, chat)
     lines = [
         render_item_line(title=item.title, url=item.url, sources=item.sources,
                          published_at=item.published_at, score=item.score, item_id=item.id,
                          tz_name=chat.timezone, relevance=context.t("digest.relevance")),
         context.t("why.sent" if sent else "why.not_sent"),
-        context.t("why.relevant" if item.relevant else "why.not_relevant",
-                  score=f"{item.score:.2f}", threshold=f"{base:.2f}"),
+        context.t("why.relevant" if facts.relevant else "why.not_relevant",
+                  score=f"{facts.score:.2f}", threshold=f"{facts.threshold:.2f}"),
     ]
-    if item.relevant and item.score < mine:
+    if facts.relevant and item.score < mine:
         lines.append(context.t("why.below_chat", threshold=f"{mine:.2f}"))
-    lines.append(context.t("why.terms", terms=esc(", ".join(item.matched_terms)))
-                 if item.matched_terms else context.t("why.no_terms"))
-    if item.seed_similarity:
-        seeds = ", ".join(f"{esc(name)} {value:.2f}" for name, value in
-                          sorted(item.seed_similarity.items(), key=lambda kv: -kv[1]))
+    lines.append(context.t("why.terms", terms=esc(", ".join(facts.terms)))
+                 if facts.terms else context.t("why.no_terms"))
+    if facts.seeds:
+        seeds = "; ".join(f"{esc(clip(name, 60))} {value:.2f}" for name, value in facts.seeds)
         lines.append(context.t("why.seeds", seeds=seeds))
-    if item.story:
-        story = context.t(f"digest.{item.story}") if item.story in {
-            "same_story", "new_development"} else item.story
+    if facts.story:
+        story = context.t(f"digest.{facts.story}") if facts.story in {
+            "same_story", "new_development"} else facts.story
         lines.append(context.t("why.story", story=esc(story)))
-    if item.reason:
-        lines.append(context.t("why.reason", reason=esc(item.reason)))
+    for reason in facts.reasons:
+        lines.append(context.t("why.reason", reason=esc(reason)))
     await reply(update, "\n".join(lines))
 
 
