@@ -41,13 +41,11 @@ def record_cycle_finished(db: Database, at: datetime) -> None:
         db.execute(_UPSERT, [LAST_CYCLE_KEY, at.isoformat()])
 
 
-def last_cycle_finished(db: Database) -> datetime | None:
-    row = db.execute("SELECT value FROM state WHERE key = ?", [LAST_CYCLE_KEY]).fetchone()
-    return datetime.fromisoformat(row[0]) if row else None
+def probe_database(path: Path, *, timeout_s: float = 10.0) -> DatabaseProbe:
+    """Read the last cycle's finish time and try a write that is rolled back.
 
-
-def probe_database(path: Path, *, timeout_s: float = 5.0) -> DatabaseProbe:
-    """Read the last cycle's finish time and try a write that is rolled back."""
+    ``timeout_s`` waits out a poll cycle's write transaction (the HEALTHCHECK allows 20 s).
+    """
     if not path.is_file():
         return DatabaseProbe(False, False, None, f"there is no database at {str(path)!r} yet")
     uri = f"file:{quote(str(path.resolve()))}?mode=rw"

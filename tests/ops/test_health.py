@@ -119,3 +119,28 @@ async def test_polling_paused_by_an_admin_is_not_a_failure(
     assert await set_paused(services, False)
     await services.aclose()
     assert cli("--config", config, "health").code == 1  # stale again once resumed
+
+
+def test_probe_waits_out_a_writer_then_reports_a_stuck_one(
+    cli, config_for, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    import sqlite3
+    import threading
+
+    from storage.ops import probe_database
+
+    config = config_for({"Topic RU": feed_server.url("topic-ru-rss.xml")})
+    assert cli("--config", str(config), "poll", "--once").code == 0
+    db = tmp_path / "tjwatch.db"
+    writer = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")  # a poll cycle's write transaction, say
+    try:
+        stuck = probe_database(db, timeout_s=0.2)
+        assert not stuck.writable
+        assert "locked" in (stuck.problem or "")
+        threading.Timer(0.3, writer.rollback).start()
+        waited = probe_database(db, timeout_s=5)
+        assert waited.writable and waited.problem is None
+        assert waited.last_cycle_finished_at is not None
+    finally:
+        writer.close()
