@@ -1,0 +1,81 @@
+"""Peak memory of the measured process and every process it started (the parse workers too).
+
+A background thread samples, every ``interval`` seconds, the resident set (VmRSS in
+``/proc/PID/status``) of this process and all its descendants, except the ones named in
+``exclude`` (the benchmark's own feed server), and keeps the largest sum seen. Summing the tree
+is what the box pays: a forkserver pool's workers are grandchildren, which ``RUSAGE_CHILDREN``
+would not report until they exit, and then only the largest one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+PROC = Path("/proc")
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: the ppid follows the last ")".
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in (PROC / str(pid) / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_mb(root: int, exclude: frozenset[int] = frozenset()) -> float:
+    tree = _children()
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        if pid in exclude:
+            continue
+        total += _rss_kb(pid)
+        stack.extend(tree.get(pid, ()))
+    return total / 1024
+
+
+class PeakRss:
+    def __init__(self, interval: float = 0.1) -> None:
+        self.interval = interval
+        self.exclude: set[int] = set()
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="peak-rss")
+
+    def start(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def sample(self) -> float:
+        now = tree_rss_mb(os.getpid(), frozenset(self.exclude))
+        self.peak_mb = max(self.peak_mb, now)
+        return now
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+        return self.peak_mb

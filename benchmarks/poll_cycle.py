@@ -1,0 +1,258 @@
+"""How much tjwatch can watch, and what it costs: the poll-cycle benchmark of issue 8.
+
+    python -m benchmarks.poll_cycle [--feeds 500 --items 50] [--json] [--profile FILE.html]
+
+One process run: build N feeds × M items from the real test feeds and serve them from a loopback
+server in a subprocess; then (1) the raw floor, ``feedparser.parse`` of every feed's bytes in a row;
+(2) a first full cycle through tjwatch's own ``run_cycle`` (fetch, parse in worker processes,
+normalise, match, score, store into a real SQLite file; full text off, the corpus links lead
+nowhere); (3) a second cycle, every feed answering 304; (4) digests built (not sent) for 1,000
+subscribed chats over a database of 100,000 items; (5) ``/search`` and ``/summary 7d`` on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import feedparser
+
+from benchmarks.corpus import Feed, build_corpus, write_corpus
+from benchmarks.dataset import fill
+from benchmarks.memory import PeakRss
+from bot.delivery.outbox import build_digest
+from bot.ingest.cycle import run_cycle
+from bot.services import Services
+from bot.settings import load_settings
+from tests.support.config import write_config
+
+HOSTS = 8
+SEARCHES = ("Таджикистан", "Russia Tajikistan", "мигранты", "Dushanbe energy", "Путин Рахмон")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.poll_cycle", description=__doc__)
+    parser.add_argument("--feeds", type=int, default=500)
+    parser.add_argument("--items", type=int, default=50, help="items per feed")
+    parser.add_argument("--db-items", type=int, default=100_000)
+    parser.add_argument("--chats", type=int, default=1_000)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--profile", type=Path, help="write a pyinstrument HTML profile of cycle 1")
+    parser.add_argument("--skip-digest", action="store_true", help="only steps 1-3")
+    args = parser.parse_args(argv)
+
+    memory = PeakRss(interval=0.25).start()
+    results: dict[str, Any] = {"feeds": args.feeds, "items_per_feed": args.items}
+    with tempfile.TemporaryDirectory(prefix="tjwatch-bench-") as tmp:
+        folder = Path(tmp)
+        started = time.perf_counter()
+        feeds = build_corpus(args.feeds, args.items)
+        write_corpus(feeds, folder / "feeds")
+        results["corpus_mb"] = round(sum(len(f.body) for f in feeds) / 1e6, 1)
+        results["corpus_build_s"] = round(time.perf_counter() - started, 2)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.server",
+                str(folder / "feeds"),
+                "--hosts",
+                str(HOSTS),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        memory.exclude.add(server.pid)
+        try:
+            assert server.stdout is not None
+            hosts = json.loads(server.stdout.readline())
+            results["raw_parse_s"], results["items"] = raw_floor(feeds)
+            del feeds
+            config = write_config(
+                folder,
+                {
+                    f"feed-{f:05d}": f"http://{hosts[f % len(hosts)]}/feed-{f:05d}.xml"
+                    for f in range(args.feeds)
+                },
+            )
+            results.update(asyncio.run(cycles(config, args.profile)))
+        finally:
+            assert server.stdin is not None
+            server.stdin.close()
+            server.wait(10)
+        if not args.skip_digest:
+            results.update(asyncio.run(digests(folder, args.db_items, args.chats)))
+    results["peak_rss_mb"] = round(memory.stop(), 1)
+    results["load_average_1m"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(results, ensure_ascii=False) if args.json else table(results))
+    return 0
+
+
+def raw_floor(feeds: list[Feed]) -> tuple[float, int]:
+    started = time.perf_counter()
+    items = 0
+    for feed in feeds:
+        items += len(feedparser.parse(feed.body).entries)
+    return round(time.perf_counter() - started, 3), items
+
+
+async def cycles(config: Path, profile: Path | None) -> dict[str, Any]:
+    settings = load_settings(config, env={}, dotenv=False)
+    async with Services.build(settings) as services:
+        profiler = _profiler() if profile else None
+        first = await run_cycle(services, force=True)
+        if profiler is not None:
+            profiler.stop()
+            profile.write_text(profiler.output_html())  # type: ignore[union-attr]
+            print(profiler.output_text(unicode=True, show_all=False), file=sys.stderr)
+        second = await run_cycle(services, force=True)
+        stored = services.store.items.count()
+        db_mb = settings.database_path.stat().st_size / 1e6
+    failed = [f.error for f in first.feeds if f.status == "failed"]
+    if failed:
+        print(f"warning: {len(failed)} feeds failed in cycle 1, e.g. {failed[0]}", file=sys.stderr)
+    return {
+        "first_cycle_s": round(first.seconds, 3),
+        "first_cycle_new_items": first.new_items,
+        "first_cycle_matched": len(first.matched),
+        "second_cycle_s": round(second.seconds, 3),
+        "second_cycle_not_modified": sum(1 for f in second.feeds if f.status == "not modified"),
+        "stored_items": stored,
+        "cycle_db_mb": round(db_mb, 1),
+    }
+
+
+def _profiler() -> Any:
+    from pyinstrument import Profiler
+
+    profiler = Profiler(async_mode="enabled")
+    profiler.start()
+    return profiler
+
+
+async def digests(folder: Path, n_items: int, n_chats: int) -> dict[str, Any]:
+    (folder / "digest").mkdir()
+    config = write_config(folder / "digest", {"one": "http://127.0.0.1:9/one.xml"})
+    settings = load_settings(config, env={}, dotenv=False)
+    out: dict[str, Any] = {}
+    async with Services.build(settings) as services:
+        store = services.store
+        now = services.clock.now()
+        feed_ids = [f.id for f in await store.run(store.feeds.active)]
+        started = time.perf_counter()
+        dataset = await store.run(fill, store, now, items=n_items, chats=n_chats, feed_ids=feed_ids)
+        out["db_fill_s"] = round(time.perf_counter() - started, 2)
+        out["db_items"] = dataset.items
+        out["db_relevant"] = dataset.relevant
+        out["db_deliveries"] = dataset.deliveries
+        chats = await store.run(store.chats.subscribed, "telegram")
+        one: list[float] = []
+        entries = 0
+        for chat in chats[:20]:
+            started = time.perf_counter()
+            digest = await build_digest(services, "telegram", chat)
+            one.append(time.perf_counter() - started)
+            entries = max(entries, len(digest.entries))
+        out["digest_one_chat_ms"] = round(statistics.median(one) * 1000, 2)
+        out["digest_entries"] = entries
+        started = time.perf_counter()
+        for chat in chats:
+            await build_digest(services, "telegram", chat)
+        out["digest_1000_chats_s"] = round(time.perf_counter() - started, 3)
+        out["digest_chats"] = len(chats)
+        times = []
+        for query in SEARCHES:
+            started = time.perf_counter()
+            await store.run(store.items.search, query, 10)
+            times.append(time.perf_counter() - started)
+        out["search_ms"] = round(statistics.median(times) * 1000, 2)
+        out["search_max_ms"] = round(max(times) * 1000, 2)
+        out["summary_7d_s"] = await _summary_7d(services, now)
+        await store.run(store.db.execute, "PRAGMA wal_checkpoint(TRUNCATE)")
+        out["db_mb"] = round(settings.database_path.stat().st_size / 1e6, 1)
+    return out
+
+
+async def _summary_7d(services: Services, now: datetime) -> float | str:
+    """``/summary 7d`` comes from bot/digest/summary.py (a colleague's issue); n/a without it."""
+    try:
+        from bot.digest import summary  # type: ignore[attr-defined]
+    except ImportError:
+        return "n/a"
+    build = getattr(summary, "build_summary", None) or getattr(summary, "summarize", None)
+    if build is None:
+        return "n/a"
+    started = time.perf_counter()
+    result = build(services, now - timedelta(days=7), now)
+    if asyncio.iscoroutine(result):
+        await result
+    return round(time.perf_counter() - started, 3)
+
+
+def table(r: dict[str, Any]) -> str:
+    items = r["items"]
+    rows = [
+        (
+            "corpus",
+            f"{r['feeds']} feeds × {r['items_per_feed']} items = {items} items, "
+            f"{r['corpus_mb']} MB",
+        ),
+        (
+            "1 raw feedparser floor",
+            f"{r['raw_parse_s']:.2f} s  {items / r['raw_parse_s']:,.0f} items/s",
+        ),
+        (
+            "2 first cycle",
+            f"{r['first_cycle_s']:.2f} s  {items / r['first_cycle_s']:,.0f} items/s  "
+            f"({r['first_cycle_new_items']} new, {r['first_cycle_matched']} matched)",
+        ),
+        (
+            "3 second cycle (304)",
+            f"{r['second_cycle_s']:.3f} s  ({r['second_cycle_not_modified']} not modified)",
+        ),
+        ("ratio 2/1", f"{r['first_cycle_s'] / r['raw_parse_s']:.2f}  (target ≤ 1.0)"),
+        ("ratio 3/2", f"{r['second_cycle_s'] / r['first_cycle_s']:.3f}  (target ≤ 0.05)"),
+        ("cycle database", f"{r['stored_items']} items, {r['cycle_db_mb']} MB"),
+    ]
+    if "digest_one_chat_ms" in r:
+        rows += [
+            (
+                "4 database",
+                f"{r['db_items']} items ({r['db_relevant']} relevant), "
+                f"{r['db_deliveries']} deliveries, {r['db_mb']} MB, filled in "
+                f"{r['db_fill_s']} s",
+            ),
+            (
+                "4 digest, one chat",
+                f"{r['digest_one_chat_ms']} ms median  (target ≤ 50 ms; "
+                f"{r['digest_entries']} entries)",
+            ),
+            (
+                "4 digest, all chats",
+                f"{r['digest_1000_chats_s']:.2f} s for {r['digest_chats']} chats  (target ≤ 10 s)",
+            ),
+            (
+                "5 /search",
+                f"{r['search_ms']} ms median, {r['search_max_ms']} ms max  (target ≤ 50 ms)",
+            ),
+            ("5 /summary 7d", f"{r['summary_7d_s']} s  (target ≤ 1 s)"),
+        ]
+    rows.append(("peak RSS (tree)", f"{r['peak_rss_mb']} MB  (target ≤ 400 MB)"))
+    rows.append(("load average", f"{r['load_average_1m']} (1 min, at the end)"))
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
