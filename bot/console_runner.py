@@ -10,9 +10,11 @@ from datetime import datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery.console_channel import ConsoleChannel
+from bot.delivery.registry import configured_channels
 from bot.jobs import digest_job, poll_job
 from bot.metrics import start_metrics_server
 from bot.services import Services
+from bot.slackbot.server import start_if_configured
 from storage import CONSOLE_CHAT_ID
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ async def run_console(services: Services, *, stop_after_cycles: int | None = Non
         services.store.chats.ensure, CONSOLE_CHAT_ID, channel="console", kind="console",
         now=services.clock.now(), defaults={"subscribed": True, "title": "console", "frequency": "instant"},
     )
+    others = await configured_channels(services)  # Slack etc., beside the console
     stop = asyncio.Event()
     cycles = 0
 
@@ -36,6 +39,8 @@ async def run_console(services: Services, *, stop_after_cycles: int | None = Non
         nonlocal cycles
         await poll_job(services)
         await digest_job(services, channel, chat)
+        for target in others:
+            await digest_job(services, target.channel, target.chat)
         cycles += 1
         if stop_after_cycles is not None and cycles >= stop_after_cycles:
             stop.set()
@@ -54,11 +59,14 @@ async def run_console(services: Services, *, stop_after_cycles: int | None = Non
         flush=True,
     )
     metrics = start_metrics_server(services)
+    slack_commands = await start_if_configured(services)
     scheduler.start()
     try:
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
+        if slack_commands is not None:
+            await slack_commands.stop()
         if metrics is not None:
             metrics.close()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import JobQueue
 
+from bot.delivery.registry import configured_channels
 from bot.jobs import digest_job, poll_job
 from bot.polling import is_paused
 from bot.subscriptions import get_chat, telegram_chats
@@ -119,6 +120,8 @@ async def _poll(context: BotContext) -> None:
     for chat in await telegram_chats(services):
         if chat.frequency == "instant":
             await digest_job(services, channel, chat)
+    for target in await configured_channels(services):  # Slack etc.: after every poll
+        await digest_job(services, target.channel, target.chat)
 
 
 async def _digest(context: BotContext) -> None:

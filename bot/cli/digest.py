@@ -1,20 +1,26 @@
-"""``tjwatch digest``: print the console chat's digest and mark its items delivered."""
+"""``tjwatch digest``: print the console chat's digest and mark its items delivered; with Slack
+(or another channel) configured, deliver to it too, each channel's deliveries recorded apart."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
 from bot.cli.common import services
+from bot.delivery.channel import Sent
 from bot.delivery.console_channel import ConsoleChannel
-from bot.delivery.outbox import deliver_digest
+from bot.delivery.outbox import DeliveryReport, deliver_digest
+from bot.delivery.registry import configured_channels
 from bot.render.plain import render_plain
 from bot.services import Services
 from storage import CONSOLE_CHAT_ID, ChatRecord
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("digest", help="print the digest of matched items not yet delivered to the console")
+    parser = sub.add_parser(
+        "digest", help="print the digest of matched items not yet delivered to the console "
+                       "(and send it to Slack when configured)")
     parser.add_argument("--dry-run", action="store_true", help="print it but leave the items undelivered")
     parser.set_defaults(handler=handle)
 
@@ -38,3 +44,18 @@ async def _digest(args: argparse.Namespace) -> None:
         report = await deliver_digest(svc, ConsoleChannel(tz_name=tz), chat, dry_run=args.dry_run)
         if report.outcome is None:
             print(render_plain(report.digest, tz_name=tz), end="")
+        if not args.dry_run:
+            for target in await configured_channels(svc):
+                _say(target.channel.name, await deliver_digest(svc, target.channel, target.chat))
+
+
+def _say(channel: str, report: DeliveryReport) -> None:
+    """One status line per extra channel, on stderr (stdout is the console digest)."""
+    stories = len(report.digest.entries)
+    if report.outcome is None:
+        print(f"tjwatch: {channel}: nothing new", file=sys.stderr)
+    elif isinstance(report.outcome, Sent):
+        print(f"tjwatch: {channel}: sent {stories} stories", file=sys.stderr)
+    else:
+        print(f"tjwatch: {channel}: not sent ({report.outcome}); "
+              "the items stay queued for the next digest", file=sys.stderr)

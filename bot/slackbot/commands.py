@@ -14,8 +14,10 @@ messages posted to ``response_url``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -73,6 +75,26 @@ class Commands:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.lang = services.settings.file.telegram.default_lang
+        self._running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextlib.asynccontextmanager
+    async def busy(self) -> AsyncIterator[None]:
+        """Counts commands in flight (a digest goes on after the ack) so a stop can wait."""
+        self._running += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._running -= 1
+            if self._running == 0:
+                self._idle.set()
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait for commands in flight, e.g. a digest still posting, before the store closes."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
 
     async def answer(self, command: dict[str, Any]) -> tuple[list[SlackMessage], bool]:
         """What to answer to a command other than ``digest``: (messages, visible to all)."""
@@ -132,7 +154,7 @@ class Commands:
         await deliver_digest(self.services, channel, chat, send_empty=True)
 
 
-def build_app(services: Services) -> AsyncApp:
+def build_app(services: Services, commands: Commands | None = None) -> AsyncApp:
     """The bolt app; needs ``SLACK_SIGNING_SECRET`` (raises ValueError without it)."""
     secrets = services.settings.secrets
     if secrets.slack_signing_secret is None:
@@ -147,9 +169,13 @@ def build_app(services: Services) -> AsyncApp:
         authorize=authorize,
         logger=logging.getLogger("slack_bolt"),
     )
-    commands = Commands(services)
+    commands = commands or Commands(services)
 
     async def on_command(ack: Any, command: dict[str, Any]) -> None:
+        async with commands.busy():
+            await answer(ack, command)
+
+    async def answer(ack: Any, command: dict[str, Any]) -> None:
         verb = str(command.get("text") or "").strip().split(" ", 1)[0].lower()
         if verb == "digest":
             await ack(text=t(commands.lang, "digest_started"))

@@ -12,7 +12,7 @@ import logging
 from aiohttp import web
 
 from bot.services import Services
-from bot.slackbot.commands import build_app
+from bot.slackbot.commands import Commands, build_app
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 class SlackCommandServer:
     def __init__(self, services: Services) -> None:
         self._settings = services.settings.file.slack
-        self._app = build_app(services)
+        self._commands = Commands(services)
+        self._app = build_app(services, self._commands)
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -34,8 +35,8 @@ class SlackCommandServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._settings.commands_host, self._settings.commands_port)
         await site.start()
-        sockets = site._server.sockets if site._server is not None else ()  # type: ignore[union-attr]
-        self.port = sockets[0].getsockname()[1] if sockets else self._settings.commands_port
+        addresses = self._runner.addresses  # the real port when 0 asked for any free one
+        self.port = int(addresses[0][1]) if addresses else self._settings.commands_port
         log.info("Slack commands: listening on %s:%s%s", self._settings.commands_host, self.port,
                  self.path)
         return self.port
@@ -44,6 +45,7 @@ class SlackCommandServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self._commands.drain()
 
 
 async def start_if_configured(services: Services) -> SlackCommandServer | None:

@@ -29,6 +29,7 @@ from telegram.ext import (
 from bot.scheduler import schedule_all, schedule_poll
 from bot.services import Services
 from bot.settings import Settings
+from bot.slackbot.server import SlackCommandServer, start_if_configured
 from bot.subscriptions import telegram_chats
 from bot.telegrambot.context import BotContext, context_types
 from bot.telegrambot.errors import on_error
@@ -149,10 +150,20 @@ def run_telegram(settings: Settings) -> None:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     services = Services.build(settings)
     app = build_application(settings, services)
+    telegram_init = app.post_init
+    slack: list[SlackCommandServer] = []
+
+    async def post_init(app_: Any) -> None:
+        if telegram_init is not None:
+            await telegram_init(app_)
+        slack.extend(s for s in [await start_if_configured(services)] if s is not None)
 
     async def post_shutdown(_app: Any) -> None:
+        for server in slack:
+            await server.stop()
         await services.aclose()
 
+    app.post_init = post_init
     app.post_shutdown = post_shutdown
     webhook = settings.secrets.telegram_webhook_url
     if webhook is not None:
