@@ -107,3 +107,28 @@ def test_structured_fields_are_redacted_too() -> None:
     assert entry["error"] == "POST [REDACTED] refused"
     assert entry["urls"] == ["https://example.org/?k=[REDACTED]"]
     assert entry["count"] == 3
+
+
+def test_logging_writes_to_the_stderr_of_the_moment(capsys) -> None:
+    """A stderr swapped in at setup and closed since (pytest's capture does this) is not used."""
+    import io
+    import logging
+
+    from bot.logs import setup_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    current, temporary = sys.stderr, io.StringIO()
+    sys.stderr = temporary
+    try:
+        setup_logging("INFO", "json")
+    finally:
+        sys.stderr = current
+    temporary.close()
+    try:
+        logging.getLogger("tests.ops").info("after", extra={"fields": {"n": 1}})
+    finally:
+        root.handlers[:], root.level = saved
+    captured = capsys.readouterr().err
+    assert "Logging error" not in captured
+    assert json.loads(captured.splitlines()[-1])["n"] == 1
