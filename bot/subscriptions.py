@@ -63,7 +63,11 @@ def threshold(services: Services, chat: ChatRecord) -> float:
 async def record_chat(
     services: Services, chat_id: int, *, kind: str, title: str | None, lang: str | None,
 ) -> ChatRecord:
-    """The chat as stored, created with the configured defaults the first time it is seen."""
+    """The chat as stored, created with the configured defaults the first time it is seen.
+
+    Called for every update from the chat; a chat marked inactive (it had blocked the bot) is
+    active again, since it just wrote to us.
+    """
     schedule = services.settings.file.schedule
     store = services.store
     chat = await store.run(
@@ -71,8 +75,13 @@ async def record_chat(
         defaults={"title": title, "lang": lang, "frequency": "daily",
                   "digest_hour": schedule.digest_time.hour, "timezone": schedule.timezone},
     )
+    changes: dict[str, Any] = {}
     if title and chat.title != title:
-        updated = await store.run(store.chats.update, chat_id, services.clock.now(), title=title)
+        changes["title"] = title
+    if not chat.active:
+        changes["active"] = True  # it wrote to us, so it can hear from us again (unblocked)
+    if changes:
+        updated = await store.run(store.chats.update, chat_id, services.clock.now(), **changes)
         chat = updated or chat
     return chat
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import pytest_asyncio
@@ -29,6 +29,7 @@ from tests.support.feed_server import FeedServer
 from tests.support.telegram_emulator import TelegramEmulator, TelegramUser, make_user
 
 ADMIN_ID = 424242
+T = TypeVar("T")
 
 
 def hostile_feed() -> str:
@@ -129,6 +130,11 @@ class BotRig:
         await self.services.aclose()
         self.services = Services.build(self.settings)
 
+    async def db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A storage call on the store's own thread: the running bot shares its connection, so
+        a test must never call the store from another thread while the bot is up."""
+        return await self.services.store.run(fn, *args, **kwargs)
+
     async def aclose(self) -> None:
         await self.services.aclose()
 
@@ -152,10 +158,10 @@ async def rig(
     assert not errors, errors
 
 
-async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Wait until ``check()`` holds: the bot records after Telegram acknowledged the send."""
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    """Wait until ``await check()`` holds: the bot records after Telegram acknowledged a send."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
+    while not await check():
         assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
         await asyncio.sleep(0.02)
 

@@ -39,7 +39,7 @@ async def test_start_then_subscribe(rig: BotRig) -> None:
         [done] = await rig.user.wait_for_messages_async()
         assert done.text.startswith("✅ Subscribed")
         assert "daily at 08:00" in done.text
-        chat = rig.services.store.chats.get(rig.user.chat["id"])
+        chat = await rig.db(rig.services.store.chats.get, rig.user.chat["id"])
         assert chat is not None and chat.subscribed
         assert app.job_queue.get_jobs_by_name(job_name(chat.id))
 
@@ -89,7 +89,11 @@ async def test_daily_digest_job_sends_when_due(rig: BotRig) -> None:
         job.job.modify(next_run_time=datetime.now(UTC) + timedelta(seconds=0.2))
         messages = await rig.user.wait_for_messages_async(timeout=10)
         assert "Russia starts military exercises in Tajikistan" in texts(messages)
-        await eventually(lambda: rig.services.store.chats.get(chat_id).last_digest_at is not None)
+        async def digest_recorded() -> bool:
+            chat = await rig.db(rig.services.store.chats.get, chat_id)
+            return chat is not None and chat.last_digest_at is not None
+
+        await eventually(digest_recorded)
 
 
 async def test_settings_buttons_change_the_schedule(rig: BotRig) -> None:
@@ -114,7 +118,7 @@ async def test_settings_buttons_change_the_schedule(rig: BotRig) -> None:
             menu = await rig.user.wait_for_edit_async(menu)
         assert "weekly on Wednesday at 07:00 (Europe/Moscow)" in menu.text
         assert_telegram_html(menu.text)
-        chat = rig.services.store.chats.get(chat_id)
+        chat = await rig.db(rig.services.store.chats.get, chat_id)
         assert chat is not None
         assert (chat.frequency, chat.digest_weekday, chat.digest_hour, chat.timezone) == (
             "weekly",
@@ -139,11 +143,11 @@ async def test_non_admin_addfeed_is_refused_and_admin_adds(
         rig.user.send_command(f"/addfeed {url}")
         [refused] = await rig.user.wait_for_messages_async()
         assert refused.text == "Only the bot’s administrators can use /addfeed."
-        assert rig.services.store.feeds.by_url(url) is None
+        assert await rig.db(rig.services.store.feeds.by_url, url) is None
         rig.admin.send_command(f"/addfeed {url} Russian topic")
         [added] = await rig.admin.wait_for_messages_async(timeout=10)
         assert added.text.startswith("✅ Feed added: Russian topic")
-        assert rig.services.store.feeds.by_url(url) is not None
+        assert await rig.db(rig.services.store.feeds.by_url, url) is not None
 
 
 async def test_same_items_are_not_sent_twice_after_a_restart(rig: BotRig) -> None:
@@ -175,7 +179,7 @@ async def test_long_digest_arrives_split_under_4096(rig: BotRig) -> None:
                    if f"agreement number {n} on" in (m.text or "")]
         assert sorted(numbers) == list(range(40))  # each entry exactly once
         assert "continued 2/" in messages[1].text
-        sent = rig.services.store.deliveries.sent_ids("telegram", rig.user.chat["id"])
+        sent = await rig.db(rig.services.store.deliveries.sent_ids, "telegram", rig.user.chat["id"])
         assert sent == set(ids)
 
 

@@ -34,9 +34,10 @@ async def test_subscription_made_in_a_topic_posts_into_that_topic(rig: BotRig) -
         [done] = await member.wait_for_messages_async()
         assert done.text.startswith("✅ Subscribed. Digests will be posted in this topic")
         assert done.message_thread_id == TOPIC
-        stored = rig.services.store.chats.get(forum["id"])
+        stored = await rig.db(rig.services.store.chats.get, forum["id"])
         assert stored is not None and stored.thread_id == TOPIC
-        rig.services.store.chats.update(forum["id"], datetime.now(UTC), frequency="instant")
+        await rig.db(rig.services.store.chats.update, forum["id"], datetime.now(UTC),
+                     frequency="instant")
     async with rig.running(first_poll_s=0.1):  # the scheduled poll delivers to instant chats
         messages = await member.wait_for_messages_async(message_thread_id=TOPIC, timeout=10)
         assert "Russia starts military exercises in Tajikistan" in texts(messages)
@@ -58,7 +59,7 @@ async def test_channel_is_managed_from_a_private_chat(rig: BotRig) -> None:
         rig.user.send_command(f"/subscribe {channel['id']}")
         [done] = await rig.user.wait_for_messages_async()
         assert done.text.startswith(f"✅ The channel {channel['id']} is subscribed")
-        stored = rig.services.store.chats.get(channel["id"])
+        stored = await rig.db(rig.services.store.chats.get, channel["id"])
         assert stored is not None and stored.subscribed
         assert stored.managed_by == rig.user.user["id"]
         rig.user.send_command(f"/settings {channel['id']}")
@@ -67,7 +68,11 @@ async def test_channel_is_managed_from_a_private_chat(rig: BotRig) -> None:
         for data in ("view:freq", "freq:instant"):
             rig.user.press_button(f"st:{channel['id']}:{data}", menu)
             menu = await rig.user.wait_for_edit_async(menu)
-        await eventually(lambda: rig.services.store.chats.get(channel["id"]).frequency == "instant")
+        async def instant() -> bool:
+            found = await rig.db(rig.services.store.chats.get, channel["id"])
+            return found is not None and found.frequency == "instant"
+
+        await eventually(instant)
         # Someone else cannot manage it.
         stranger = rig.emulator.user(rig.token, user=make_user())
         stranger.send_command(f"/settings {channel['id']}")
@@ -94,7 +99,7 @@ async def test_latest_search_and_why(rig: BotRig) -> None:
         assert_telegram_html(why.text)
         assert "Not sent to this chat" in why.text
         assert "Relevant: yes" in why.text and "Matched terms:" in why.text
-        spacex = rig.services.store.items.search("SpaceX", 1)[0]
+        [spacex] = await rig.db(rig.services.store.items.search, "SpaceX", 1)
         rig.user.send_command(f"/why {spacex.id}")
         [why_not] = await rig.user.wait_for_messages_async()
         assert "Relevant: no" in why_not.text

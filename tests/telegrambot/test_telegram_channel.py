@@ -16,6 +16,7 @@ from telegram import Bot
 
 from bot.delivery.channel import Blocked, RetryLater, Sent
 from bot.delivery.outbox import build_digest, deliver_digest
+from bot.subscriptions import record_chat
 from bot.telegrambot.context import make_channel
 from storage import ChatRecord
 from tests.support.telegram_emulator import TelegramEmulator, supergroup_chat
@@ -57,6 +58,9 @@ async def test_blocked_bot_marks_the_chat_inactive(rig: BotRig, bot: Bot) -> Non
     stored = rig.services.store.chats.get(chat.id)
     assert stored is not None and not stored.active
     assert rig.services.store.deliveries.sent_ids("telegram", chat.id) == set()
+    # The person unblocks the bot and writes to it: the chat is reachable again.
+    again = await record_chat(rig.services, chat.id, kind="private", title=None, lang=None)
+    assert again.active and again.subscribed
 
 
 async def test_failure_part_way_keeps_only_the_unsent_part_pending(rig: BotRig, bot: Bot) -> None:
