@@ -6,6 +6,7 @@ points the bot at a self-hosted Bot API server (or the test emulator).
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import os
@@ -101,6 +102,13 @@ def menu(lang: str) -> list[BotCommand]:
     return [BotCommand(name, t(lang, f"commands.{name}")) for name in MENU]
 
 
+def webhook_secret(token: str) -> str:
+    """The ``secret_token`` Telegram sends back with every webhook call: without it, anyone who
+    learned the webhook's address could post fake updates. Derived from the bot token, so it is
+    stable across restarts and never configured separately."""
+    return hashlib.sha256(f"tjwatch-webhook:{token}".encode()).hexdigest()
+
+
 def api_base_url(settings: Settings) -> str | None:
     root = settings.secrets.telegram_api_base_url
     return f"{str(root).rstrip('/')}/bot" if root is not None else None
@@ -168,7 +176,10 @@ def run_telegram(settings: Settings) -> None:
     webhook = settings.secrets.telegram_webhook_url
     if webhook is not None:
         path = urlsplit(str(webhook)).path.lstrip("/")
+        token = settings.secrets.telegram_bot_token
+        assert token is not None
         app.run_webhook(listen=WEBHOOK_LISTEN, port=WEBHOOK_PORT, url_path=path,
-                        webhook_url=str(webhook), allowed_updates=Update.ALL_TYPES)
+                        webhook_url=str(webhook), allowed_updates=Update.ALL_TYPES,
+                        secret_token=webhook_secret(token.get_secret_value()))
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)

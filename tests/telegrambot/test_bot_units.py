@@ -13,7 +13,7 @@ import pytest
 from bot.feedback import MAX_SHIFT, STEP, adjusted_threshold
 from bot.scheduler import digest_schedule, next_full_hour
 from bot.subscriptions import setting_change
-from bot.telegrambot.app import MENU, collect_handlers, menu
+from bot.telegrambot.app import MENU, collect_handlers, menu, webhook_secret
 from bot.telegrambot.guards import command_name
 from bot.telegrambot.keyboards import parse, settings_keyboard
 from bot.telegrambot.texts import keys, normalize_lang, t
@@ -123,3 +123,11 @@ def test_settings_keyboards_fit_telegram_limits_and_round_trip() -> None:
                 assert isinstance(data, str) and len(data.encode()) <= 64
                 parsed = parse(data)
                 assert parsed is not None and parsed.chat_id == record.id
+
+
+def test_webhook_secret_is_stable_valid_and_not_the_token() -> None:
+    token = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ"
+    secret = webhook_secret(token)
+    assert secret == webhook_secret(token) != webhook_secret(token + "x")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret)  # what Telegram accepts
+    assert token.split(":")[1] not in secret
