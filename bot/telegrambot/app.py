@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -124,7 +125,11 @@ def build_application(
 
     async def post_init(app: Application[Any, BotContext, Any, Any, Services, Any]) -> None:
         for lang in LANGS:
-            await app.bot.set_my_commands(menu(lang), language_code=None if lang == "en" else lang)
+            try:
+                await app.bot.set_my_commands(menu(lang),
+                                              language_code=None if lang == "en" else lang)
+            except TelegramError as exc:  # the menu is a nicety: never a reason not to start
+                log.warning("could not set the %s command menu: %s", lang, exc)
         assert app.job_queue is not None
         schedule_poll(app.job_queue, settings.file.schedule.poll_interval_minutes,
                       first=first_poll_s)

@@ -257,3 +257,12 @@ async def test_unknown_command_and_bad_argument_get_specific_answers(rig: BotRig
         ru.send_command("/latest many")
         [usage] = await ru.wait_for_messages_async()
         assert usage.text.startswith("Формат: /latest [n]")
+
+
+async def test_the_bot_starts_even_when_the_menu_cannot_be_set(rig: BotRig) -> None:
+    rig.user.fail_next("setMyCommands", 500, "Internal Server Error", times=2)
+    async with rig.running():
+        rig.user.send_command("/help")
+        [answer] = await rig.user.wait_for_messages_async()
+        assert "/subscribe" in answer.text
+    assert len(rig.user.calls("setMyCommands")) == 2
