@@ -5,6 +5,7 @@ Each test has its own bot token, config and SQLite file; the emulator process is
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -266,3 +267,15 @@ async def test_the_bot_starts_even_when_the_menu_cannot_be_set(rig: BotRig) -> N
         [answer] = await rig.user.wait_for_messages_async()
         assert "/subscribe" in answer.text
     assert len(rig.user.calls("setMyCommands")) == 2
+
+
+async def test_flood_control_is_waited_out(rig: BotRig) -> None:
+    rig.emulator.rate_limit_next("sendMessage", retry_after=1, token=rig.token)
+    async with rig.running():
+        started = asyncio.get_running_loop().time()
+        rig.user.send_command("/help")
+        [answer] = await rig.user.wait_for_messages_async(timeout=10)
+        assert "/subscribe" in answer.text
+        assert asyncio.get_running_loop().time() - started >= 1.0
+    statuses = [c["error_code"] for c in rig.user.calls("sendMessage")]
+    assert statuses[0] == 429 and statuses[-1] is None
