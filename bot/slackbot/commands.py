@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -26,10 +25,11 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot.delivery.outbox import deliver_digest
 from bot.delivery.slack_channel import SlackChannel, WebhookPoster, slack_chat_id
-from bot.digest.compose import compose_digest, summary_line
+from bot.digest.compose import summary_line
 from bot.models import Digest, DigestEntry
 from bot.render.slack_blocks import SlackMessage, escape, render_digest
 from bot.services import Services
+from bot.slackbot.summary import brief
 from bot.slackbot.texts import slack_labels, t
 from storage import ChatRecord, StoredItem
 
@@ -39,8 +39,6 @@ COMMAND = "/tjwatch"
 LATEST_DEFAULT = 5
 LATEST_MAX = 30
 SEARCH_LIMIT = 10
-SUMMARY_HOURS = 24
-SUMMARY_STORIES = 5
 
 
 def listing(title: str, items: Sequence[StoredItem], services: Services) -> Digest:
@@ -119,22 +117,17 @@ class Commands:
                 title = t(self.lang, "search_title", query=rest)
                 return self.render(listing(title, items, self.services)), False
             case "summary":
-                return await self.summary(), True
+                return await self.summary(rest), True
             case _:
                 return self.usage(), False
 
-    async def summary(self) -> list[SlackMessage]:
-        """The last day in brief: how many relevant items and sources, and the top stories."""
-        store, now = self.services.store, self.services.clock.now()
-        items = await store.run(store.items.relevant_between,
-                                now - timedelta(hours=SUMMARY_HOURS), now)
-        if not items:
-            return self.note(t(self.lang, "summary_none", hours=SUMMARY_HOURS))
-        sources = {s for i in items for s in i.sources}
-        title = t(self.lang, "summary_title", hours=SUMMARY_HOURS, items=len(items),
-                  sources=len(sources))
-        digest = compose_digest(items, now=now, title=title, limit=SUMMARY_STORIES)
-        return self.render(digest)
+    async def summary(self, arg: str) -> list[SlackMessage]:
+        found = await brief(self.services, arg, self.lang)
+        if found is None:
+            return self.note(t(self.lang, "summary_usage"))
+        if found.digest is None:
+            return self.note(found.note)
+        return self.render(found.digest) + (self.note(found.facts) if found.facts else [])
 
     def render(self, digest: Digest) -> list[SlackMessage]:
         tz = self.services.settings.file.schedule.timezone
