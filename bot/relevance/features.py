@@ -19,7 +19,8 @@ _YEAR = re.compile(r"(?<![\d.,])(19[5-9]\d|20[0-4]\d)(?![\d.,])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 RU_SIDE = frozenset({"russia", "putin", "moscow", "kremlin", "peskov", "lavrov", "mishustin"})
 TJ_SIDE = frozenset({"tajikistan", "rahmon", "dushanbe", "rustam_emomali"})
-# How much of a fetched full text to read: the lede says what the article is about.
+# How much of the body to read: the lede says what the article is about (and a feed that puts
+# whole articles in its summaries does not slow scoring down).
 BODY_CHARS = 3000
 
 
@@ -61,9 +62,10 @@ class Features:
 
 
 def body_of(summary: str, text: str | None) -> str:
+    """What the scorer reads beside the title: the summary, then the start of the full text."""
     if text and len(text) > len(summary):
-        return summary + "\n" + text[:BODY_CHARS]
-    return summary
+        return (summary[:BODY_CHARS] + "\n" + text)[:BODY_CHARS]
+    return summary[:BODY_CHARS]
 
 
 def extract(lexicon: Lexicon, title: str, body: str) -> Features:
@@ -79,6 +81,8 @@ def extract(lexicon: Lexicon, title: str, body: str) -> Features:
         sentence_tokens = tokenize(sentence)
         tokens.extend(sentence_tokens)
         hits = lexicon.find(sentence_tokens)
+        if not hits:
+            continue
         named = {c for _, c in hits}
         concepts.update(named)
         words.update(

@@ -134,8 +134,12 @@ class Lexicon:
     def find(self, tokens: Sequence[str]) -> list[tuple[int, str]]:
         """(position, concept) for every concept named, in text order."""
         hits: list[tuple[int, str]] = []
+        cache = self._cache
         for i, token in enumerate(tokens):
-            for entry in self._candidates(token):
+            entries = cache.get(token)
+            if entries is None:
+                entries = self._candidates(token)
+            for entry in entries:
                 if entry.rest and not self._rest_matches(tokens, i + 1, entry.rest):
                     continue
                 hits.append((i, entry.concept))

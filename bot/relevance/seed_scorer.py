@@ -15,6 +15,7 @@ from bot.relevance.similarity import (
     DocumentFrequencies,
     cosine,
     event_tokens,
+    norm,
     signature,
     weighted,
 )
@@ -70,7 +71,7 @@ class SeedScorer:
         )
         self._seed_tokens = frozenset(t for s in self.seeds for t in event_tokens(s.features))
         self._cues = dict(lexicon.cues)
-        self._vectors: list[dict[str, float]] | None = None
+        self._vectors: list[tuple[dict[str, float], float]] | None = None
         self._vectors_at = 0
         if self.df.docs == 0:
             for sig in self._seed_sigs:
@@ -94,9 +95,10 @@ class SeedScorer:
         if self.learn if learn is None else learn:
             self.df.observe(sig)
         vec = weighted(sig, self.df)
+        vec_norm = norm(vec)
         sims = {
-            seed.name: round(cosine(vec, seed_vec), 3)
-            for seed, seed_vec in zip(self.seeds, self._seed_vectors(), strict=True)
+            seed.name: round(cosine(vec, seed_vec, vec_norm, seed_norm), 3)
+            for seed, (seed_vec, seed_norm) in zip(self.seeds, self._seed_vectors(), strict=True)
         }
         nearest = max(sims, key=lambda k: sims[k]) if sims else None
         score, why = decide.relevance(f, self._cues)
@@ -128,10 +130,11 @@ class SeedScorer:
         )
         return Scored(verdict, f, round(evidence.similarity, 3), evidence.notes, tuple(why))
 
-    def _seed_vectors(self) -> list[dict[str, float]]:
-        """The seeds' weighted vectors, recomputed as the frequencies drift (not per item)."""
+    def _seed_vectors(self) -> list[tuple[dict[str, float], float]]:
+        """The seeds' weighted vectors and norms, recomputed as the frequencies drift."""
         if self._vectors is None or abs(self.df.docs - self._vectors_at) >= SEED_REFRESH_DOCS:
-            self._vectors = [weighted(s, self.df) for s in self._seed_sigs]
+            vectors = [weighted(s, self.df) for s in self._seed_sigs]
+            self._vectors = [(v, norm(v)) for v in vectors]
             self._vectors_at = self.df.docs
         return self._vectors
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import math
-from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from bot.relevance.features import Features
@@ -74,19 +73,39 @@ def skeleton(word: str) -> str:
     return "".join(out[:SKELETON_CHARS])
 
 
-def signature(features: Features) -> Counter[str]:
-    sig: Counter[str] = Counter()
+_WORD_KEYS: dict[str, str | None] = {}
+
+
+def _word_key(token: str) -> str | None:
+    """``k:<skeleton>`` of a word long enough to carry one; cached, as words repeat."""
+    key = _WORD_KEYS.get(token, "")
+    if key != "":
+        return key
+    if len(token) >= MIN_WORD and not token.isdigit():
+        sk = skeleton(token)
+        key = "k:" + sk if len(sk) >= 3 else None
+    else:
+        key = None
+    if len(_WORD_KEYS) < 500_000:
+        _WORD_KEYS[token] = key
+    return key
+
+
+def signature(features: Features) -> dict[str, int]:
+    sig: dict[str, int] = {}
     for concept, count in features.concepts.items():
         if not concept.startswith("month_"):
             sig["c:" + concept] = min(count, 3)
+    get = sig.get
     for token in features.tokens:
-        if len(token) >= MIN_WORD and not token.isdigit():
-            key = skeleton(token)
-            if len(key) >= 3:
-                sig["k:" + key] += 1
+        key = _WORD_KEYS.get(token, "")
+        if key == "":
+            key = _word_key(token)
+        if key is not None:
+            sig[key] = get(key, 0) + 1
     for number in features.numbers:
         if len(number) >= 2:
-            sig["n:" + number] += 1
+            sig["n:" + number] = get("n:" + number, 0) + 1
     return sig
 
 
@@ -100,9 +119,10 @@ class DocumentFrequencies:
 
     def observe(self, sig: Iterable[str]) -> None:
         self.docs += 1
+        counts = self.counts
         for token in sig:
-            self.counts[token] = self.counts.get(token, 0) + 1
-            self.dirty.add(token)
+            counts[token] = counts.get(token, 0) + 1
+        self.dirty.update(sig)
 
     def idf(self, token: str) -> float:
         return math.log((self.docs + 1) / (self.counts.get(token, 0) + 1)) + 1.0
@@ -110,21 +130,32 @@ class DocumentFrequencies:
 
 def weighted(sig: Mapping[str, int], df: DocumentFrequencies) -> dict[str, float]:
     vec = {}
+    log, counts = math.log, df.counts
+    top = log(df.docs + 1) + 1.0
     for token, count in sig.items():
-        weight = (1.0 + math.log(count)) * df.idf(token)
-        vec[token] = weight * CONCEPT_WEIGHT if token.startswith("c:") else weight
+        # idf = log((docs + 1) / (df + 1)) + 1, written out: this loop is the scorer's hot path
+        weight = (1.0 + log(count) if count > 1 else 1.0) * (top - log(counts.get(token, 0) + 1))
+        vec[token] = weight * CONCEPT_WEIGHT if token[0] == "c" else weight
     return vec
 
 
-def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    dot = sum(w * b.get(t, 0.0) for t, w in a.items())
+def norm(vec: Mapping[str, float]) -> float:
+    return math.sqrt(sum(w * w for w in vec.values()))
+
+
+def cosine(
+    a: Mapping[str, float],
+    b: Mapping[str, float],
+    norm_a: float | None = None,
+    norm_b: float | None = None,
+) -> float:
+    """Cosine of two weighted vectors; pass the norms when a vector is reused (a seed)."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    get = large.get
+    dot = sum(w * get(t, 0.0) for t, w in small.items())
     if dot == 0.0:
         return 0.0
-    na = math.sqrt(sum(w * w for w in a.values()))
-    nb = math.sqrt(sum(w * w for w in b.values()))
-    return dot / (na * nb)
+    return dot / ((norm(a) if norm_a is None else norm_a) * (norm(b) if norm_b is None else norm_b))
 
 
 # Concepts every relevant item shares say nothing about which event it reports.

@@ -9,6 +9,8 @@ config's ``[thresholds] story_grouping`` and they were published within ``GROUP_
 
 from __future__ import annotations
 
+import functools
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,10 +26,19 @@ NUM_PERM = 64
 GROUP_WINDOW_DAYS = 7
 # LSH recalls candidates from a lower Jaccard than the final check, so few true pairs are missed.
 LSH_RECALL_FACTOR = 0.6
+# Items of one story kept in the LSH index: enough to match its variants, few enough to stay fast.
+MAX_REPRESENTATIVES = 8
+
+
+@functools.lru_cache(maxsize=1)
+def _template() -> MinHash:
+    """A MinHash whose permutations all others reuse: generating them costs more than hashing."""
+    return MinHash(num_perm=NUM_PERM)
 
 
 def _minhash(tokens: frozenset[str]) -> MinHash:
-    mh = MinHash(num_perm=NUM_PERM)
+    template = _template()
+    mh = MinHash(num_perm=NUM_PERM, permutations=template.permutations, scheme=template.scheme)
     mh.update_batch([t.encode("utf-8") for t in tokens])
     return mh
 
@@ -44,15 +55,24 @@ class _Member:
 
 
 class StoryIndex:
-    """In-memory index of grouped items; pure (no storage): tested and benchmarked alone."""
+    """In-memory index of grouped items; pure (no storage): tested and benchmarked alone.
+
+    Two bounds keep each query's cost flat however many items were grouped: a story is represented
+    in the LSH by at most ``MAX_REPRESENTATIVES`` of its items (a big story does not flood every
+    query with candidates), and items published more than two windows before the newest one leave
+    the index (they can no longer join anything).
+    """
 
     def __init__(self, threshold: float, window: timedelta = timedelta(days=GROUP_WINDOW_DAYS)):
         self.threshold = threshold
         self.window = window
-        self._lsh = MinHashLSH(
-            threshold=max(0.05, threshold * LSH_RECALL_FACTOR), num_perm=NUM_PERM
-        )
+        lsh_threshold = max(0.05, threshold * LSH_RECALL_FACTOR)
+        self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=NUM_PERM)
         self._members: dict[str, _Member] = {}
+        self._per_story: dict[int, int] = {}
+        self._order: deque[tuple[datetime, str]] = deque()
+        self._newest: datetime | None = None
+        self._last: tuple[frozenset[str], MinHash | None] = (frozenset(), None)  # best → add
 
     def __len__(self) -> int:
         return len(self._members)
@@ -62,7 +82,9 @@ class StoryIndex:
         if not tokens:
             return None
         best: tuple[int, float] | None = None
-        for key in self._lsh.query(_minhash(tokens)):
+        mh = _minhash(tokens)
+        self._last = (tokens, mh)
+        for key in self._lsh.query(mh):
             member = self._members[key]
             if abs(member.published - published) > self.window:
                 continue
@@ -74,8 +96,27 @@ class StoryIndex:
     def add(self, item_id: str, story_id: int, tokens: frozenset[str], published: datetime) -> None:
         if item_id in self._members or not tokens:
             return
+        if self._per_story.get(story_id, 0) >= MAX_REPRESENTATIVES:
+            return
+        self._per_story[story_id] = self._per_story.get(story_id, 0) + 1
         self._members[item_id] = _Member(story_id, tokens, published)
-        self._lsh.insert(item_id, _minhash(tokens))
+        last_tokens, last_mh = self._last
+        reuse = last_mh is not None and last_tokens == tokens
+        self._lsh.insert(item_id, last_mh if reuse and last_mh is not None else _minhash(tokens))
+        self._order.append((published, item_id))
+        if self._newest is None or published > self._newest:
+            self._newest = published
+        self._evict()
+
+    def _evict(self) -> None:
+        assert self._newest is not None
+        horizon = self._newest - 2 * self.window
+        while self._order and self._order[0][0] < horizon:
+            _, key = self._order.popleft()
+            member = self._members.pop(key, None)
+            if member is not None:
+                self._lsh.remove(key)
+                self._per_story[member.story_id] -= 1
 
 
 class StoryGrouper:

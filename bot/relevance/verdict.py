@@ -24,6 +24,7 @@ BILATERAL_WORD = 0.10  # "bilateral", "Russian-Tajik", "российско-та�
 MULTILATERAL_EACH, MULTILATERAL_MAX = 0.10, 0.30  # CIS, CSTO, SCO, summit, member states
 COUNTRY_EACH, COUNTRY_MAX = 0.05, 0.20  # third countries named
 TITLE_THIRD_COUNTRY = 0.15  # a third country, not our pair, in the headline
+TITLE_LIST = 0.25  # two or more third countries in the headline: a list (summit, guests)
 SPORT = 0.50  # sports results
 ONE_SIDE = 0.10  # score of an item naming only one of the two countries
 
@@ -98,6 +99,10 @@ def relevance(f: Features, cues: dict[str, frozenset[str]]) -> tuple[float, list
     if cues["other_countries"] & f.title_concepts and not (f.title_ru and f.title_tj):
         score -= TITLE_THIRD_COUNTRY
         why.append("headline is about a third country")
+    title_others = cues["other_countries"] & f.title_concepts
+    if len(title_others) >= 2:
+        score -= TITLE_LIST
+        why.append("headline lists other countries")
     if f.named(cues["sport"]):
         score -= SPORT
         why.append("sport")
