@@ -153,6 +153,8 @@ class Secrets(_Strict):
     admin_ids: tuple[int, ...] = ()
     metrics_port: int | None = None
     llm_base_url: AnyHttpUrl | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
 
 
 class Settings(_Strict):
@@ -184,6 +186,8 @@ _ENV_KEYS: dict[str, str] = {
     "SLACK_API_BASE_URL": "slack_api_base_url",
     "METRICS_PORT": "metrics_port",
     "LLM_BASE_URL": "llm_base_url",
+    "LLM_MODEL": "llm_model",
+    "LLM_API_KEY": "llm_api_key",
 }
 
 

@@ -28,6 +28,7 @@ from storage.records import (
 )
 from storage.state import StateRepository
 from storage.stories import DocFreqRepository, StoryRecord, StoryRepository
+from storage.summaries import PeriodItem, StoryReports, SummaryRepository
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -39,10 +40,12 @@ __all__ = [
     "FeedUpdate",
     "FeedbackCounts",
     "NewItem",
+    "PeriodItem",
     "Store",
     "StorageError",
     "StoredItem",
     "StoryRecord",
+    "StoryReports",
     "VerdictRecord",
     "open_store",
 ]
@@ -62,6 +65,7 @@ class Store:
         self.state = StateRepository(db)
         self.stories = StoryRepository(db)
         self.doc_freq = DocFreqRepository(db)
+        self.summaries = SummaryRepository(db)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tjwatch-db")
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -1,0 +1,186 @@
+"""The brief of a period: top stories with quoted summaries, themes with counts, busiest sources.
+
+Built only from what is stored: the period's relevant items (with verdicts and story numbers)
+are grouped by story (an item the grouper never placed is its own story), ranked by relevance and
+coverage, and the top few quoted from their own text. ``compose_summary`` is pure; ``summarize``
+is the service the CLI and the bots call (reads on the database thread, CPU work off the loop,
+then optional abstractive summaries through ``bot.digest.llm``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bot.digest.extractive import Document, extract
+from bot.digest.llm import LlmClient
+from bot.digest.period import Period
+from bot.digest.themes import ThemeCount, ThemeMatcher, count_themes, matcher_for
+from bot.services import Services
+from storage import PeriodItem, Store
+
+TOP_STORIES = 5
+BUSIEST_SOURCES = 5
+# Reports of one story read for its summary (best scored first): enough to find the centre.
+REPORTS_QUOTED = 6
+SAME_STORY, NEW_DEVELOPMENT = "same_story", "new_development"
+
+
+@dataclass(frozen=True, slots=True)
+class StorySummary:
+    key: str
+    """What ``/story`` takes: the story number, or the item id of an ungrouped item."""
+    headline: str
+    url: str | None
+    summary: str
+    sources: tuple[str, ...]
+    langs: tuple[str, ...]
+    reports: int
+    score: float
+    kind: str | None
+    """``same_story`` (the seeds' story), ``new_development`` or None."""
+    whats_new: str | None
+    first_seen: datetime
+    last_seen: datetime
+    abstractive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCount:
+    name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    period: Period
+    generated_at: datetime
+    items: int
+    story_count: int
+    stories: tuple[StorySummary, ...]
+    themes: tuple[ThemeCount, ...]
+    sources: tuple[SourceCount, ...]
+
+    @property
+    def empty(self) -> bool:
+        return self.items == 0
+
+
+def story_key(item: PeriodItem) -> str:
+    return str(item.story_id) if item.story_id is not None else item.id
+
+
+def rank_stories(items: Sequence[PeriodItem]) -> list[list[PeriodItem]]:
+    """Items grouped by story, best first; each group best scored first.
+
+    Rank = best score × (1 + ½·log2 coverage), coverage being the larger of the number of
+    reports and of distinct outlets: a story four outlets carried at 0.7 (1.4) outranks a lone
+    report at 0.9, and ten reports do not drown relevance (0.7 → 1.86).
+    """
+    groups: dict[str, list[PeriodItem]] = {}
+    for item in items:
+        groups.setdefault(story_key(item), []).append(item)
+
+    def rank(group: list[PeriodItem]) -> tuple[float, float, int]:
+        outlets = len({s for i in group for s in i.sources})
+        coverage = max(len(group), outlets, 1)
+        best = max(i.score for i in group)
+        latest = max(i.published_at for i in group)
+        return (-best * (1 + 0.5 * math.log2(coverage)), -latest.timestamp(), len(group))
+
+    ranked = sorted(groups.values(), key=rank)
+    return [sorted(g, key=lambda i: (-i.score, i.published_at)) for g in ranked]
+
+
+def documents(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> list[Document]:
+    return [
+        Document(i.title, texts.get(i.id) or i.summary, i.lang) for i in group[:REPORTS_QUOTED]
+    ]
+
+
+def summarize_story(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> StorySummary:
+    lead = group[0]
+    by_time = sorted(group, key=lambda i: i.published_at)
+    kinds = {i.story for i in group}
+    kind = next((k for k in (SAME_STORY, NEW_DEVELOPMENT) if k in kinds), None)
+    whats_new = None
+    if kind == NEW_DEVELOPMENT:
+        whats_new = next((i.whats_new for i in group if i.whats_new), None)
+    return StorySummary(
+        key=story_key(lead),
+        headline=lead.title,
+        url=lead.url,
+        summary=extract(documents(group, texts)),
+        sources=tuple(dict.fromkeys(s for i in by_time for s in i.sources)),
+        langs=tuple(dict.fromkeys(i.lang for i in by_time if i.lang)),
+        reports=len(group),
+        score=lead.score,
+        kind=kind,
+        whats_new=whats_new,
+        first_seen=by_time[0].published_at,
+        last_seen=by_time[-1].published_at,
+    )
+
+
+def compose_summary(
+    items: Sequence[PeriodItem], ranked: Sequence[Sequence[PeriodItem]],
+    texts: Mapping[str, str], matcher: ThemeMatcher, period: Period, *, now: datetime,
+    limit: int = TOP_STORIES,
+) -> Summary:
+    sources: Counter[str] = Counter(s for i in items for s in i.sources)
+    return Summary(
+        period=period,
+        generated_at=now,
+        items=len(items),
+        story_count=len(ranked),
+        stories=tuple(summarize_story(g, texts) for g in ranked[:limit]),
+        themes=count_themes(matcher, (f"{i.title}\n{i.summary}" for i in items)),
+        sources=tuple(SourceCount(n, c) for n, c in sorted(sources.items(),
+                                                           key=lambda kv: (-kv[1], kv[0]))
+                      [:BUSIEST_SOURCES]),
+    )
+
+
+def _quoted_ids(ranked: Sequence[Sequence[PeriodItem]], limit: int) -> list[str]:
+    return [i.id for g in ranked[:limit] for i in g[:REPORTS_QUOTED]]
+
+
+def summary_from_store(
+    store: Store, matcher: ThemeMatcher, period: Period, *, now: datetime,
+    limit: int = TOP_STORIES,
+) -> Summary:
+    """The whole summary in one thread (the benchmark's path; no LLM)."""
+    items = store.summaries.period_items(period.start, period.end)
+    ranked = rank_stories(items)
+    texts = store.summaries.texts(_quoted_ids(ranked, limit))
+    return compose_summary(items, ranked, texts, matcher, period, now=now, limit=limit)
+
+
+async def summarize(
+    services: Services, period: Period, *, limit: int = TOP_STORIES, lang: str = "en",
+    llm: LlmClient | None = None,
+) -> Summary:
+    """The period's summary; abstractive story summaries when an LLM endpoint is configured."""
+    store = services.store
+    items = await store.run(store.summaries.period_items, period.start, period.end)
+    ranked = await asyncio.to_thread(rank_stories, items)
+    texts = await store.run(store.summaries.texts, _quoted_ids(ranked, limit))
+    summary = await asyncio.to_thread(
+        compose_summary, items, ranked, texts, matcher_for(services.settings), period,
+        now=services.clock.now(), limit=limit,
+    )
+    llm = llm or LlmClient.from_settings(services.settings)
+    if llm is None or not summary.stories:
+        return summary
+    docs = [documents(g, texts) for g in ranked[:limit]]
+    pairs = zip(summary.stories, docs, strict=True)
+    abstracts = await asyncio.gather(*(llm.summarize(s.headline, d, lang=lang) for s, d in pairs))
+    stories = tuple(
+        replace(s, summary=a, abstractive=True) if a else s
+        for s, a in zip(summary.stories, abstracts, strict=True)
+    )
+    return replace(summary, stories=stories)

@@ -1,0 +1,109 @@
+"""The trend chart: relevant items per day over a period, one bar per day, stacked by theme.
+
+Each item counts once, under the theme it names most (``ThemeMatcher.primary``; "other" when it
+names none), so a bar's height is that day's number of items. Drawn with matplotlib's object API
+on the Agg canvas (no pyplot, no display, no global figure state: safe in a worker thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from bot.digest.period import Period
+from bot.digest.themes import OTHER, ThemeMatcher, matcher_for
+from bot.services import Services
+from storage import PeriodItem
+
+WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 100
+_OTHER_COLOUR = "#9e9e9e"
+
+
+@dataclass(frozen=True, slots=True)
+class TrendData:
+    period: Period
+    days: tuple[date, ...]
+    series: tuple[tuple[str, tuple[int, ...]], ...]
+    """(theme, count per day) in configured order, "other" last; themes with no items left out."""
+    themes: tuple[str, ...] = ()
+    """Every configured theme, so that a theme keeps its colour from one chart to the next."""
+
+    @property
+    def total(self) -> int:
+        return sum(sum(counts) for _, counts in self.series)
+
+    def per_day(self) -> tuple[int, ...]:
+        return tuple(sum(c[d] for _, c in self.series) for d in range(len(self.days)))
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    data: TrendData
+    png: bytes
+
+
+def trend_data(items: Sequence[PeriodItem], matcher: ThemeMatcher, period: Period) -> TrendData:
+    days = tuple(period.days())
+    index = {day: n for n, day in enumerate(days)}
+    names = (*matcher.names, OTHER)
+    counts = {name: [0] * len(days) for name in names}
+    for item in items:
+        slot = index.get(period.day_of(item.published_at))
+        if slot is not None:
+            counts[matcher.primary(f"{item.title}\n{item.summary}")][slot] += 1
+    series = tuple((name, tuple(counts[name])) for name in names if any(counts[name]))
+    return TrendData(period, days, series, matcher.names)
+
+
+def build_figure(
+    data: TrendData, *, title: str = "", width_px: int = WIDTH_PX, height_px: int = HEIGHT_PX,
+    dpi: int = DPI,
+) -> Figure:
+    fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    x = list(range(len(data.days)))
+    bottom = [0] * len(x)
+    colours = {name: f"C{n % 10}" for n, name in enumerate(data.themes)}
+    for name, counts in data.series:
+        colour = colours.get(name, _OTHER_COLOUR)
+        ax.bar(x, counts, bottom=bottom, width=0.8, label=name, color=colour)
+        bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+    step = max(1, len(x) // 15)
+    ax.set_xticks(x[::step], [d.strftime("%d.%m") for d in data.days[::step]])
+    ax.set_xlim(-0.6, len(x) - 0.4)
+    ax.set_ylabel("items")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if title:
+        ax.set_title(title)
+    if data.series:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    # Fixed margins, room for the legend on the right: tight_layout would draw the figure twice.
+    fig.subplots_adjust(left=0.06, right=0.79, bottom=0.09, top=0.92)
+    return fig
+
+
+def render_png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi)
+    return buffer.getvalue()
+
+
+def chart(data: TrendData, *, title: str = "") -> bytes:
+    return render_png(build_figure(data, title=title))
+
+
+async def trend(services: Services, period: Period, *, title: str = "") -> Trend:
+    store = services.store
+    items = await store.run(store.summaries.period_items, period.start, period.end)
+    data = await asyncio.to_thread(trend_data, items, matcher_for(services.settings), period)
+    png = await asyncio.to_thread(chart, data, title=title)
+    return Trend(data, png)

@@ -1,0 +1,77 @@
+"""The words of summaries, stories and trends in English and Russian (``summary_texts.toml``)."""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass, fields
+from importlib import resources
+from typing import Any
+
+from bot.digest.period import Period
+
+LANGS = ("en", "ru")
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryTexts:
+    title: str
+    period_hours: str
+    period_days: str
+    period_since: str
+    counts: str
+    empty: str
+    empty_plain: str
+    top_stories: str
+    reports: str
+    report: str
+    sources: str
+    languages: str
+    same_story: str
+    new_development: str
+    whats_new: str
+    generated: str
+    details: str
+    themes: str
+    no_themes: str
+    busiest: str
+    continued: str
+    summary_usage: str
+    story_usage: str
+    story_not_found: str
+    story_header: str
+    story_reports: str
+    trend_usage: str
+    trend_caption: str
+    trend_empty: str
+    trend_title: str
+
+    def period(self, period: Period) -> str:
+        label = period.label
+        if label.startswith("since "):
+            return self.period_since.format(date=label.removeprefix("since "))
+        n = label[:-1]
+        return (self.period_hours if label.endswith("h") else self.period_days).format(n=n)
+
+    def n_reports(self, n: int) -> str:
+        return self.report if n == 1 else self.reports.format(n=n)
+
+    def kind(self, kind: str | None) -> str:
+        return {"same_story": self.same_story, "new_development": self.new_development}.get(
+            kind or "", ""
+        )
+
+
+@functools.cache
+def _catalog() -> dict[str, dict[str, Any]]:
+    raw = resources.files("bot.render").joinpath("summary_texts.toml").read_text("utf-8")
+    return tomllib.loads(raw)
+
+
+@functools.cache
+def summary_texts(lang: str | None = "en") -> SummaryTexts:
+    """The texts in ``lang`` (English for any other language); missing keys fall back too."""
+    catalog = _catalog()
+    chosen = catalog.get(lang or "en", {})
+    values = {f.name: chosen.get(f.name, catalog["en"][f.name]) for f in fields(SummaryTexts)}
+    return SummaryTexts(**values)

@@ -1,0 +1,78 @@
+"""/summary [24h|7d|30d|since DATE], /story ID, /trend [30d]: parse, call a service, reply."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot.digest.period import PeriodError, parse_period
+from bot.digest.summary import summarize
+from bot.digest.trend import trend
+from bot.render.summary_telegram import (
+    render_story_telegram,
+    render_summary_telegram,
+    trend_caption,
+)
+from bot.render.summary_texts import summary_texts
+from bot.render.telegram_html import esc
+from bot.telegrambot.context import BotContext
+from bot.telegrambot.replies import command_args, reply
+
+
+def _tz(context: BotContext) -> str:
+    chat = context.chat_record
+    return chat.timezone if chat is not None else context.services.settings.file.schedule.timezone
+
+
+async def summary_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    texts = summary_texts(context.lang)
+    period = parse_period(command_args(message.text), context.services.clock.now(),
+                          tz_name=_tz(context), default="7d")
+    if isinstance(period, PeriodError):
+        await reply(update, esc(texts.summary_usage))
+        return
+    summary = await summarize(context.services, period, lang=context.lang)
+    for text in render_summary_telegram(summary, texts, tz_name=_tz(context)):
+        await reply(update, text)
+
+
+async def story_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    texts = summary_texts(context.lang)
+    key = command_args(message.text)
+    if not key or " " in key:
+        await reply(update, esc(texts.story_usage))
+        return
+    store = context.services.store
+    reports = await store.run(store.summaries.story_reports, key)
+    if reports is None:
+        await reply(update, esc(texts.story_not_found.format(key=key)))
+        return
+    for text in render_story_telegram(reports, texts, tz_name=_tz(context)):
+        await reply(update, text)
+
+
+async def trend_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    texts = summary_texts(context.lang)
+    period = parse_period(command_args(message.text), context.services.clock.now(),
+                          tz_name=_tz(context), default="30d")
+    if isinstance(period, PeriodError):
+        await reply(update, esc(texts.trend_usage))
+        return
+    chart = await trend(context.services, period, title=texts.trend_title)
+    if chart.data.total == 0:
+        await reply(update, esc(texts.trend_empty.format(period=texts.period(period))))
+        return
+    await message.reply_photo(chart.png, caption=trend_caption(chart.data, texts), do_quote=False)
+
+
+HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
+    CommandHandler("summary", summary_command),
+    CommandHandler("story", story_command),
+    CommandHandler("trend", trend_command),
+]

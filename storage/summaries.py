@@ -1,0 +1,131 @@
+"""Reads for summaries and trends: the relevant items of a period, their texts, and story members.
+
+Summaries rank and group in Python; this module only fetches. The period query leaves the full
+text out (it can be tens of kilobytes an item) and ``texts`` fetches it for the few top stories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from storage.records import to_iso
+
+_SOURCES = (
+    "(SELECT group_concat(f.name, '\x1f') FROM item_sources s JOIN feeds f ON f.id = s.feed_id"
+    " WHERE s.item_id = i.id)"
+)
+_COLUMNS = (
+    "i.id, i.url, i.title, i.summary, i.lang, i.published_at, v.score, v.story, v.whats_new,"
+    f" v.story_id, {_SOURCES} AS sources"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodItem:
+    """A relevant item as summaries need it: no full text, sources as feed names."""
+
+    id: str
+    url: str | None
+    title: str
+    summary: str
+    lang: str | None
+    published_at: datetime
+    score: float
+    story: str | None
+    whats_new: str | None
+    story_id: int | None
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StoryReports:
+    """Every stored report of one story (or the one item when it was never grouped), by time."""
+
+    story_id: int | None
+    headline: str
+    items: tuple[PeriodItem, ...]
+
+
+def _parse_time(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _row(row: Sequence[Any]) -> PeriodItem:
+    return PeriodItem(
+        id=row[0], url=row[1], title=row[2], summary=row[3] or "", lang=row[4],
+        published_at=_parse_time(row[5]), score=float(row[6] or 0.0), story=row[7],
+        whats_new=row[8], story_id=row[9],
+        sources=tuple(row[10].split("\x1f")) if row[10] else (),
+    )
+
+
+class SummaryRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def period_items(self, start: datetime, end: datetime) -> list[PeriodItem]:
+        """Relevant items published in ``[start, end)``, oldest first."""
+        rows = self._db.execute(
+            # items_period (m005_summary) covers the columns read: no full-text row is touched.
+            f"SELECT {_COLUMNS} FROM items i INDEXED BY items_period"
+            " JOIN verdicts v ON v.item_id = i.id"
+            " WHERE i.published_at >= ? AND i.published_at < ? AND v.relevant = 1"
+            " ORDER BY i.published_at",
+            [to_iso(start), to_iso(end)],
+        ).fetchall()
+        return [_row(r) for r in rows]
+
+    def texts(self, ids: Sequence[str]) -> dict[str, str]:
+        """The fetched full text of those items that have one."""
+        out: dict[str, str] = {}
+        for begin in range(0, len(ids), 500):
+            chunk = list(ids[begin : begin + 500])
+            marks = ",".join("?" * len(chunk))
+            for item_id, text in self._db.execute(
+                f"SELECT id, text FROM items WHERE id IN ({marks}) AND text IS NOT NULL"
+                " AND text != ''",
+                chunk,
+            ):
+                out[str(item_id)] = str(text)
+        return out
+
+    def story_reports(self, key: str) -> StoryReports | None:
+        """A story by its number, or the story of an item by the item's id."""
+        story_id: int | None = int(key) if key.isdigit() else None
+        if story_id is None or not self._story_exists(story_id):
+            found = self._db.execute(
+                "SELECT i.id, v.story_id FROM items i LEFT JOIN verdicts v ON v.item_id = i.id"
+                " WHERE i.id = ? OR i.url = ? LIMIT 1",
+                [key, key],
+            ).fetchone()
+            if found is None:
+                return None
+            if found[1] is None:
+                rows = self._db.execute(
+                    f"SELECT {_COLUMNS} FROM items i LEFT JOIN verdicts v ON v.item_id = i.id"
+                    " WHERE i.id = ?",
+                    [found[0]],
+                ).fetchall()
+                return StoryReports(None, rows[0][2], (_row(rows[0]),))
+            story_id = int(found[1])
+        headline = self._db.execute(
+            "SELECT headline FROM stories WHERE id = ?", [story_id]
+        ).fetchone()[0]
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM verdicts v JOIN items i ON i.id = v.item_id"
+            " WHERE v.story_id = ? ORDER BY i.published_at, i.id",
+            [story_id],
+        ).fetchall()
+        if not rows:
+            return None
+        return StoryReports(story_id, str(headline), tuple(_row(r) for r in rows))
+
+    def _story_exists(self, story_id: int) -> bool:
+        found = self._db.execute("SELECT 1 FROM stories WHERE id = ?", [story_id]).fetchone()
+        return found is not None

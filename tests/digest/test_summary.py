@@ -1,0 +1,108 @@
+"""Summaries over stored periods: the top story named and quoted, coverage, kinds, empty periods."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.digest.extractive import sentences
+from bot.digest.period import Period, parse_period
+from bot.digest.summary import summary_from_store
+from bot.digest.themes import ThemeMatcher
+from bot.render.summary_plain import render_summary_plain
+from storage import Store
+from tests.digest.conftest import NOW
+from tests.support.summary_data import D019_TEXT, VISIT, dev_items, fill_week
+
+
+def week() -> Period:
+    period = parse_period("7d", NOW)
+    assert isinstance(period, Period)
+    return period
+
+
+def test_summary_names_the_top_story_and_quotes_its_own_text(
+    store: Store, matcher: ThemeMatcher
+) -> None:
+    stored = fill_week(store, NOW)
+    summary = summary_from_store(store, matcher, week(), now=NOW)
+
+    assert summary.items == 14
+    assert summary.story_count == 2 + 4
+    top = summary.stories[0]
+    # Six outlets carried the visit: it outranks the lone items scored almost as high.
+    assert top.key == str(stored.visit_story)
+    assert top.headline == dev_items()["d002"]["title"]  # the best-scored report leads
+    assert top.reports == len(VISIT)
+    assert top.kind == "same_story" and top.whats_new is None
+    assert set(top.langs) == {"ru", "en", "sr"}
+    assert {"SquareNews", "Interfax"} <= set(top.sources) or len(top.sources) == len(VISIT)
+    # Every sentence of the summary is quoted, as written, from one of the story's reports.
+    member_texts = [str(dev_items()[k]["summary"]) for k in VISIT] + [D019_TEXT]
+    quoted = sentences(top.summary)
+    assert 1 <= len(quoted) <= 2
+    for sentence in quoted:
+        assert any(sentence in " ".join(text.split()) for text in member_texts), sentence
+
+    second = summary.stories[1]
+    assert second.key == str(stored.deportation_story)
+    assert second.kind == "new_development"
+    assert second.whats_new == "mass deportations of Tajik migrants"
+
+    text = render_summary_plain(summary)
+    assert top.headline in text and quoted[0] in text
+    assert "14 relevant items in 6 stories" in text
+
+
+def test_an_ungrouped_item_is_its_own_story(store: Store, matcher: ThemeMatcher) -> None:
+    fill_week(store, NOW)
+    summary = summary_from_store(store, matcher, week(), now=NOW, limit=10)
+    lone = [s for s in summary.stories if s.reports == 1]
+    assert {s.key for s in lone} == {"d014", "d018", "d031", "d045"}
+    rosatom = next(s for s in lone if s.key == "d018")
+    assert rosatom.summary in " ".join(str(dev_items()["d018"]["summary"]).split())
+
+
+def test_a_shorter_period_leaves_older_items_out(store: Store, matcher: ThemeMatcher) -> None:
+    fill_week(store, NOW)
+    day = parse_period("24h", NOW)
+    assert isinstance(day, Period)
+    summary = summary_from_store(store, matcher, day, now=NOW)
+    # Only the lone item published a day before "now" falls in the last 24 hours... exactly on
+    # the edge: 24h is [now - 24h, now), so it is in.
+    assert [s.key for s in summary.stories] == ["d014"]
+
+
+def test_busiest_sources_are_counted(store: Store, matcher: ThemeMatcher) -> None:
+    fill_week(store, NOW)
+    summary = summary_from_store(store, matcher, week(), now=NOW)
+    assert summary.sources
+    assert sum(s.count for s in summary.sources) <= summary.items
+    counts = [s.count for s in summary.sources]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_an_empty_period_says_so_plainly(store: Store, matcher: ThemeMatcher) -> None:
+    fill_week(store, NOW - timedelta(days=60))
+    summary = summary_from_store(store, matcher, week(), now=NOW)
+    assert summary.empty and summary.stories == () and summary.themes == ()
+    text = render_summary_plain(summary)
+    assert text.startswith("Nothing relevant was stored in this period (last 7 days).")
+
+
+def test_summary_from_the_command_line(cli, store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from tests.support.config import write_config
+
+    fill_week(store, datetime.now(UTC))
+    config = write_config(tmp_path, {})
+    result = cli("--config", str(config), "summary", "--since", "7d")
+    assert result.code == 0, result.err
+    assert "Summary — last 7 days" in result.out
+    assert "Top stories" in result.out and "Themes" in result.out
+    assert dev_items()["d002"]["title"] in result.out
+
+    empty = cli("--config", str(config), "summary", "--since", "2099-01-01")
+    assert empty.code == 2 and "not a period" in empty.err
+    bad = cli("--config", str(config), "summary", "--since", "fortnight")
+    assert bad.code == 2
