@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from bot.relevance.features import Features, extract
+from bot.relevance.features import Features, body_of, extract
 from bot.relevance.lexicon import Lexicon
 
 # The lede of a seed: long enough to hold the event's particulars (who met where, what was signed).
@@ -35,7 +35,7 @@ def make_seed(
         title=head,
         date=when,
         text=text,
-        features=extract(lexicon, head, body),
+        features=extract(lexicon, head, body_of(body, None)),
         core=extract(lexicon, head, body[:LEDE_CHARS]),
     )
 
