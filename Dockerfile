@@ -25,12 +25,14 @@ WORKDIR /app
 ENV PATH=/venv/bin:$PATH \
     TJWATCH_DB=/data/tjwatch.db \
     PYTHONUNBUFFERED=1 \
-    PYTHONDONTWRITEBYTECODE=1
+    PYTHONDONTWRITEBYTECODE=1 \
+    MPLCONFIGDIR=/tmp/matplotlib
 USER 10001:10001
 VOLUME ["/data"]
 # 9108: /metrics when METRICS_PORT=9108; 8443: the Telegram webhook when TELEGRAM_WEBHOOK_URL is set.
 EXPOSE 9108 8443
 # Healthy when the last poll cycle finished within twice the poll interval and /data is writable;
-# the start period leaves time for the first cycle.
-HEALTHCHECK --interval=1m --timeout=20s --start-period=5m --retries=3 CMD ["tjwatch", "health"]
+# the start period leaves time for the first cycle. The timeout covers the CLI's start (about 3 s
+# of imports) plus up to 10 s waiting for a poll cycle's write transaction.
+HEALTHCHECK --interval=1m --timeout=30s --start-period=5m --retries=3 CMD ["tjwatch", "health"]
 CMD ["tjwatch", "run"]

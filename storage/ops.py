@@ -44,7 +44,7 @@ def record_cycle_finished(db: Database, at: datetime) -> None:
 def probe_database(path: Path, *, timeout_s: float = 10.0) -> DatabaseProbe:
     """Read the last cycle's finish time and try a write that is rolled back.
 
-    ``timeout_s`` waits out a poll cycle's write transaction (the HEALTHCHECK allows 20 s).
+    ``timeout_s`` waits out a poll cycle's write transaction (the HEALTHCHECK allows 30 s).
     """
     if not path.is_file():
         return DatabaseProbe(False, False, None, f"there is no database at {str(path)!r} yet")
