@@ -64,12 +64,12 @@ def test_an_ungrouped_item_is_its_own_story(store: Store, matcher: ThemeMatcher)
 
 def test_a_shorter_period_leaves_older_items_out(store: Store, matcher: ThemeMatcher) -> None:
     fill_week(store, NOW)
-    day = parse_period("24h", NOW)
-    assert isinstance(day, Period)
-    summary = summary_from_store(store, matcher, day, now=NOW)
-    # Only the lone item published a day before "now" falls in the last 24 hours... exactly on
-    # the edge: 24h is [now - 24h, now), so it is in.
-    assert [s.key for s in summary.stories] == ["d014"]
+    # The newest item was published a day and a minute before "now": in the last 30 hours,
+    # not in the last 24.
+    hours30, day = parse_period("30h", NOW), parse_period("24h", NOW)
+    assert isinstance(hours30, Period) and isinstance(day, Period)
+    assert [s.key for s in summary_from_store(store, matcher, hours30, now=NOW).stories] == ["d014"]
+    assert summary_from_store(store, matcher, day, now=NOW).stories == ()
 
 
 def test_busiest_sources_are_counted(store: Store, matcher: ThemeMatcher) -> None:

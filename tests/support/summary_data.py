@@ -88,7 +88,9 @@ def fill_week(store: Store, now: datetime) -> Stored:
             story_id=deport,
         ))
     for n, key in enumerate(LONE):
-        ids.append(store_item(store, rows[key], at=now - timedelta(days=n + 1), score=0.6))
+        # A minute clear of each day boundary: stored times have whole seconds.
+        ids.append(store_item(store, rows[key], at=now - timedelta(days=n + 1, minutes=1),
+                              score=0.6))
     return Stored(visit, deport, tuple(ids))
 
 
