@@ -28,6 +28,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.metrics import start_metrics_server
 from bot.scheduler import schedule_all, schedule_poll
 from bot.services import Services
 from bot.settings import Settings
@@ -165,6 +166,7 @@ def run_telegram(settings: Settings) -> None:
     app = build_application(settings, services)
     telegram_init = app.post_init
     slack: list[SlackCommandServer] = []
+    metrics = start_metrics_server(services)  # /metrics when METRICS_PORT is set
 
     async def post_init(app_: Any) -> None:
         if telegram_init is not None:
@@ -174,6 +176,8 @@ def run_telegram(settings: Settings) -> None:
     async def post_shutdown(_app: Any) -> None:
         for server in slack:
             await server.stop()
+        if metrics is not None:
+            metrics.close()
         await services.aclose()
 
     app.post_init = post_init
