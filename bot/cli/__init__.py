@@ -7,11 +7,11 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import digest, feeds, health, poll, relevance, run, summary
+from bot.cli import db, digest, feeds, health, poll, relevance, run, summary
 from bot.errors import TjwatchError
 from storage import StorageError
 
-VERBS = (poll, digest, run, feeds, health, relevance, summary)
+VERBS = (poll, digest, run, feeds, health, relevance, summary, db)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,68 @@
+"""Helpers for the fault suite: run tjwatch as a real child process and measure its peak RSS.
+
+``run_measured`` starts ``tjwatch`` under a tiny Python parent that waits for it and prints
+``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss``: the largest resident set any process of the
+tree reached (tjwatch itself or one of its parser workers), measured by the kernel, not sampled.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TJWATCH = str(Path(sys.executable).with_name("tjwatch"))
+_MEASURE = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[1:])\n"
+    "print(f'PEAK_RSS_KB {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}', "
+    "file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+SECRET_ENV = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "TELEGRAM_WEBHOOK_URL",
+              "SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET",
+              "TJWATCH_ADMIN_IDS", "TJWATCH_CONFIG", "TJWATCH_DB", "METRICS_PORT")
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The test process's environment without tjwatch settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    env.update(extra)
+    return env
+
+
+@dataclass(frozen=True)
+class Measured:
+    code: int
+    out: str
+    err: str
+    peak_rss_mb: float
+
+
+def run_measured(args: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 120
+                 ) -> Measured:
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURE, TJWATCH, *args], cwd=cwd, env=env,
+        capture_output=True, text=True, timeout=timeout,
+    )
+    lines = proc.stderr.splitlines()
+    peak = [int(line.split()[1]) for line in lines if line.startswith("PEAK_RSS_KB ")]
+    err = "\n".join(line for line in lines if not line.startswith("PEAK_RSS_KB "))
+    return Measured(proc.returncode, proc.stdout, err, peak[-1] / 1024 if peak else float("nan"))
+
+
+def query(db: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def file_bytes(db: Path) -> bytes:
+    """The database and its WAL, as bytes (to look for strings that must never be stored)."""
+    return b"".join(p.read_bytes() for p in (db, Path(f"{db}-wal")) if p.exists())
