@@ -53,6 +53,23 @@ def tree_rss_mb(root: int, exclude: frozenset[int] = frozenset()) -> float:
     return total / 1024
 
 
+def tree_cpu_s(root: int, exclude: frozenset[int] = frozenset()) -> float:
+    """CPU seconds (user + system) used so far by ``root`` and its live descendants."""
+    tree = _children()
+    ticks, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        if pid in exclude:
+            continue
+        try:
+            fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        except (OSError, IndexError, ValueError):
+            pass
+        stack.extend(tree.get(pid, ()))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 class PeakRss:
     def __init__(self, interval: float = 0.1) -> None:
         self.interval = interval
@@ -60,6 +77,9 @@ class PeakRss:
         self.peak_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="peak-rss")
+
+    def cpu_s(self) -> float:
+        return tree_cpu_s(os.getpid(), frozenset(self.exclude))
 
     def start(self) -> PeakRss:
         self._thread.start()

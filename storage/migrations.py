@@ -210,3 +210,14 @@ def m005_summary(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS items_period"
         " ON items(published_at, id, title, summary, url, lang)"
     )
+
+
+@migrations()
+def m006_perf(db: Database) -> None:
+    """Indexes for the digest query (issue 8): a chat's undelivered relevant items, best first.
+
+    ``verdicts_digest`` finds the relevant verdicts above a score with their item ids, and
+    ``items_id_published`` gives each one's date without reading the (large) item row.
+    """
+    db.execute("CREATE INDEX IF NOT EXISTS verdicts_digest ON verdicts(relevant, score, item_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS items_id_published ON items(id, published_at)")
