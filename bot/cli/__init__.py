@@ -20,13 +20,38 @@ def build_parser() -> argparse.ArgumentParser:
         description="Monitor news feeds for Russia–Tajikistan relations and deliver digests.",
     )
     parser.add_argument("--version", action="version", version=f"tjwatch {__version__}")
-    parser.add_argument("--config", metavar="PATH", help="configuration file (default: $TJWATCH_CONFIG or config/tjwatch.toml)")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
-    parser.add_argument("--log-format", default="text", choices=["text", "json"], help="json: one JSON object per line")
+    _add_global_options(parser, defaults=True)
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND", required=True)
     for verb in VERBS:
         verb.register(sub)
+    _accept_global_options_after_verbs(parser)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """``--config``, ``--log-level`` and ``--log-format``; defaults only on the top parser."""
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--config", metavar="PATH", default=default(None),
+                        help="configuration file (default: $TJWATCH_CONFIG or config/tjwatch.toml)")
+    parser.add_argument("--log-level", default=default("INFO"),
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--log-format", default=default("text"), choices=["text", "json"],
+                        help="json: one JSON object per line")
+
+
+def _accept_global_options_after_verbs(parser: argparse.ArgumentParser) -> None:
+    """Accept ``tjwatch run --config my.toml`` as well as ``tjwatch --config my.toml run``.
+
+    The verbs' copies have no defaults (``SUPPRESS``), so a value given before the verb survives.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for verb_parser in dict.fromkeys(action.choices.values()):
+                _add_global_options(verb_parser, defaults=False)
+                _accept_global_options_after_verbs(verb_parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
