@@ -35,12 +35,13 @@ class BadLine:
 
 
 def read_items(path: Path) -> Iterator[LabelledItem | BadLine]:
-    """JSON Lines when the file starts with "{" (after blank lines), else a feed."""
+    """A feed when the file starts with "<" (after a byte-order mark and blank space), else JSON
+    Lines: a broken first line is reported like any other, not taken for a feed."""
     content = path.read_bytes()
-    if content.lstrip()[:1] == b"{":
-        yield from _json_lines(content.decode("utf-8", errors="replace"))
-    else:
+    if content.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] == b"<":
         yield from _feed(content, path)
+    else:
+        yield from _json_lines(content.decode("utf-8-sig", errors="replace"))
 
 
 def _json_lines(text: str) -> Iterator[LabelledItem | BadLine]:
@@ -107,7 +108,7 @@ def _feed(content: bytes, path: Path) -> Iterator[LabelledItem | BadLine]:
             entry,
             feed_id=0,
             feed_name=parsed.title or path.name,
-            feed_url=path.as_uri(),
+            feed_url=path.resolve().as_uri(),
             feed_lang=parsed.lang,
             fetched_at=UNDATED,
         )

@@ -97,6 +97,7 @@ class Lexicon:
         self._exact: dict[str, list[_Entry]] = {}
         self._prefix: dict[str, list[_Entry]] = {}
         self._cache: dict[str, tuple[_Entry, ...]] = {}
+        self._shortest_prefix = MIN_PREFIX
         self.concepts = tuple(concepts)
         for concept, words in concepts.items():
             for word in words:
@@ -108,6 +109,8 @@ class Lexicon:
                 first = _spec(parts[0])
                 entry = _Entry(concept, tuple(_spec(p) for p in parts[1:]))
                 table = self._prefix if first.prefix else self._exact
+                if first.prefix:
+                    self._shortest_prefix = min(self._shortest_prefix, len(first.keys[0]))
                 for key in first.keys:
                     if entry not in table.setdefault(key, []):
                         table[key].append(entry)
@@ -122,7 +125,8 @@ class Lexicon:
         if stemmed != folded:
             found.extend(self._exact.get(stemmed, ()))
         longest = max(len(folded), len(stemmed))
-        for length in range(MIN_PREFIX, longest + 1):
+        # An explicit "word*" may be shorter than MIN_PREFIX ("Руси*" for "Русияро").
+        for length in range(self._shortest_prefix, longest + 1):
             for source in (folded, stemmed):
                 if len(source) >= length:
                     found.extend(self._prefix.get(source[:length], ()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.relevance.features import extract
+from bot.relevance.lexicon import Lexicon
 from tests.relevance.support import item, scorer
 
 RUSSIA_FORMS = [
@@ -22,7 +23,18 @@ RUSSIA_FORMS = [
     "в Москве",
     "Кремль",
     "в Кремле",
+    "Кремлём",
+    "Kremlin",
     "РФ",
+    "Путину",
+    "Москвой",
+    "Россией",
+    "Российской Федерации",
+    "Маскав",
+    "Маскавро",
+    "Русияро",
+    "Русияву",
+    "русҳо",
 ]
 TAJIKISTAN_FORMS = [
     "Tajikistan",
@@ -38,7 +50,18 @@ TAJIKISTAN_FORMS = [
     "Рахмоном",
     "Dushanbe",
     "Душанбе",
+    "в Душанбе",
     "Tajik",
+    "Tajiks",
+    "Tajikistani",
+    "Rahmonov",
+    "Rakhmonov",
+    "Рахмону",
+    "Раҳмонро",
+    "Тоҷикистону",
+    "тоҷикон",
+    "таджикистанский",
+    "таджиков",
 ]
 
 
@@ -54,14 +77,38 @@ def test_each_tajikistan_form_names_tajikistan(form: str) -> None:
     assert f.tj and not f.ru
 
 
-def test_compound_adjective_names_both_and_counts_as_bilateral() -> None:
-    f = extract(scorer().lexicon, "российско-таджикский форум", "")
+@pytest.mark.parametrize(
+    "compound",
+    [
+        "российско-таджикский форум",
+        "российско-таджикских отношений",
+        "таджикско-российское сотрудничество",
+        "Russian-Tajik relations",
+        "Russia-Tajikistan talks",
+        "ҳамкориҳои Тоҷикистону Русия",
+    ],
+)
+def test_compound_adjective_names_both_and_counts_as_bilateral(compound: str) -> None:
+    f = extract(scorer().lexicon, compound, "")
     assert f.ru and f.tj and "bilateral" in f.concepts
+
+
+@pytest.mark.parametrize(
+    "pair", ["Moscow-Dushanbe flights", "рейсы Москва-Душанбе", "Dushanbe–Moscow"]
+)
+def test_hyphenated_city_pair_names_both_countries(pair: str) -> None:
+    f = extract(scorer().lexicon, pair, "")
+    assert f.ru and f.tj
+
+
+def test_tajik_migrants_names_tajikistan_and_the_migration_topic() -> None:
+    f = extract(scorer().lexicon, "Tajik migrants", "")
+    assert f.tj and not f.ru and "migrants" in f.concepts
 
 
 def test_short_stems_do_not_swallow_other_words() -> None:
     lexicon = scorer().lexicon
-    f = extract(lexicon, "A significant ураган hit the русло", "")
+    f = extract(lexicon, "A significant ураган hit the русло; русины", "")
     assert not f.concepts.keys() & {"signed", "uranium", "russia"}
 
 
@@ -96,3 +143,9 @@ def test_variants_across_languages_make_a_bilateral_item_relevant() -> None:
     )
     assert verdict.relevant
     assert {"Раҳмон", "Путин"} <= set(verdict.matched_terms)
+
+
+def test_an_explicit_short_prefix_covers_suffixed_forms() -> None:
+    lexicon = Lexicon({"russia": ["Руси*"]}, {})
+    assert [c for _, c in lexicon.find(["Русияву", "ва", "Русияро"])] == ["russia", "russia"]
+    assert lexicon.find(["Рус"]) == []
