@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.clock import SystemClock
 from bot.ingest.normalize import normalize_entry
 from bot.ingest.parse import parse_feed
 from bot.models import Item
@@ -99,6 +100,8 @@ def _parse_date(raw: Any) -> datetime:
 
 
 def _feed(content: bytes, path: Path) -> Iterator[LabelledItem | BadLine]:
+    """Items of a feed file, as if fetched now: dates after "now" are replaced, as in a poll."""
+    fetched_at = SystemClock().now()
     parsed = parse_feed(content, {})
     if parsed.fatal:
         yield BadLine(0, f"{path.name}: not a feed ({parsed.bozo_reason})")
@@ -110,7 +113,7 @@ def _feed(content: bytes, path: Path) -> Iterator[LabelledItem | BadLine]:
             feed_name=parsed.title or path.name,
             feed_url=path.resolve().as_uri(),
             feed_lang=parsed.lang,
-            fetched_at=UNDATED,
+            fetched_at=fetched_at,
         )
         if item is not None:
             yield LabelledItem(item, None, None)
