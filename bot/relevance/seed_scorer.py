@@ -111,10 +111,10 @@ class SeedScorer:
         nearest_sim = sims[nearest] if nearest else 0.0
         evidence = decide.story(lede, published, self._event, self._cues, nearest_sim)
         story = None
-        if relevant:
+        if relevant:  # with no seeds configured there is no seed story to be the same as
             story = (
                 "same_story"
-                if evidence.similarity >= self.thresholds.same_story
+                if self.seeds and evidence.similarity >= self.thresholds.same_story
                 else "new_development"
             )
         terms = f.side_words[:MAX_TERMS]
