@@ -18,6 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 from bot.clock import Clock, SystemClock
 from bot.ingest.fetch import Fetcher
 from bot.metrics import Metrics
+from bot.relevance.added_seeds import load_added, with_seeds
 from bot.relevance.build import build_seed_scorer
 from bot.relevance.scorer import Scorer
 from bot.relevance.similarity import DocumentFrequencies
@@ -56,6 +57,7 @@ class Services:
         )
         # The seed scorer keeps learning document frequencies; they were saved by the last run.
         scorer = build_seed_scorer(settings, DocumentFrequencies(*store.doc_freq.load()))
+        scorer = with_seeds(scorer, load_added(store))  # seeds an admin added (/addseed)
         services = cls(
             settings=settings,
             store=store,

@@ -7,10 +7,10 @@ points the bot at a self-hosted Bot API server (or the test emulator).
 from __future__ import annotations
 
 import hashlib
-import importlib
 import logging
 import os
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,7 +21,6 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     BaseHandler,
-    CommandHandler,
     Defaults,
     MessageHandler,
     TypeHandler,
@@ -34,6 +33,16 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slackbot.server import SlackCommandServer, start_if_configured
 from bot.subscriptions import telegram_chats
+from bot.telegrambot.commands import (
+    admin,
+    feedback,
+    info,
+    reading,
+    start,
+    subscriptions,
+    summaries,
+)
+from bot.telegrambot.commands import settings as settings_commands
 from bot.telegrambot.context import BotContext, context_types
 from bot.telegrambot.errors import on_error
 from bot.telegrambot.guards import command_name, guard
@@ -42,36 +51,19 @@ from bot.telegrambot.texts import LANGS, t
 
 log = logging.getLogger(__name__)
 
-# Handler modules under bot.telegrambot.commands, each exporting HANDLERS; order matters only
-# for overlapping patterns. Adding a family is adding its name here.
-HANDLER_MODULES = (
-    "start", "subscriptions", "reading", "settings", "info", "admin", "feedback", "summaries",
-)
+# The handler families, each a module exporting HANDLERS; order matters only for overlapping
+# patterns.
+HANDLER_MODULES = (start, subscriptions, reading, settings_commands, info, admin, feedback,
+                   summaries)
 # The menu (setMyCommands), in this order; descriptions come from the catalogs ("commands.*").
 MENU = (
     "digest", "latest", "search", "summary", "story", "trend", "settings", "subscribe",
     "unsubscribe", "sources", "seeds", "stats", "why", "lang", "help", "start",
 )
-SUMMARY_COMMANDS = ("summary", "story", "trend")
 WEBHOOK_LISTEN = "0.0.0.0"  # the webhook server listens on every interface
 WEBHOOK_PORT = 8443
 
 Handlers = list[BaseHandler[Update, BotContext, Any]]
-
-
-def _module_handlers(name: str) -> Handlers | None:
-    try:
-        module = importlib.import_module(f"bot.telegrambot.commands.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"bot.telegrambot.commands.{name}":
-            raise
-        return None
-    handlers: Handlers = module.HANDLERS
-    return handlers
-
-
-async def _summaries_missing(update: Update, context: BotContext) -> None:
-    await reply(update, context.t("errors.summaries_missing"))
 
 
 async def _unknown_command(update: Update, context: BotContext) -> None:
@@ -86,16 +78,8 @@ async def _unknown_command(update: Update, context: BotContext) -> None:
     await reply(update, context.t("errors.unknown_command", command=f"/{name}"))
 
 
-def collect_handlers(modules: Sequence[str] = HANDLER_MODULES) -> Handlers:
-    handlers: Handlers = []
-    for name in modules:
-        found = _module_handlers(name)
-        if found is not None:
-            handlers.extend(found)
-        elif name == "summaries":
-            handlers.extend(CommandHandler(c, _summaries_missing) for c in SUMMARY_COMMANDS)
-        else:
-            raise ModuleNotFoundError(f"bot.telegrambot.commands.{name} is missing")
+def collect_handlers(modules: Sequence[ModuleType] = HANDLER_MODULES) -> Handlers:
+    handlers: Handlers = [h for module in modules for h in module.HANDLERS]
     handlers.append(MessageHandler(filters.COMMAND, _unknown_command))
     return handlers
 

@@ -8,9 +8,9 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.ingest.feed_admin import add_feed, remove_feed
 from bot.polling import set_paused
+from bot.relevance.added_seeds import add_seed
 from bot.render.telegram_html import esc
 from bot.telegrambot.context import BotContext
-from bot.telegrambot.optional import optional
 from bot.telegrambot.replies import command_args, reply
 
 
@@ -45,26 +45,20 @@ async def removefeed_command(update: Update, context: BotContext) -> None:
 
 
 async def addseed_command(update: Update, context: BotContext) -> None:
-    """A URL or pasted text becomes a seed, through the relevance package when it offers it."""
+    """A URL (its article text is fetched) or pasted text (first line the headline) becomes a
+    seed; the next poll compares items with it too."""
     message = update.effective_message
     assert message is not None
     source = command_args(message.text)
     if not source:
         await reply(update, context.t("admin.addseed_usage"))
         return
-    add_seed = optional("bot.relevance.seeds", "add_seed")
-    if add_seed is None:
-        await reply(update, context.t("admin.addseed_refused",
-                                      reason="adding seeds at run time is not available; "
-                                             "add it to config/seeds/ and tjwatch.toml"))
-        return
     result = await add_seed(context.services, source)
-    if not getattr(result, "ok", False):
-        reason = getattr(result, "detail", None) or "refused"
-        await reply(update, context.t("admin.addseed_refused", reason=esc(str(reason))))
+    if not result.ok or result.seed is None:
+        await reply(update, context.t("admin.addseed_refused",
+                                      reason=esc(result.detail or "refused")))
         return
-    title = getattr(result, "title", None) or source[:80]
-    await reply(update, context.t("admin.addseed_done", title=esc(str(title))))
+    await reply(update, context.t("admin.addseed_done", title=esc(result.seed.title)))
 
 
 async def pause_command(update: Update, context: BotContext) -> None:

@@ -10,6 +10,7 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot.feedback import feedback_counts
 from bot.ingest.feed_admin import FeedHealth, list_feed_health
 from bot.polling import is_paused
+from bot.relevance.added_seeds import added_seeds
 from bot.render.telegram_html import clip, esc, safe_href
 from bot.subscriptions import telegram_chats, threshold
 from bot.telegrambot.context import BotContext
@@ -19,18 +20,31 @@ _STATUS_ICON = {"ok": "✅", "failing": "⚠️", "new": "🆕", "inactive": "�
 
 
 async def seeds_command(update: Update, context: BotContext) -> None:
-    seeds = context.services.settings.file.seeds
-    if not seeds:
+    """The configured seeds, then those an admin added with /addseed."""
+    configured = context.services.settings.file.seeds
+    added = await added_seeds(context.services)
+    if not configured and not added:
         await reply(update, context.t("seeds.none"))
         return
-    lines = []
-    for n, seed in enumerate(seeds, 1):
-        title = esc(seed.title or seed.file.stem)
-        href = safe_href(str(seed.url) if seed.url else None)
-        head = f'{n}. <a href="{href}">{title}</a>' if href else f"{n}. {title}"
-        meta = " · ".join(esc(x) for x in (seed.source, seed.date) if x)
-        lines.append(f"{head}\n<i>{meta}</i>" if meta else head)
-    await reply_lines(update, context.t("seeds.header", n=len(seeds)), lines)
+    lines = [
+        _seed_line(n, seed.title or seed.file.stem, str(seed.url) if seed.url else None,
+                   (seed.source, seed.date))
+        for n, seed in enumerate(configured, 1)
+    ]
+    lines += [
+        _seed_line(n, seed.title, seed.url,
+                   (context.t("seeds.added", date=seed.day.isoformat()),))
+        for n, seed in enumerate(added, len(configured) + 1)
+    ]
+    await reply_lines(update, context.t("seeds.header", n=len(lines)), lines)
+
+
+def _seed_line(n: int, title: str, url: str | None, meta: tuple[str | None, ...]) -> str:
+    href = safe_href(url)
+    head = f'{n}. <a href="{href}">{esc(clip(title, 200))}</a>' if href else (
+        f"{n}. {esc(clip(title, 200))}")
+    details = " · ".join(esc(x) for x in meta if x)
+    return f"{head}\n<i>{details}</i>" if details else head
 
 
 def _feed_line(context: BotContext, feed: FeedHealth, tz: ZoneInfo) -> str:

@@ -8,10 +8,10 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.delivery.outbox import deliver_digest
+from bot.relevance.explain import explain_stored
 from bot.render.telegram_html import clip, esc, render_item_line
 from bot.subscriptions import threshold
 from bot.telegrambot.context import BotContext, make_channel
-from bot.telegrambot.optional import optional
 from bot.telegrambot.replies import command_args, reply, reply_lines
 from storage import ChatRecord, StoredItem
 
@@ -93,16 +93,13 @@ class WhyFacts:
 
 async def why_facts(context: BotContext, item: StoredItem) -> WhyFacts:
     services = context.services
-    explain_stored = optional("bot.relevance.explain", "explain_stored")
-    if explain_stored is not None:
-        e = await explain_stored(services, item.id)
-        if e is not None:
-            return WhyFacts(
-                e.relevant, e.score, e.relevance_threshold,
-                tuple(e.russia_words) + tuple(e.tajikistan_words),
-                tuple((s.title or s.name, s.similarity) for s in e.seeds), e.story,
-                tuple(e.reasons),
-            )
+    e = await explain_stored(services, item.id)
+    if e is not None:
+        return WhyFacts(
+            e.relevant, e.score, e.relevance_threshold,
+            tuple(e.russia_words) + tuple(e.tajikistan_words),
+            tuple((s.title or s.name, s.similarity) for s in e.seeds), e.story, tuple(e.reasons),
+        )
     seeds = tuple(sorted(item.seed_similarity.items(), key=lambda kv: -kv[1]))
     return WhyFacts(item.relevant, item.score, services.settings.file.thresholds.relevance,
                     item.matched_terms, seeds, item.story, (item.reason,) if item.reason else ())
