@@ -15,7 +15,8 @@ from bot.relevance.lexicon import Lexicon, tokenize
 
 # A full stop after a digit is an ordinal or a date ("9. маја"), not a sentence end.
 SENTENCE = re.compile(r"(?<=[.!?…])(?<![0-9]\.)\s+|\n+")
-_YEAR = re.compile(r"(?<![\d.,])(19[5-9]\d|20[0-4]\d)(?![\d.,])")
+# A year: four digits not inside a longer number ("1.2025", "2,0301"); a year may end a sentence.
+_YEAR = re.compile(r"(?<!\d)(?<!\d[.,])(19[5-9]\d|20[0-4]\d)(?!\d)(?![.,]\d)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 RU_SIDE = frozenset({"russia", "putin", "moscow", "kremlin", "peskov", "lavrov", "mishustin"})
 TJ_SIDE = frozenset({"tajikistan", "rahmon", "dushanbe", "rustam_emomali"})

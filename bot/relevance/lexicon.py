@@ -4,6 +4,8 @@ A word and a text token match after folding (lower case, diacritics dropped, Taj
 letters mapped to their Russian neighbours) when the token's Snowball stem equals the word's, or,
 for a word whose stem has five letters or more, when the token starts with that stem. Five, not
 fewer, because shorter stems run into other words ("sign" → "significant", "рус" → "русло").
+A word written ``word*`` is a prefix whatever its length; ``word!`` matches by stem only, never as
+a prefix ("investment!" → "investments", not "investigation").
 """
 
 from __future__ import annotations
@@ -73,10 +75,11 @@ class _WordSpec:
 
 
 def _spec(word: str) -> _WordSpec:
-    if word.endswith("*"):  # an explicit prefix, for agglutinative Tajik ("Руси*" → "Русияву")
+    if word.endswith("*"):  # an explicit prefix, for agglutinative Tajik ("Русия*" → "Русияву")
         return _WordSpec((fold(word[:-1]),), True)
-    folded, stemmed = token_key(word)
-    if len(stemmed) >= MIN_PREFIX:
+    exact = word.endswith("!")  # the word's own forms only ("investment!" is not "investigation")
+    folded, stemmed = token_key(word.rstrip("!"))
+    if len(stemmed) >= MIN_PREFIX and not exact:
         return _WordSpec((stemmed,), True)
     return _WordSpec(tuple(dict.fromkeys((folded, stemmed))), False)
 
@@ -104,8 +107,8 @@ class Lexicon:
                 parts = tokenize(word)
                 if not parts:
                     continue
-                if word.endswith("*"):
-                    parts[-1] += "*"
+                if word.endswith(("*", "!")):
+                    parts[-1] += word[-1]
                 first = _spec(parts[0])
                 entry = _Entry(concept, tuple(_spec(p) for p in parts[1:]))
                 table = self._prefix if first.prefix else self._exact

@@ -68,6 +68,7 @@ class SeedScorer:
             years=frozenset(y for s in self.seeds for y in s.core.years)
             | frozenset(s.date.year for s in self.seeds if s.date),
             months=frozenset(m for s in self.seeds for m in s.core.months),
+            venues=frozenset(c for s in self.seeds for c in s.core.named(lexicon.cues["venues"])),
         )
         self._seed_tokens = frozenset(t for s in self.seeds for t in event_tokens(s.features))
         self._cues = dict(lexicon.cues)

@@ -38,7 +38,8 @@ LEADERS_PAIR = 0.15  # undated: both leaders (not just both countries) named
 EVENT_EACH, EVENT_MAX = 0.08, 0.25  # undated: talks, visit, signings, press statements...
 SEED_MONTH = 0.10  # undated: names the seeds' month
 OTHER_MONTH = 0.20  # undated: names another month
-OTHER_YEAR = 0.40  # undated: names a year the seeds' ledes do not
+OTHER_YEAR = 0.40  # undated: names a year that dates another event (see ``_other_years``)
+ELSEWHERE = 0.30  # undated: held in a city the seeds' ledes do not name (Dushanbe, not Moscow)
 NOVEL_EACH = 0.20  # per kind of event (summit, exercise, deportation...) the seeds' lede lacks
 UNDATED_BASE = 0.1  # an undated item needs event evidence to reach the same_story threshold
 EVENT_CUES = frozenset(
@@ -117,6 +118,8 @@ class SeedEvent:
     concepts: frozenset[str]
     years: frozenset[int]
     months: frozenset[str]
+    venues: frozenset[str] = frozenset()
+    """The places the seeds' ledes name (Moscow, the Kremlin): where their event happened."""
 
 
 def story(
@@ -166,12 +169,24 @@ def story(
     if f.months - seed_months - seeds.months:
         score -= OTHER_MONTH
         notes.append("names another month")
-    if f.years - seed_years:
+    earlier = _other_years(f.years - seed_years, seed_dates)
+    if earlier:
         score -= OTHER_YEAR
-        notes.append(
-            "names another year: " + ", ".join(str(y) for y in sorted(f.years - seed_years))
-        )
+        notes.append("names another year: " + ", ".join(str(y) for y in earlier))
+    venues = f.named(cues.get("venues", frozenset()))
+    if venues and seeds.venues and not venues & seeds.venues:
+        score -= ELSEWHERE
+        notes.append("held elsewhere: " + ", ".join(sorted(venues)))
     if novel:
         score -= NOVEL_EACH * len(novel)
         notes.append("not in the seeds: " + ", ".join(sorted(novel)))
     return StoryEvidence(max(0.0, min(1.0, score)), False, tuple(notes))
+
+
+def _other_years(years: frozenset[int], seed_dates: tuple[date, ...]) -> list[int]:
+    """The years that date another event: not the year before the seeds' (last year's figures are
+    quoted in any report: "trade grew 7% in 2024"), nor later ones (plans: "programme to 2030")."""
+    if not seed_dates:
+        return sorted(years)
+    first = min(d.year for d in seed_dates)
+    return sorted(y for y in years if y < first - 1)

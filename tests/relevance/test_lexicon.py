@@ -149,3 +149,11 @@ def test_an_explicit_short_prefix_covers_suffixed_forms() -> None:
     lexicon = Lexicon({"russia": ["Руси*"]}, {})
     assert [c for _, c in lexicon.find(["Русияву", "ва", "Русияро"])] == ["russia", "russia"]
     assert lexicon.find(["Рус"]) == []
+
+
+def test_investigation_is_not_investment_and_officials_are_not_an_official_visit() -> None:
+    lexicon = scorer().lexicon
+    f = extract(lexicon, "Investigators and officials said", "")
+    assert not f.concepts.keys() & {"investment", "official"}
+    g = extract(lexicon, "Russian investments; an official visit; официальным визитом", "")
+    assert {"investment", "official"} <= g.concepts.keys()

@@ -81,3 +81,38 @@ def test_learning_changes_frequencies_and_learn_false_does_not() -> None:
     assert s.df.docs == docs + 1
     s.explain(dev_item("d013"), learn=False)
     assert s.df.docs == docs + 1
+
+
+def test_undated_talks_held_in_another_capital_are_a_new_development() -> None:
+    # The seeds' event is in Moscow; the same leaders' talks in Dushanbe are another event.
+    verdict = scorer().score(
+        item(
+            "Путин прибыл в Душанбе с государственным визитом",
+            "Президент России Владимир Путин прибыл в Таджикистан с государственным визитом. "
+            "Переговоры с Эмомали Рахмоном пройдут в Душанбе.",
+        )
+    )
+    assert verdict.relevant and verdict.story == "new_development"
+    assert "held elsewhere: dushanbe" in verdict.reason
+
+
+def test_undated_report_from_the_kremlin_naming_a_plan_to_2030_is_same_story() -> None:
+    verdict = scorer().score(
+        item(
+            "Russia and Tajikistan sign defence cooperation programme until 2030",
+            "The defence ministries signed a strategic partnership programme for 2026-2030 "
+            "after talks between Putin and Rahmon in the Kremlin.",
+        )
+    )
+    assert verdict.relevant and verdict.story == "same_story"
+
+
+def test_undated_report_naming_an_earlier_year_is_a_new_development() -> None:
+    verdict = scorer().score(
+        item(
+            "Rahmon arrives in Moscow on official visit",
+            "Tajik President Emomali Rahmon arrived in Moscow in November 2023.",
+        )
+    )
+    assert verdict.story == "new_development"
+    assert "names another year: 2023" in verdict.reason
