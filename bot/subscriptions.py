@@ -130,6 +130,8 @@ async def change_setting(
 
 async def managed_chat(services: Services, chat_id: int, user_id: int) -> ChatRecord | None:
     """A channel this person manages from a private chat, or None."""
+    if not -(2**63) <= chat_id < 2**63:
+        return None  # typed by a person; no chat has it, and SQLite cannot even look it up
     chat = await get_chat(services, chat_id)
     if chat is None or chat.managed_by != user_id:
         return None
