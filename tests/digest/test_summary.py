@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from bot.digest.extractive import sentences
 from bot.digest.period import Period, parse_period
-from bot.digest.summary import summary_from_store
+from bot.digest.summary import BUSIEST_SOURCES, SourceCount, summary_from_store
 from bot.digest.themes import ThemeMatcher
 from bot.render.summary_plain import render_summary_plain
 from storage import Store
 from tests.digest.conftest import NOW
-from tests.support.summary_data import D019_TEXT, VISIT, dev_items, fill_week
+from tests.support.summary_data import D019_TEXT, VISIT, dev_items, fill_week, store_item
 
 
 def week() -> Period:
@@ -75,10 +75,31 @@ def test_a_shorter_period_leaves_older_items_out(store: Store, matcher: ThemeMat
 def test_busiest_sources_are_counted(store: Store, matcher: ThemeMatcher) -> None:
     fill_week(store, NOW)
     summary = summary_from_store(store, matcher, week(), now=NOW)
-    assert summary.sources
-    assert sum(s.count for s in summary.sources) <= summary.items
-    counts = [s.count for s in summary.sources]
-    assert counts == sorted(counts, reverse=True)
+    # Asia-Plus carried one report of the visit and two of the deportations; every other outlet
+    # one item (ties by name).
+    assert summary.sources[0] == SourceCount("Asia-Plus", 3)
+    assert len(summary.sources) == BUSIEST_SOURCES
+    assert [s.count for s in summary.sources[1:]] == [1] * (BUSIEST_SOURCES - 1)
+    names = [s.name for s in summary.sources[1:]]
+    assert names == sorted(names)
+
+
+def test_the_summary_quotes_the_full_text_where_fetched(
+    store: Store, matcher: ThemeMatcher
+) -> None:
+    row = dev_items()["d018"]
+    full = (
+        "Rosatom will process the uranium tailings near Istiklol in the Sughd region by 2028, "
+        "Tajikistan's industry minister Sherali Kabir said after talks in Moscow. "
+        "The Russian state corporation and the Tajik government signed a roadmap for the work. "
+        "Weather in Dushanbe was sunny."
+    )
+    store_item(store, row, at=NOW - timedelta(hours=3), score=0.7, text=full)
+    [story] = summary_from_store(store, matcher, week(), now=NOW).stories
+    quoted = sentences(story.summary)
+    assert quoted and all(sentence in full for sentence in quoted)
+    feed_summary = " ".join(str(row["summary"]).split())
+    assert any(sentence not in feed_summary for sentence in quoted)
 
 
 def test_an_empty_period_says_so_plainly(store: Store, matcher: ThemeMatcher) -> None:

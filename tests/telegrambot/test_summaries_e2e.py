@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,11 @@ from PIL import Image
 
 from bot.digest.trend import HEIGHT_PX, WIDTH_PX
 from bot.render.telegram_html import MESSAGE_LIMIT, utf16_len
+from bot.services import Services
+from bot.settings import load_settings
+from tests.support.llm_server import LlmServer
 from tests.support.summary_data import DEPORTATIONS, VISIT, dev_items, fill_week
-from tests.support.telegram_emulator import TelegramEmulator
+from tests.support.telegram_emulator import TelegramEmulator, make_user
 from tests.support.telegram_html_check import assert_telegram_html
 from tests.support.tjwatch_bot import BotRig
 
@@ -96,3 +99,48 @@ async def test_trend_is_a_photo_with_a_caption(
         rig.user.send_command("/trend 5x")
         [usage] = await rig.user.wait_for_messages_async()
         assert usage.text.startswith("Usage: /trend")
+
+
+async def test_summary_since_a_date(rig: BotRig) -> None:
+    now = datetime.now(UTC)
+    fill_week(rig.services.store, now)
+    day = (now - timedelta(days=10)).date().isoformat()
+    async with rig.running():
+        rig.user.send_command(f"/summary since {day}")
+        messages = await rig.user.wait_for_messages_async()
+    text = "\n".join(m.plain_text or "" for m in messages)
+    assert text.startswith(f"Summary · since {day}")
+    assert "14 relevant items in 6 stories" in text
+
+
+async def test_a_language_model_writes_the_summary_without_holding_up_other_chats(
+    rig: BotRig,
+) -> None:
+    """With LLM_BASE_URL set, /summary waits for the model while other commands are answered;
+    the model's text is labelled as such, and a failing model leaves the quoted summary."""
+    fill_week(rig.services.store, datetime.now(UTC))
+    with LlmServer() as llm:
+        env = {"TELEGRAM_BOT_TOKEN": rig.token, "TELEGRAM_API_BASE_URL": rig.emulator.api_root,
+               "LLM_BASE_URL": llm.base_url}
+        await rig.services.aclose()
+        rig.settings = load_settings(rig.settings.config_path, env, dotenv=False)
+        rig.services = Services.build(rig.settings)
+        llm.mode = "slow"  # answers when released
+        async with rig.running():
+            rig.user.send_command("/summary")
+            other = rig.emulator.user(rig.token, user=make_user(first_name="Bob"))
+            other.send_command("/help")
+            [help_text] = await other.wait_for_messages_async()
+            assert help_text.text.startswith("<b>Commands</b>")
+            assert rig.user.get_messages() == []  # still waiting for the model
+            llm._release.set()  # the model answers
+            [brief] = await rig.user.wait_for_messages_async(timeout=10)
+            assert f"<i>{llm.answer}</i>" in brief.text
+            assert "(summary written by a language model from the reports)" in brief.text
+            assert_telegram_html(brief.text)
+
+            llm.mode = "error"
+            rig.user.send_command("/summary")
+            [quoted] = await rig.user.wait_for_messages_async(timeout=10)
+            assert llm.answer not in quoted.text and "language model" not in quoted.text
+            assert "«" in quoted.text  # the extractive summary, quoted from the reports

@@ -71,8 +71,10 @@ async def trend_command(update: Update, context: BotContext) -> None:
     await message.reply_photo(chart.png, caption=trend_caption(chart.data, texts), do_quote=False)
 
 
+# /summary may wait for a language model (up to its timeout) and /trend draws a chart: both run
+# beside other updates (block=False) instead of holding every chat's commands until they finish.
 HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
-    CommandHandler("summary", summary_command),
+    CommandHandler("summary", summary_command, block=False),
     CommandHandler("story", story_command),
-    CommandHandler("trend", trend_command),
+    CommandHandler("trend", trend_command, block=False),
 ]
