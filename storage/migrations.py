@@ -157,7 +157,7 @@ def m001_initial(db: Database) -> None:
         )
         """
     )
-    db["items"].enable_fts(
+    db.table("items").enable_fts(
         ["title", "summary", "text"],
         create_triggers=True,
         tokenize="unicode61 remove_diacritics 2",
