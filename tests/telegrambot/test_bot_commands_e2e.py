@@ -267,3 +267,22 @@ async def test_sources_and_the_admins_pause_resume_removefeed(
         rig.user.send_command("/sources")
         [none] = await rig.user.wait_for_messages_async()
         assert none.text.startswith("No feeds configured.")
+
+
+async def test_an_error_in_a_handler_is_answered_logged_and_the_bot_carries_on(
+    rig: BotRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    rig.user.fail_next("sendMessage", 400, "Bad Request: message is too long")
+    async with rig.running():
+        rig.user.send_command("/help")  # its answer fails: the handler raises
+        [sorry] = await rig.user.wait_for_messages_async()
+        assert sorry.text.startswith("Sorry, something went wrong.")
+        rig.user.send_command("/help")
+        [answer] = await rig.user.wait_for_messages_async()
+        assert "/subscribe" in answer.text
+    [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    message = error.getMessage()
+    assert "(command /help)" in message and f"in chat {rig.user.chat['id']}" in message
+    assert "Message is too long" in message
+    assert rig.token not in caplog.text and rig.token.split(":")[-1] not in caplog.text
+    caplog.clear()  # the one expected error (the fixture fails on any other)
