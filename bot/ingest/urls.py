@@ -69,15 +69,22 @@ def is_http_url(url: str) -> bool:
 
 
 def is_non_public_ip(address: str) -> bool:
-    """True for loopback, private, link-local, reserved, multicast and unspecified addresses.
+    """True for every address that is not globally reachable: loopback, private, shared
+    (100.64.0.0/10, carrier-grade NAT and some clouds' metadata services), link-local, reserved,
+    multicast and unspecified.
 
-    IPv4-mapped IPv6 addresses (``::ffff:127.0.0.1``) are judged by the IPv4 address they carry.
+    IPv6 addresses that carry an IPv4 address (IPv4-mapped ``::ffff:127.0.0.1``, 6to4
+    ``2002:7f00:1::``, Teredo) are judged by the IPv4 address they carry.
     """
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        carried = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if carried is not None:
+            ip = carried
     return (
-        ip.is_private
+        not ip.is_global
+        or ip.is_private
         or ip.is_loopback
         or ip.is_link_local
         or ip.is_reserved
