@@ -11,14 +11,28 @@ from bot.settings import Settings, load_settings
 
 def load(args: argparse.Namespace) -> Settings:
     settings = load_settings(args.config)
-    secrets = [
-        s.get_secret_value()
-        for s in (settings.secrets.telegram_bot_token, settings.secrets.slack_webhook_url,
-                  settings.secrets.slack_bot_token, settings.secrets.slack_signing_secret)
-        if s is not None
-    ]
-    setup_logging(args.log_level, args.log_format, secrets)
+    setup_logging(args.log_level, args.log_format, log_secrets(settings))
     return settings
+
+
+def log_secrets(settings: Settings) -> list[str]:
+    """Every configured secret, for the log filter to redact: tokens, the Slack webhook, and the
+    Telegram webhook's URL, secret path and secret token (python-telegram-bot logs setWebhook's
+    parameters at DEBUG)."""
+    s = settings.secrets
+    secrets = [
+        v.get_secret_value()
+        for v in (s.telegram_bot_token, s.slack_webhook_url, s.slack_bot_token,
+                  s.slack_signing_secret)
+        if v is not None
+    ]
+    if s.telegram_webhook_url is not None:
+        secrets += [str(s.telegram_webhook_url), s.telegram_webhook_url.path or ""]
+        if s.telegram_bot_token is not None:
+            from bot.telegrambot.app import webhook_secret  # only webhook mode needs telegram
+
+            secrets.append(webhook_secret(s.telegram_bot_token.get_secret_value()))
+    return [x for x in secrets if x.strip("/")]
 
 
 def services(args: argparse.Namespace) -> Services:

@@ -17,10 +17,7 @@ Kill points:
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -30,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from storage import open_store
-from tests.reliability.support import TJWATCH, child_env, query
+from tests.reliability.support import BotProcess, child_env, query, wait_for
 from tests.support.config import write_config
 from tests.support.feed_server import FeedServer
 from tests.support.telegram_emulator import TelegramEmulator, make_user
@@ -40,43 +37,6 @@ pytestmark = pytest.mark.slow
 CHATS = (1001, 1002, 1003, 1004, 1005)
 VICTIM = 1003
 HREF = re.compile(r'<a href="([^"]+)"')
-
-
-def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
-class BotProcess:
-    """``tjwatch run`` with a bot token, as a child process that a test can kill -9."""
-
-    def __init__(self, config: Path, emulator: TelegramEmulator, token: str, log: Path) -> None:
-        self.args = [TJWATCH, "--config", str(config), "run"]
-        self.env = child_env(TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL=emulator.api_root,
-                             PTB_TIMEDELTA="true")
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(self.args, env=self.env, stdout=out, stderr=out,
-                                         cwd=self.log.parent)
-
-    def kill9(self) -> None:
-        assert self.proc is not None and self.proc.poll() is None, self.log.read_text()[-3000:]
-        os.kill(self.proc.pid, signal.SIGKILL)
-        assert self.proc.wait(10) == -signal.SIGKILL
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 @pytest.fixture
@@ -95,7 +55,9 @@ def crash_rig(tmp_path: Path, feed_server: FeedServer, telegram_emulator: Telegr
         store.chats.ensure(chat_id, channel="telegram", kind="private", now=now,
                            defaults={"subscribed": 1, "frequency": "instant"})
     store.close()
-    bot = BotProcess(config, telegram_emulator, bot_token, tmp_path / "bot.log")
+    env = child_env(TELEGRAM_BOT_TOKEN=bot_token, TELEGRAM_API_BASE_URL=telegram_emulator.api_root,
+                    PTB_TIMEDELTA="true")
+    bot = BotProcess(["--config", str(config), "run"], env, tmp_path / "bot.log")
     yield bot, tmp_path / "tjwatch.db"
     bot.stop()
 
