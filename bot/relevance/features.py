@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.relevance.lexicon import Lexicon, tokenize
+from bot.relevance.lexicon import Lexicon, tokenize_joined
 
 # A full stop after a digit is an ordinal or a date ("9. маја"), not a sentence end.
 SENTENCE = re.compile(r"(?<=[.!?…])(?<![0-9]\.)\s+|\n+")
@@ -31,6 +32,10 @@ class Features:
     concepts: Counter[str]
     sentences: int
     both_sentences: int
+    lede_both: bool
+    """The first sentence after the headline names both sides (news puts the subject first)."""
+    listed: bool
+    """One side is named only beside two or more third countries: a list, not the subject."""
     years: frozenset[int]
     months: frozenset[str]
     numbers: frozenset[str]
@@ -70,27 +75,35 @@ def body_of(summary: str, text: str | None) -> str:
 
 
 def extract(lexicon: Lexicon, title: str, body: str) -> Features:
-    title_tokens = tokenize(title)
-    title_hits = lexicon.find(title_tokens)
+    others = lexicon.cues.get("other_countries", frozenset())
+    title_tokens, title_joined = tokenize_joined(title)
+    title_hits = lexicon.find(title_tokens, title_joined)
     title_concepts = frozenset(c for _, c in title_hits)
     concepts: Counter[str] = Counter(title_concepts)
     words = dict.fromkeys(title_tokens[i] for i, c in title_hits if c in RU_SIDE or c in TJ_SIDE)
     sentences = [s for s in SENTENCE.split(body) if s.strip()]
     both = 1 if (RU_SIDE & title_concepts and TJ_SIDE & title_concepts) else 0
+    lede_both = False
+    # Per side: sentences naming it, and those of them that list two or more third countries too.
+    named_in = {"ru": 0, "tj": 0}
+    listed_in = {"ru": 0, "tj": 0}
+    _count_sides(title_concepts, others, named_in, listed_in)
     tokens = list(title_tokens)
-    for sentence in sentences:
-        sentence_tokens = tokenize(sentence)
+    for number, sentence in enumerate(sentences):
+        sentence_tokens, joined = tokenize_joined(sentence)
         tokens.extend(sentence_tokens)
-        hits = lexicon.find(sentence_tokens)
+        hits = lexicon.find(sentence_tokens, joined)
         if not hits:
             continue
         named = {c for _, c in hits}
         concepts.update(named)
+        _count_sides(named, others, named_in, listed_in)
         words.update(
             dict.fromkeys(sentence_tokens[i] for i, c in hits if c in RU_SIDE or c in TJ_SIDE)
         )
         if named & RU_SIDE and named & TJ_SIDE:
             both += 1
+            lede_both = lede_both or number == 0
     text = title + "\n" + body
     months = lexicon.cues.get("months", frozenset()) & concepts.keys()
     return Features(
@@ -98,9 +111,25 @@ def extract(lexicon: Lexicon, title: str, body: str) -> Features:
         concepts=concepts,
         sentences=len(sentences) + 1,
         both_sentences=both,
+        lede_both=lede_both,
+        listed=any(named_in[k] and named_in[k] == listed_in[k] for k in named_in),
         years=frozenset(int(y) for y in _YEAR.findall(text)),
         months=frozenset(months),
         numbers=frozenset(n.replace(",", ".") for n in _NUMBER.findall(text)),
         tokens=tuple(tokens),
         side_words=tuple(words),
     )
+
+
+def _count_sides(
+    named: Iterable[str],
+    others: frozenset[str],
+    named_in: dict[str, int],
+    listed_in: dict[str, int],
+) -> None:
+    concepts = frozenset(named)
+    in_list = len(concepts & others) >= 2
+    for side, ids in (("ru", RU_SIDE), ("tj", TJ_SIDE)):
+        if concepts & ids:
+            named_in[side] += 1
+            listed_in[side] += in_list

@@ -63,6 +63,25 @@ def tokenize(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+_DASHES = frozenset("-‐‑–—")
+
+
+def tokenize_joined(text: str) -> tuple[list[str], frozenset[int]]:
+    """The words, and the positions of those joined to the word before by a dash alone
+    ("Russia-Tajikistan", "Москва – Душанбе"), not by a comma or a word ("Russia, Tajikistan")."""
+    words: list[str] = []
+    joined: set[int] = set()
+    end = -1
+    for m in _WORD.finditer(text):
+        if end >= 0:
+            gap = text[end : m.start()].strip()
+            if gap and all(c in _DASHES for c in gap):
+                joined.add(len(words))
+        words.append(m.group())
+        end = m.end()
+    return words, frozenset(joined)
+
+
 @dataclass(frozen=True, slots=True)
 class _WordSpec:
     keys: tuple[str, ...]
@@ -88,6 +107,8 @@ def _spec(word: str) -> _WordSpec:
 class _Entry:
     concept: str
     rest: tuple[_WordSpec, ...]
+    dashed: bool = False
+    """Written with a dash ("Russia-Tajikistan"): its words must be joined by one in the text."""
 
 
 class Lexicon:
@@ -110,7 +131,8 @@ class Lexicon:
                 if word.endswith(("*", "!")):
                     parts[-1] += word[-1]
                 first = _spec(parts[0])
-                entry = _Entry(concept, tuple(_spec(p) for p in parts[1:]))
+                dashed = len(parts) > 1 and any(c in _DASHES for c in word)
+                entry = _Entry(concept, tuple(_spec(p) for p in parts[1:]), dashed)
                 table = self._prefix if first.prefix else self._exact
                 if first.prefix:
                     self._shortest_prefix = min(self._shortest_prefix, len(first.keys[0]))
@@ -138,8 +160,14 @@ class Lexicon:
             self._cache[token] = result
         return result
 
-    def find(self, tokens: Sequence[str]) -> list[tuple[int, str]]:
-        """(position, concept) for every concept named, in text order."""
+    def find(
+        self, tokens: Sequence[str], joined: frozenset[int] | None = None
+    ) -> list[tuple[int, str]]:
+        """(position, concept) for every concept named, in text order.
+
+        ``joined`` (from ``tokenize_joined``) lets a dashed term match only dashed words; without
+        it, dashes are not checked.
+        """
         hits: list[tuple[int, str]] = []
         cache = self._cache
         for i, token in enumerate(tokens):
@@ -147,14 +175,24 @@ class Lexicon:
             if entries is None:
                 entries = self._candidates(token)
             for entry in entries:
-                if entry.rest and not self._rest_matches(tokens, i + 1, entry.rest):
+                if entry.rest and not self._rest_matches(
+                    tokens, i + 1, entry.rest, entry.dashed, joined
+                ):
                     continue
                 hits.append((i, entry.concept))
         return hits
 
     @staticmethod
-    def _rest_matches(tokens: Sequence[str], start: int, rest: tuple[_WordSpec, ...]) -> bool:
+    def _rest_matches(
+        tokens: Sequence[str],
+        start: int,
+        rest: tuple[_WordSpec, ...],
+        dashed: bool = False,
+        joined: frozenset[int] | None = None,
+    ) -> bool:
         if start + len(rest) > len(tokens):
+            return False
+        if dashed and joined is not None and not all(start + k in joined for k in range(len(rest))):
             return False
         return all(spec.matches(*token_key(tokens[start + k])) for k, spec in enumerate(rest))
 

@@ -18,6 +18,7 @@ GATE_BASE = 0.35  # both countries named somewhere
 TITLE_BOTH = 0.30  # the headline names both sides
 TITLE_ONE = 0.10  # the headline names one side
 BOTH_SHARE = 0.15  # × share of sentences naming both sides
+LEDE_BOTH = 0.10  # the first sentence after the headline names both sides
 TOPIC_EACH, TOPIC_MAX = 0.05, 0.15  # relationship topics (migrants, trade, the base, ...)
 BILATERAL_EACH, BILATERAL_MAX = 0.04, 0.12  # talks, visit, agreement, signed, ...
 BILATERAL_WORD = 0.10  # "bilateral", "Russian-Tajik", "российско-таджикский"
@@ -25,7 +26,9 @@ MULTILATERAL_EACH, MULTILATERAL_MAX = 0.10, 0.30  # CIS, CSTO, SCO, summit, memb
 COUNTRY_EACH, COUNTRY_MAX = 0.05, 0.20  # third countries named
 TITLE_THIRD_COUNTRY = 0.15  # a third country, not our pair, in the headline
 TITLE_LIST = 0.25  # two or more third countries in the headline: a list (summit, guests)
+LISTED = 0.25  # one side named only in lists of three or more countries
 SPORT = 0.50  # sports results
+LIFESTYLE = 0.50  # food, restaurants, travel tips: not relations, like sport
 ONE_SIDE = 0.10  # score of an item naming only one of the two countries
 
 # --- story: same event as the seeds, or a new development ----------------------------------------
@@ -80,6 +83,9 @@ def relevance(f: Features, cues: dict[str, frozenset[str]]) -> tuple[float, list
     elif f.title_ru or f.title_tj:
         score += TITLE_ONE
     score += BOTH_SHARE * f.both_share
+    if f.lede_both:
+        score += LEDE_BOTH
+        why.append("lede names both")
     topics = f.named(cues["relationship_topics"])
     score += min(TOPIC_MAX, TOPIC_EACH * len(topics))
     if topics:
@@ -104,9 +110,15 @@ def relevance(f: Features, cues: dict[str, frozenset[str]]) -> tuple[float, list
     if len(title_others) >= 2:
         score -= TITLE_LIST
         why.append("headline lists other countries")
+    if f.listed:
+        score -= LISTED
+        why.append("one country only in lists")
     if f.named(cues["sport"]):
         score -= SPORT
         why.append("sport")
+    if f.named(cues.get("lifestyle", frozenset())):
+        score -= LIFESTYLE
+        why.append("food or leisure")
     return max(0.0, min(1.0, score)), why
 
 

@@ -157,3 +157,34 @@ def test_investigation_is_not_investment_and_officials_are_not_an_official_visit
     assert not f.concepts.keys() & {"investment", "official"}
     g = extract(lexicon, "Russian investments; an official visit; официальным визитом", "")
     assert {"investment", "official"} <= g.concepts.keys()
+
+
+@pytest.mark.parametrize(
+    ("text", "ru", "tj"),
+    [
+        ("Putin empfängt den tadschikischen Präsidenten im Kreml", True, True),
+        ("Russland und Tadschikistan", True, True),
+        ("Poutine à Douchanbé, allié tadjik", True, True),
+        ("Les relations russes", True, False),
+        ("پوتین و تاجیکستان", True, True),
+        ("Ресей мен Тәжікстан", True, True),
+        ("Rossiya va Tojikiston", True, True),
+        ("Росія і Таджикистан", True, True),
+    ],
+)
+def test_other_languages_name_the_two_sides(text: str, ru: bool, tj: bool) -> None:
+    f = extract(scorer().lexicon, text, "")
+    assert (f.ru, f.tj) == (ru, tj)
+
+
+def test_a_dashed_compound_needs_the_dash_a_comma_is_a_list() -> None:
+    lexicon = scorer().lexicon
+    assert "bilateral" in extract(lexicon, "Russia-Tajikistan talks", "").concepts
+    assert "bilateral" in extract(lexicon, "Russia – Tajikistan talks", "").concepts
+    listed = extract(lexicon, "Presidents of Russia, Tajikistan and Belarus met", "")
+    assert "bilateral" not in listed.concepts
+
+
+def test_french_qualifie_is_not_a_sports_qualifier() -> None:
+    f = extract(scorer().lexicon, "Poutine a qualifié le Tadjikistan d'allié", "")
+    assert "sport" not in f.concepts

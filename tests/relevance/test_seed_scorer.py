@@ -116,3 +116,61 @@ def test_undated_report_naming_an_earlier_year_is_a_new_development() -> None:
     )
     assert verdict.story == "new_development"
     assert "names another year: 2023" in verdict.reason
+
+
+def test_a_country_named_only_in_lists_of_neighbours_is_not_relevant() -> None:
+    verdict = scorer().score(
+        item(
+            "Remittances to Central Asia fall as Russia's economy slows",
+            "Money transfers to Uzbekistan, Kyrgyzstan and Tajikistan fell by a fifth, a "
+            "development bank said. Workers are moving to South Korea and the Gulf.",
+        )
+    )
+    assert not verdict.relevant
+    assert "one country only in lists" in verdict.reason
+
+
+def test_tajik_food_in_moscow_is_not_relations() -> None:
+    verdict = scorer().score(
+        item(
+            "Tajik cuisine in Moscow: where to eat the best plov",
+            "Our guide to five Moscow restaurants serving Tajik dishes, from plov to sambusa.",
+        )
+    )
+    assert not verdict.relevant
+    assert "food or leisure" in verdict.reason
+
+
+def test_embassy_complaint_about_migrants_in_russia_is_relevant() -> None:
+    verdict = scorer().score(
+        item(
+            "Embassy asks Moscow police about detained workers",
+            "The Tajik embassy in Russia asked police to explain why dozens of Tajik citizens "
+            "were held at a market for two days.",
+            published="2024-04-02",
+        )
+    )
+    assert verdict.relevant and verdict.story == "new_development"
+
+
+def test_friendly_between_the_national_teams_is_sport() -> None:
+    verdict = scorer().score(
+        item(
+            "Tajikistan and Russia draw 1-1 in Dushanbe",
+            "The national teams met for the second time; the Russian head coach praised the hosts.",
+        )
+    )
+    assert not verdict.relevant
+    assert "sport" in verdict.reason
+
+
+def test_report_in_german_of_the_seed_talks_is_same_story() -> None:
+    verdict = scorer().score(
+        item(
+            "Putin empfängt Tadschikistans Präsidenten im Kreml",
+            "Russland und Tadschikistan unterzeichneten bei dem Besuch ein Abkommen über "
+            "militärische Zusammenarbeit bis 2030.",
+            published="2025-03-17",
+        )
+    )
+    assert verdict.relevant and verdict.story == "same_story"
