@@ -93,6 +93,12 @@ class BotProcess:
             self.proc = subprocess.Popen(self.args, env=self.env, stdout=out, stderr=out,
                                          cwd=self.log.parent)
 
+    def peak_rss_mb(self) -> float:
+        """The largest peak resident set (VmHWM) of the running process and its children (the
+        parser pool), read from /proc just before it is stopped or killed."""
+        assert self.proc is not None and self.proc.poll() is None, self.log.read_text()[-3000:]
+        return max(_vm_hwm_kb(pid) for pid in _tree(self.proc.pid)) / 1024
+
     def kill9(self) -> None:
         assert self.proc is not None and self.proc.poll() is None, self.log.read_text()[-3000:]
         os.kill(self.proc.pid, signal.SIGKILL)
@@ -107,3 +113,20 @@ class BotProcess:
                 self.proc.kill()
                 self.proc.wait()
         return self.proc.returncode if self.proc is not None else None
+
+
+def _tree(pid: int) -> list[int]:
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            pids += _tree(int(child))
+    return pids
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0  # gone meanwhile
+    return next((int(line.split()[1]) for line in status.splitlines()
+                 if line.startswith("VmHWM:")), 0)

@@ -85,14 +85,16 @@ def test_all_hostile_feeds_in_one_cycle_leave_the_good_ones_whole(
     run = run_measured(["--config", str(config), "poll", "--once"], cwd=tmp_path, env=child_env())
 
     assert run.code == 0, run.err
+    stored = query(db, "SELECT count(*) FROM item_sources s JOIN feeds f "
+                       "ON f.id = s.feed_id WHERE f.name IN ('Topic EN', 'Topic RU')")[0][0]
+    lost = sum(n for _f, n in GOOD.values()) - stored
+    print(f"\n9 hostile feeds beside 2 good ones, one tjwatch poll --once: good items lost "
+          f"{lost}, duplicates {duplicates(db)}, peak RSS {run.peak_rss_mb:.1f} MB")
     assert run.peak_rss_mb < PEAK_RSS_LIMIT_MB, f"peak RSS {run.peak_rss_mb:.0f} MB"
-    print(f"\npeak RSS of tjwatch poll --once with 9 hostile feeds: {run.peak_rss_mb:.1f} MB")
     health = asyncio.run(_health(config))
     for name, (_file, n) in GOOD.items():
         assert health[name].status == "ok" and health[name].items_seen == n, health[name]
-    stored = query(db, "SELECT count(*) FROM item_sources s JOIN feeds f "
-                       "ON f.id = s.feed_id WHERE f.name IN ('Topic EN', 'Topic RU')")[0][0]
-    assert stored == sum(n for _f, n in GOOD.values())
+    assert lost == 0 and duplicates(db) == 0
 
     def problem(name: str) -> str:
         return f"{health[name].last_error or ''} {health[name].bozo_reason or ''}".strip()
@@ -120,10 +122,18 @@ def test_all_hostile_feeds_in_one_cycle_leave_the_good_ones_whole(
                           env=child_env())
     assert second.code == 0, second.err
     health = asyncio.run(_health(config))
+    print(f"second cycle (the flapping feed recovers): duplicates {duplicates(db)}, "
+          f"peak RSS {second.peak_rss_mb:.1f} MB")
     assert health["Flapping"].status == "ok" and health["Flapping"].items_seen == 12
+    assert duplicates(db) == 0  # its items are the Topic RU items: one row each, two sources
     assert query(db, "SELECT count(*) FROM items WHERE id IN "
                      "(SELECT item_id FROM item_sources)")[0][0] == query(
         db, "SELECT count(*) FROM items")[0][0]
+
+
+def duplicates(db: Path) -> int:
+    """Items stored more than once: rows beyond the first with the same link."""
+    return int(query(db, "SELECT count(*) - count(DISTINCT url) FROM items")[0][0])
 
 
 async def _health(config: Path) -> dict[str, object]:
