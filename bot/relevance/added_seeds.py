@@ -49,15 +49,23 @@ class AddedSeed:
 
 
 @dataclass(frozen=True, slots=True)
+class SeedRefused:
+    """Why a text or page cannot become a seed (the bot words it in the admin's language)."""
+
+    code: str
+    """too_short, fetch_failed, no_text, already, limit or no_seed_scorer."""
+    detail: str = ""
+    """The particulars: the text's length, the fetch error."""
+
+
+@dataclass(frozen=True, slots=True)
 class AddSeedResult:
-    ok: bool
     seed: AddedSeed | None = None
-    detail: str | None = None
-    """Why it was refused, for the admin."""
+    refused: SeedRefused | None = None
 
     @property
-    def title(self) -> str | None:
-        return self.seed.title if self.seed else None
+    def ok(self) -> bool:
+        return self.refused is None and self.seed is not None
 
 
 def parse_added(raw: str | None) -> list[AddedSeed]:
@@ -83,14 +91,11 @@ def with_seeds(scorer: SeedScorer, added: Sequence[AddedSeed]) -> SeedScorer:
 
 def pasted_seed(
     text: str, *, now: datetime, url: str | None = None, title: str | None = None
-) -> AddedSeed | str:
+) -> AddedSeed | SeedRefused:
     """Pure: the seed a text makes (its first line the title unless given), or why it cannot."""
     body = text.strip()[:MAX_TEXT_CHARS]
     if len(body) < MIN_TEXT_CHARS:
-        return (
-            f"the text is {len(body)} characters; a seed needs the article's text "
-            f"(at least {MIN_TEXT_CHARS})"
-        )
+        return SeedRefused("too_short", str(len(body)))
     head = " ".join((title or body.splitlines()[0]).split())[:TITLE_CHARS]
     digest = hashlib.sha256(" ".join(body.split()).encode()).hexdigest()[:10]
     return AddedSeed(f"added-{digest}", head, body, url, now.isoformat(timespec="seconds"))
@@ -111,16 +116,16 @@ def _is_url(source: str) -> bool:
     return len(source.split()) == 1 and source.lower().startswith(("http://", "https://"))
 
 
-async def _from_url(services: Services, url: str) -> AddedSeed | str:
+async def _from_url(services: Services, url: str) -> AddedSeed | SeedRefused:
     public_only = not services.settings.file.fetch.allow_private_addresses
     result = await services.fetcher.fetch_page(url, public_only=public_only)
     if result.status is not FetchStatus.OK:
-        return f"could not fetch the page: {result.error or 'no answer'}"
+        return SeedRefused("fetch_failed", result.error or "no answer")
     final = result.final_url or url
     content_type = result.headers.get("content-type")
     text = await services.run_cpu(extract_main_text, result.content, content_type, final)
     if text is None:
-        return "no article text found on the page; paste the text instead"
+        return SeedRefused("no_text")
     title = await services.run_cpu(page_title, result.content)
     return pasted_seed(text, now=services.clock.now(), url=url, title=title)
 
@@ -128,22 +133,22 @@ async def _from_url(services: Services, url: str) -> AddedSeed | str:
 async def add_seed(services: Services, source: str) -> AddSeedResult:
     """Add an article (URL, or pasted text whose first line is the headline) as a seed."""
     if not isinstance(services.scorer, SeedScorer):
-        return AddSeedResult(False, detail="the configured scorer does not compare with seeds")
+        return AddSeedResult(refused=SeedRefused("no_seed_scorer"))
     source = source.strip()
     made = (
         await _from_url(services, source)
         if _is_url(source)
         else pasted_seed(source, now=services.clock.now())
     )
-    if isinstance(made, str):
-        return AddSeedResult(False, detail=made)
+    if isinstance(made, SeedRefused):
+        return AddSeedResult(refused=made)
     store = services.store
     added = await store.run(load_added, store)
     known = {s.name for s in services.scorer.seeds}
     if made.name in known or any(s.url and s.url == made.url for s in added):
-        return AddSeedResult(False, made, detail="this article is already a seed")
+        return AddSeedResult(made, SeedRefused("already"))
     if len(added) >= MAX_ADDED:
-        return AddSeedResult(False, detail=f"{MAX_ADDED} seeds were added already")
+        return AddSeedResult(refused=SeedRefused("limit", str(MAX_ADDED)))
     await store.run(
         store.state.set,
         STATE_KEY,
@@ -153,7 +158,7 @@ async def add_seed(services: Services, source: str) -> AddSeedResult:
     services.scorer = scorer
     if services.stories is not None:
         services.stories.scorer = scorer
-    return AddSeedResult(True, made)
+    return AddSeedResult(made)
 
 
 async def added_seeds(services: Services) -> list[AddedSeed]:

@@ -184,7 +184,8 @@ async def test_addseed_from_text_and_from_a_page_and_seeds_lists_them(
 
         rig.admin.send_command("/addseed Too short to compare with")
         [short] = await rig.admin.wait_for_messages_async()
-        assert short.text.startswith("Seed not added: the text is 25 characters")
+        assert short.text == ("Seed not added: the text has 25 characters; a seed needs "
+                              "the article’s text (at least 200)")
         rig.admin.send_command(f"/addseed {pasted}")
         [added] = await rig.admin.wait_for_messages_async()
         assert added.text.startswith("✅ Seed added: Dushanbe and Moscow sign a power-line")

@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.ingest.feed_admin import add_feed, remove_feed
 from bot.polling import set_paused
-from bot.relevance.added_seeds import add_seed
+from bot.relevance.added_seeds import MIN_TEXT_CHARS, SeedRefused, add_seed
 from bot.render.telegram_html import esc
 from bot.telegrambot.context import BotContext
 from bot.telegrambot.replies import command_args, reply
@@ -54,9 +54,11 @@ async def addseed_command(update: Update, context: BotContext) -> None:
         await reply(update, context.t("admin.addseed_usage"))
         return
     result = await add_seed(context.services, source)
-    if not result.ok or result.seed is None:
-        await reply(update, context.t("admin.addseed_refused",
-                                      reason=esc(result.detail or "refused")))
+    if result.refused is not None or result.seed is None:
+        refused = result.refused or SeedRefused("no_text")
+        reason = context.t(f"admin.addseed_why.{refused.code}", detail=esc(refused.detail),
+                           min=MIN_TEXT_CHARS)
+        await reply(update, context.t("admin.addseed_refused", reason=reason))
         return
     await reply(update, context.t("admin.addseed_done", title=esc(result.seed.title)))
 
