@@ -21,7 +21,7 @@ import pytest
 
 from bot.telegrambot.app import WEBHOOK_PORT, webhook_secret
 from storage import open_store
-from tests.reliability.support import BotProcess, child_env, file_bytes, wait_for
+from tests.reliability.support import BotProcess, child_env, file_bytes, query, wait_for
 from tests.support.config import write_config
 from tests.support.feed_server import FeedServer
 from tests.support.slack_receiver import SlackReceiver
@@ -89,6 +89,8 @@ def test_long_polling_run_with_every_error_path_logs_no_secret(
         try:
             good = emu.user(token, user=make_user(GOOD))
             wait_for(lambda: bool(good.bot_messages()), 60, "the digest of a healthy chat")
+            plain = emu.user(token, user=make_user(BAD_MARKUP))
+            wait_for(lambda: bool(plain.bot_messages()), 30, "the digest resent as plain text")
             asker = emu.user(token, user=make_user(ASKER))
             asker.send_command("/help")  # its reply fails: the error handler logs
             wait_for(lambda: bool(asker.bot_messages()), 30, "the apology after a failed reply")
@@ -110,7 +112,16 @@ def test_long_polling_run_with_every_error_path_logs_no_secret(
                      "feed 'Gone' failed", "not sent", "could not set the"):
         assert evidence in text, f"nothing logged for {evidence!r}"
     assert not secrets_in(text, secrets), secrets_in(text, secrets)
-    assert not secrets_in(file_bytes(tmp_path / "tjwatch.db").decode("utf-8", "replace"), secrets)
+    db = tmp_path / "tjwatch.db"
+    assert not secrets_in(file_bytes(db).decode("utf-8", "replace"), secrets)
+    # And each person saw what they should: the faults were handled, not just logged.
+    [resent] = plain.bot_messages()
+    assert resent.parse_mode is None and "agreement number" in (resent.text or "")
+    active = dict(query(db, "SELECT id, active FROM chats WHERE id IN (?, ?)", BLOCKED, FAILING))
+    assert active == {BLOCKED: 0, FAILING: 1}  # blocked is inactive; failing waits for a retry
+    sent = dict(query(db, "SELECT chat_id, count(*) FROM deliveries WHERE status = 'sent' "
+                          "GROUP BY chat_id"))
+    assert sent[GOOD] == sent[BAD_MARKUP] >= 3 and FAILING not in sent
     print(f"\nlong polling, DEBUG: {len(text.splitlines())} log lines, "
           f"{text.count('[REDACTED]')} redactions, 0 secrets")
 
