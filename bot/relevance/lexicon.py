@@ -63,23 +63,19 @@ def tokenize(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-_DASHES = frozenset("-‐‑–—")
+_DASHES = "-‐‑–—"
+# A dash, spaced or not, between two words: the join lies before the second word.
+_JOIN = re.compile(rf"(?<=[^\W_])\s*[{_DASHES}]+\s*(?=[^\W_])")
 
 
 def tokenize_joined(text: str) -> tuple[list[str], frozenset[int]]:
     """The words, and the positions of those joined to the word before by a dash alone
     ("Russia-Tajikistan", "Москва – Душанбе"), not by a comma or a word ("Russia, Tajikistan")."""
-    words: list[str] = []
-    joined: set[int] = set()
-    end = -1
-    for m in _WORD.finditer(text):
-        if end >= 0:
-            gap = text[end : m.start()].strip()
-            if gap and all(c in _DASHES for c in gap):
-                joined.add(len(words))
-        words.append(m.group())
-        end = m.end()
-    return words, frozenset(joined)
+    words = _WORD.findall(text)
+    if not any(dash in text for dash in _DASHES):  # most sentences: no second scan
+        return words, frozenset()
+    joins = [m.start() for m in _JOIN.finditer(text)]
+    return words, frozenset(len(_WORD.findall(text, 0, at)) for at in joins)
 
 
 @dataclass(frozen=True, slots=True)
