@@ -35,6 +35,8 @@ class Features:
     lede_both: bool
     """The first sentence after the headline names both sides (news puts the subject first)."""
     listed: bool
+    head_concepts: frozenset[str]
+    """Named in the headline or the first sentence: what the item is about, not its background."""
     """One side is named only beside two or more third countries: a list, not the subject."""
     years: frozenset[int]
     months: frozenset[str]
@@ -84,6 +86,7 @@ def extract(lexicon: Lexicon, title: str, body: str) -> Features:
     sentences = [s for s in SENTENCE.split(body) if s.strip()]
     both = 1 if (RU_SIDE & title_concepts and TJ_SIDE & title_concepts) else 0
     lede_both = False
+    head = set(title_concepts)
     # Per side: sentences naming it, and those of them that list two or more third countries too.
     named_in = {"ru": 0, "tj": 0}
     listed_in = {"ru": 0, "tj": 0}
@@ -97,6 +100,8 @@ def extract(lexicon: Lexicon, title: str, body: str) -> Features:
             continue
         named = {c for _, c in hits}
         concepts.update(named)
+        if number == 0:
+            head.update(named)
         _count_sides(named, others, named_in, listed_in)
         words.update(
             dict.fromkeys(sentence_tokens[i] for i, c in hits if c in RU_SIDE or c in TJ_SIDE)
@@ -112,6 +117,7 @@ def extract(lexicon: Lexicon, title: str, body: str) -> Features:
         sentences=len(sentences) + 1,
         both_sentences=both,
         lede_both=lede_both,
+        head_concepts=frozenset(head),
         listed=any(named_in[k] and named_in[k] == listed_in[k] for k in named_in),
         years=frozenset(int(y) for y in _YEAR.findall(text)),
         months=frozenset(months),

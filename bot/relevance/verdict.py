@@ -113,10 +113,12 @@ def relevance(f: Features, cues: dict[str, frozenset[str]]) -> tuple[float, list
     if f.listed:
         score -= LISTED
         why.append("one country only in lists")
-    if f.named(cues["sport"]):
+    # Sport and food are what an item is about when its headline or first sentence says so; a
+    # long article's background ("migrants work in restaurants") does not make it a review.
+    if cues["sport"] & f.head_concepts:
         score -= SPORT
         why.append("sport")
-    if f.named(cues.get("lifestyle", frozenset())):
+    if cues.get("lifestyle", frozenset()) & f.head_concepts:
         score -= LIFESTYLE
         why.append("food or leisure")
     return max(0.0, min(1.0, score)), why

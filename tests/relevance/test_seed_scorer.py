@@ -174,3 +174,23 @@ def test_report_in_german_of_the_seed_talks_is_same_story() -> None:
         )
     )
     assert verdict.relevant and verdict.story == "same_story"
+
+
+def test_sport_or_food_in_the_background_of_a_long_article_does_not_sink_it() -> None:
+    text = (
+        "Tajik migrants in Russia face new checks after the attack. "
+        "Police raided markets and hostels in Moscow. "
+        "Many of the workers cook in restaurants or sell food at markets. "
+        "On weekends some play football in the parks. "
+        "The Tajik embassy in Moscow said it had received hundreds of complaints."
+    )
+    verdict = scorer().score(
+        item(
+            "Tajik migrants in Russia face raids",
+            "Russian police detained hundreds of Tajik workers.",
+            published="2024-04-05",
+            text=text,
+        )
+    )
+    assert verdict.relevant
+    assert "sport" not in verdict.reason and "food" not in verdict.reason
