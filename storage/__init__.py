@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -51,6 +52,18 @@ __all__ = [
 ]
 
 
+# SQLite's primary result codes for an environment problem, and what the operator can do.
+_FIXES = {
+    sqlite3.SQLITE_FULL: "Free some space on its volume and run again; nothing of the failed "
+                         "transaction was kept (`tjwatch db check` confirms the file is whole).",
+    sqlite3.SQLITE_READONLY: "Make the file and its folder writable by this user, or set "
+                             "TJWATCH_DB to a writable path.",
+    sqlite3.SQLITE_IOERR: "The disk reported an I/O error; check it, then `tjwatch db check`.",
+    sqlite3.SQLITE_BUSY: "Another process held a write lock for longer than the busy timeout; "
+                         "stop it or run again.",
+}
+
+
 class Store:
     """One SQLite file, its repositories, and the one thread that touches the connection."""
 
@@ -69,9 +82,21 @@ class Store:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tjwatch-db")
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run a storage call on the database thread, off the event loop."""
+        """Run a storage call on the database thread, off the event loop.
+
+        A failure of the file's surroundings (full disk, read-only file, I/O error, a lock held
+        too long) becomes a ``StorageError`` that says what to do; bugs stay ``sqlite3`` errors.
+        """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, functools.partial(fn, *args, **kwargs))
+        try:
+            return await loop.run_in_executor(self._thread,
+                                              functools.partial(fn, *args, **kwargs))
+        except sqlite3.OperationalError as exc:
+            fix = _FIXES.get(getattr(exc, "sqlite_errorcode", 0) & 0xFF)
+            if fix is None:
+                raise
+            raise StorageError(f"the database {str(self.path)!r} cannot be written: {exc}. "
+                               f"{fix}") from exc
 
     def close(self) -> None:
         self._thread.shutdown(wait=True)

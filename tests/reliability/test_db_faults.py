@@ -21,6 +21,7 @@ from storage.maintenance import backup_database, check_database
 from tests.reliability.support import TJWATCH, child_env, query
 from tests.support.config import write_config
 from tests.support.feed_server import FeedServer
+from tests.support.telegram_emulator import skip_or_fail  # a skip fails when CI=true
 
 BATCH = 50
 WRITER = textwrap.dedent(
@@ -149,11 +150,11 @@ def test_read_only_database_gives_a_clear_error(tmp_path: Path, feed_server: Fee
     # A read-only mount is what a real deployment gets wrong; as root, bind-mount one.
     ro = tmp_path / "ro"
     if subprocess.run(["mount", "--bind", str(tmp_path), str(ro)], capture_output=True).returncode:
-        pytest.skip("cannot bind-mount here to make a read-only view of the database")
+        skip_or_fail("cannot bind-mount here to make a read-only view of the database")
     try:
         if subprocess.run(["mount", "-o", "remount,ro,bind", str(ro)],
                           capture_output=True).returncode:
-            pytest.skip("cannot remount read-only here")
+            skip_or_fail("cannot remount read-only here")
         done = subprocess.run(
             [TJWATCH, "--config", str(config), "poll", "--once"], capture_output=True, text=True,
             timeout=120, env=child_env(TJWATCH_DB=str(ro / "tjwatch.db")),
@@ -189,3 +190,49 @@ def test_concurrent_reader_waits_out_a_long_write(tmp_path: Path) -> None:
     assert dict(query(db, "SELECT key, value FROM state")).keys() >= {"held", "other"}
 
 
+
+
+@pytest.mark.slow
+def test_full_disk_under_the_cli_is_a_clear_error_and_nothing_is_half_written(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A real full volume (a tmpfs a little larger than the empty database), not a pragma."""
+    config = write_config(tmp_path, {"Lenta": feed_server.url("lenta-ru-2022-12-rss.xml"),
+                                     "Topic": feed_server.url("topic-ru-rss.xml")})
+    empty = tmp_path / "empty.db"
+    open_store(empty).close()
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    size_kb = empty.stat().st_size // 1024 + 96
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(volume)],
+                      capture_output=True).returncode:
+        skip_or_fail("cannot mount a small tmpfs here to fill a disk")
+    try:
+        db = volume / "tjwatch.db"
+        db.write_bytes(empty.read_bytes())
+        done = subprocess.run([TJWATCH, "--config", str(config), "poll", "--once"],
+                              capture_output=True, text=True, timeout=120,
+                              env=child_env(TJWATCH_DB=str(db)))
+        print(f"\nfull disk ({size_kb} KiB volume): exit {done.returncode}, "
+              f"{done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ''}")
+        assert done.returncode == 3, done.stderr[-3000:]
+        assert "tjwatch: error:" in done.stderr and "Traceback" not in done.stderr
+        assert "full" in done.stderr
+        assert check_database(db).ok
+        half = unscored(db)
+        rescued = tmp_path / "rescued.db"
+        backup_database(db, rescued)  # what an operator does next: copy it somewhere roomier
+    finally:
+        subprocess.run(["umount", str(volume)], check=False)
+    assert half == 0  # items and their verdicts are written in one transaction
+    done = subprocess.run([TJWATCH, "--config", str(config), "poll", "--once"],
+                          capture_output=True, text=True, timeout=120,
+                          env=child_env(TJWATCH_DB=str(rescued)))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert check_database(rescued).ok and items(rescued) == 198 + 12 and unscored(rescued) == 0
+
+
+def unscored(db: Path) -> int:
+    """Items stored without their verdict: never judged, so never delivered (lost)."""
+    return int(query(db, "SELECT count(*) FROM items i LEFT JOIN verdicts v "
+                         "ON v.item_id = i.id WHERE v.item_id IS NULL")[0][0])
