@@ -24,6 +24,7 @@ BILATERAL_EACH, BILATERAL_MAX = 0.04, 0.12  # talks, visit, agreement, signed, .
 BILATERAL_WORD = 0.10  # "bilateral", "Russian-Tajik", "российско-таджикский"
 MULTILATERAL_EACH, MULTILATERAL_MAX = 0.10, 0.30  # CIS, CSTO, SCO, summit, member states
 COUNTRY_EACH, COUNTRY_MAX = 0.05, 0.20  # third countries named
+BACKGROUND = 0.25  # weight of a setting or country named only after the first sentence
 TITLE_THIRD_COUNTRY = 0.15  # a third country, not our pair, in the headline
 TITLE_LIST = 0.25  # two or more third countries in the headline: a list (summit, guests)
 LISTED = 0.25  # one side named only in lists of three or more countries
@@ -97,11 +98,11 @@ def relevance(f: Features, cues: dict[str, frozenset[str]]) -> tuple[float, list
         why.append("called bilateral")
     multilateral = f.named(cues["multilateral"])
     if multilateral:
-        score -= min(MULTILATERAL_MAX, MULTILATERAL_EACH * len(multilateral))
+        score -= min(MULTILATERAL_MAX, MULTILATERAL_EACH * _weight(multilateral, f))
         why.append("multilateral setting: " + ", ".join(sorted(multilateral)))
     others = f.named(cues["other_countries"])
     if others:
-        score -= min(COUNTRY_MAX, COUNTRY_EACH * len(others))
+        score -= min(COUNTRY_MAX, COUNTRY_EACH * _weight(others, f))
         why.append("also names " + ", ".join(sorted(others)))
     if cues["other_countries"] & f.title_concepts and not (f.title_ru and f.title_tj):
         score -= TITLE_THIRD_COUNTRY
@@ -122,6 +123,12 @@ def relevance(f: Features, cues: dict[str, frozenset[str]]) -> tuple[float, list
         score -= LIFESTYLE
         why.append("food or leisure")
     return max(0.0, min(1.0, score)), why
+
+
+def _weight(named: frozenset[str], f: Features) -> float:
+    """Count in the headline and first sentence fully, further down (background) by a quarter."""
+    head = len(named & f.head_concepts)
+    return head + BACKGROUND * (len(named) - head)
 
 
 @dataclass(frozen=True, slots=True)

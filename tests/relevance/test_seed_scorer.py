@@ -194,3 +194,24 @@ def test_sport_or_food_in_the_background_of_a_long_article_does_not_sink_it() ->
     )
     assert verdict.relevant
     assert "sport" not in verdict.reason and "food" not in verdict.reason
+
+
+def test_background_paragraphs_naming_blocs_and_neighbours_do_not_sink_a_bilateral_report() -> None:
+    text = (
+        "Vladimir Putin and Emomali Rahmon held talks in the Kremlin on Monday. "
+        "Tajikistan is a member of the CSTO, the CIS and the SCO. "
+        "The situation in Afghanistan was also discussed. "
+        "China has become a large investor in Tajikistan, as has Kazakhstan. "
+        "Uzbekistan and Kyrgyzstan are also important partners for Dushanbe. "
+        "The leaders will meet again at the CIS summit in October."
+    )
+    verdict = scorer().score(
+        item(
+            "Putin and Rahmon hold talks in Moscow",
+            "The presidents of Russia and Tajikistan met in the Kremlin.",
+            published="2024-05-08",
+            text=text,
+        )
+    )
+    assert verdict.relevant
+    assert verdict.score >= 0.6
