@@ -18,7 +18,7 @@ GATE_BASE = 0.35  # both countries named somewhere
 TITLE_BOTH = 0.30  # the headline names both sides
 TITLE_ONE = 0.10  # the headline names one side
 BOTH_SHARE = 0.15  # × share of sentences naming both sides
-LEDE_BOTH = 0.10  # the first sentence after the headline names both sides
+LEDE_BOTH = 0.10  # a headline naming neither side: its first sentence names both (stands in for it)
 TOPIC_EACH, TOPIC_MAX = 0.05, 0.15  # relationship topics (migrants, trade, the base, ...)
 BILATERAL_EACH, BILATERAL_MAX = 0.04, 0.12  # talks, visit, agreement, signed, ...
 BILATERAL_WORD = 0.10  # "bilateral", "Russian-Tajik", "российско-таджикский"
@@ -84,7 +84,7 @@ def relevance(f: Features, cues: dict[str, frozenset[str]]) -> tuple[float, list
     elif f.title_ru or f.title_tj:
         score += TITLE_ONE
     score += BOTH_SHARE * f.both_share
-    if f.lede_both:
+    if f.lede_both and not (f.title_ru or f.title_tj):
         score += LEDE_BOTH
         why.append("lede names both")
     topics = f.named(cues["relationship_topics"])

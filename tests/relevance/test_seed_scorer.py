@@ -215,3 +215,16 @@ def test_background_paragraphs_naming_blocs_and_neighbours_do_not_sink_a_bilater
     )
     assert verdict.relevant
     assert verdict.score >= 0.6
+
+
+def test_an_oblique_headline_is_read_through_its_first_sentence() -> None:
+    verdict = scorer().score(
+        item(
+            "A new stage for the drama theatre",
+            "The presidents of Russia and Tajikistan launched by video link the construction of "
+            "a new building for the Russian drama theatre. Work will take two years.",
+            published="2024-09-01",
+        )
+    )
+    assert verdict.relevant
+    assert "lede names both" in verdict.reason
