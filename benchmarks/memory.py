@@ -2,9 +2,12 @@
 
 A background thread samples, every ``interval`` seconds, the resident set (VmRSS in
 ``/proc/PID/status``) of this process and all its descendants, except the ones named in
-``exclude`` (the benchmark's own feed server), and keeps the largest sum seen. Summing the tree
-is what the box pays: a forkserver pool's workers are grandchildren, which ``RUSAGE_CHILDREN``
-would not report until they exit, and then only the largest one.
+``exclude`` (the benchmark's own feed server), and keeps the largest sum seen; a forkserver
+pool's workers are grandchildren, which ``RUSAGE_CHILDREN`` would not report until they exit,
+and then only the largest one. The sum of RSS counts every page the workers share with the fork
+server (modules, the language model) once per process; the sum of PSS (``Pss`` in
+``/proc/PID/smaps_rollup``: each shared page divided among its sharers) is what the box pays,
+and is kept beside it.
 """
 
 from __future__ import annotations
@@ -31,26 +34,28 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def _rss_kb(pid: int) -> int:
+def _kb(pid: int, name: str, key: str) -> int:
     try:
-        for line in (PROC / str(pid) / "status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in (PROC / str(pid) / name).read_text().splitlines():
+            if line.startswith(key):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
 
 
-def tree_rss_mb(root: int, exclude: frozenset[int] = frozenset()) -> float:
+def tree_memory_mb(root: int, exclude: frozenset[int] = frozenset()) -> tuple[float, float]:
+    """(sum of RSS, sum of PSS) of ``root`` and its live descendants, in MB."""
     tree = _children()
-    total, stack = 0, [root]
+    rss, pss, stack = 0, 0, [root]
     while stack:
         pid = stack.pop()
         if pid in exclude:
             continue
-        total += _rss_kb(pid)
+        rss += _kb(pid, "status", "VmRSS:")
+        pss += _kb(pid, "smaps_rollup", "Pss:")
         stack.extend(tree.get(pid, ()))
-    return total / 1024
+    return rss / 1024, pss / 1024
 
 
 def tree_cpu_s(root: int, exclude: frozenset[int] = frozenset()) -> float:
@@ -75,6 +80,7 @@ class PeakRss:
         self.interval = interval
         self.exclude: set[int] = set()
         self.peak_mb = 0.0
+        self.peak_pss_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="peak-rss")
 
@@ -86,9 +92,10 @@ class PeakRss:
         return self
 
     def sample(self) -> float:
-        now = tree_rss_mb(os.getpid(), frozenset(self.exclude))
-        self.peak_mb = max(self.peak_mb, now)
-        return now
+        rss, pss = tree_memory_mb(os.getpid(), frozenset(self.exclude))
+        self.peak_mb = max(self.peak_mb, rss)
+        self.peak_pss_mb = max(self.peak_pss_mb, pss)
+        return rss
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

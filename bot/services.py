@@ -27,6 +27,7 @@ from bot.relevance.terms import KeywordRules
 from bot.settings import Settings
 from storage import Store, open_store
 
+PRELOAD_MODULE = "bot.ingest.preload"
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -83,9 +84,9 @@ class Services:
         """
         if self._cpu_pool is None:
             workers = self.settings.file.fetch.parse_workers or os.cpu_count() or 1
-            self._cpu_pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=multiprocessing.get_context("forkserver")
-            )
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(_fork_server_preload())
+            self._cpu_pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         loop = asyncio.get_running_loop()
         pool = self._cpu_pool
         try:
@@ -110,3 +111,13 @@ class Services:
 
     async def __aexit__(self, *exc: Any) -> None:
         await self.aclose()
+
+
+def _fork_server_preload() -> list[str]:
+    """Modules the fork server imports once: every worker forked from it starts with them.
+
+    ``__main__`` is the default (for ``tjwatch``, the CLI: a worker would otherwise re-import
+    it); ``bot.ingest.preload`` brings the parse worker's modules and the language model, whose
+    pages the workers then share.
+    """
+    return ["__main__", PRELOAD_MODULE]

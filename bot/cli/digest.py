@@ -11,7 +11,6 @@ from bot.cli.common import services
 from bot.delivery.channel import Sent
 from bot.delivery.console_channel import ConsoleChannel
 from bot.delivery.outbox import DeliveryReport, deliver_digest
-from bot.delivery.registry import configured_channels
 from bot.render.plain import render_plain
 from bot.services import Services
 from storage import CONSOLE_CHAT_ID, ChatRecord
@@ -45,6 +44,9 @@ async def _digest(args: argparse.Namespace) -> None:
         if report.outcome is None:
             print(render_plain(report.digest, tz_name=tz), end="")
         if not args.dry_run:
+            # Slack's SDK (and aiohttp) load only when a digest goes out, not at every start.
+            from bot.delivery.registry import configured_channels
+
             for target in await configured_channels(svc):
                 _say(target.channel.name, await deliver_digest(svc, target.channel, target.chat))
 

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 
 from bot.cli.common import load
-from bot.console_runner import run_console
 from bot.services import Services
 from bot.settings import Settings
 
@@ -31,5 +30,7 @@ def handle(args: argparse.Namespace) -> int:
 
 
 async def _console(settings: Settings, cycles: int | None) -> None:
+    from bot.console_runner import run_console  # the Slack bot's server: not for other verbs
+
     async with Services.build(settings) as svc:
         await run_console(svc, stop_after_cycles=cycles)

@@ -9,7 +9,6 @@ from pathlib import Path
 from bot.cli.common import services
 from bot.digest.period import Period, PeriodError, parse_period
 from bot.digest.summary import summarize
-from bot.digest.trend import trend
 from bot.errors import UsageError
 from bot.render.summary_plain import render_summary_plain
 from bot.render.summary_texts import LANGS, summary_texts
@@ -65,6 +64,8 @@ def handle_trend(args: argparse.Namespace) -> int:
 
 
 async def _trend(args: argparse.Namespace) -> None:
+    from bot.digest.trend import trend  # matplotlib: a second of imports every other verb skips
+
     async with services(args) as svc:
         period = _period(svc, args.since)
         texts = summary_texts(args.lang)

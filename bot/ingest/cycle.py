@@ -25,6 +25,10 @@ from storage import FeedState, FeedUpdate, NewItem, Store, VerdictRecord
 
 log = logging.getLogger(__name__)
 
+# A batch is scored and stored once this many items (or feeds) have come in; the rest at the end.
+BATCH_ITEMS = 2_000
+BATCH_FEEDS = 200
+
 
 @dataclass(frozen=True, slots=True)
 class FeedOutcome:
@@ -49,7 +53,12 @@ class CycleReport:
 
 
 async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
-    """Poll the feeds that are due (all active feeds with ``force``) and store what is new."""
+    """Poll the feeds that are due (all active feeds with ``force``) and store what is new.
+
+    Feeds are fetched and parsed concurrently (parsing in worker processes); each feed's items
+    are scored and stored in batches as soon as they arrive, so the scoring and storing in this
+    process overlap the parsing in the others instead of waiting for the last feed.
+    """
     started = time.perf_counter()
     store = services.store
     now = services.clock.now()
@@ -61,44 +70,21 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
         services.metrics.observe_cycle(report)
         await cycle_finished(services)
         return report
-    outcomes = await asyncio.gather(*(_poll_one(services, feed) for feed in feeds))
+    sink = _Sink(services, report)
+    outcomes: list[FeedOutcome | None] = [None] * len(feeds)
 
-    updates: list[FeedUpdate] = []
-    carried: list[Item] = []  # every (item, feed) pair: one article in two feeds has two sources
-    for update, outcome, items in outcomes:
-        updates.append(update)
-        report.feeds.append(outcome)
-        carried.extend(items)
+    async def poll(n: int, feed: FeedState) -> None:
+        update, outcomes[n], items = await _poll_one(services, feed)
+        sink.put(n, update, items)
 
-    unique = list({item.id: item for item in reversed(carried)}.values())
-    known = await store.run(store.items.known_ids, [i.id for i in unique])
-    new_items = [i for i in unique if i.id not in known]
-    # Full text first: the scorer uses ``item.text`` when there is one.
-    new_items, report.fulltext = await add_full_text(services, new_items)
-    # Scoring is CPU work too; a thread keeps the loop (and the bot) responsive meanwhile.
-    verdicts = await asyncio.to_thread(_score_all, services.scorer, new_items)
-
-    scored_at = services.clock.now()
-    # Relevant items join a story (one event across outlets and languages); see bot/relevance.
-    story_ids: dict[str, int] = {}
-    if services.stories is not None:
-        story_ids = await store.run(services.stories.assign, new_items, verdicts, scored_at)
-    enriched = {i.id: i for i in new_items}
-    records = [
-        _new_item(replace(i, text=enriched[i.id].text) if i.id in enriched else i) for i in carried
-    ]
-    await store.run(
-        _write,
-        store,
-        updates,
-        records,
-        [
-            _verdict_record(item, verdict, scored_at, story_ids.get(item.id))
-            for item, verdict in zip(new_items, verdicts, strict=True)
-        ],
-    )
-    report.new_items = len(new_items)
-    report.matched = [(i, v) for i, v in zip(new_items, verdicts, strict=True) if v.relevant]
+    consumer = asyncio.create_task(sink.run())
+    try:
+        await asyncio.gather(*(poll(n, feed) for n, feed in enumerate(feeds)))
+        sink.close()
+        await consumer
+    finally:
+        consumer.cancel()
+    report.feeds = [o for o in outcomes if o is not None]
     report.matched.sort(key=lambda iv: (-iv[1].score, iv[0].published_at))
     report.seconds = time.perf_counter() - started
     log.info(
@@ -113,6 +99,104 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
     services.metrics.observe_cycle(report)
     await cycle_finished(services)
     return report
+
+
+class _Sink:
+    """Scores and stores the feeds' items batch by batch, one batch at a time, as they arrive.
+
+    One consumer keeps the order simple: a batch is written before the next is looked at, so an
+    item carried by two feeds is new in the first batch and only gains a source in the second.
+    Each batch (items, verdicts, and its feeds' new ETags and schedules) is one transaction.
+    """
+
+    def __init__(self, services: Services, report: CycleReport) -> None:
+        self._services = services
+        self._report = report
+        self._updates: list[FeedUpdate] = []
+        self._items: list[tuple[int, Sequence[Item]]] = []
+        self._count = 0
+        self._ready = asyncio.Event()
+        self._closed = False
+
+    def put(self, position: int, update: FeedUpdate, items: Sequence[Item]) -> None:
+        """A feed's poll; ``position`` is its place in the cycle's list of feeds."""
+        self._updates.append(update)
+        if items:
+            self._items.append((position, items))
+            self._count += len(items)
+        if self._count >= BATCH_ITEMS or len(self._updates) >= BATCH_FEEDS:
+            self._ready.set()
+
+    def close(self) -> None:
+        self._closed = True
+        self._ready.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._ready.wait()
+            self._ready.clear()
+            closed = self._closed
+            updates, polled = self._updates, self._items
+            self._updates, self._items, self._count = [], [], 0
+            # In the feeds' own order, whatever order they answered in: where two feeds of a
+            # batch carry one article, the first feed listed gives its guid and text.
+            items = [
+                item for _, feed_items in sorted(polled, key=lambda p: p[0]) for item in feed_items
+            ]
+            if updates:
+                await self._store(updates, items)
+            if closed:
+                return
+
+    async def _store(self, updates: list[FeedUpdate], carried: list[Item]) -> None:
+        """One batch: known ids, full text, scores, stories, then one write."""
+        services, store, report = self._services, self._services.store, self._report
+        # Every (item, feed) pair is kept: one article in two feeds has two sources.
+        unique = list({item.id: item for item in reversed(carried)}.values())
+        known = await store.run(store.items.known_ids, [i.id for i in unique]) if unique else set()
+        new_items = [i for i in unique if i.id not in known]
+        verdicts: list[Verdict] = []
+        story_ids: dict[str, int] = {}
+        scored_at = services.clock.now()
+        if new_items:
+            # Full text first: the scorer uses ``item.text`` when there is one.
+            new_items, fulltext = await add_full_text(services, new_items)
+            report.fulltext = _merge(report.fulltext, fulltext)
+            # Scoring is CPU work too; a thread keeps the loop (and the bot) responsive meanwhile.
+            verdicts = await asyncio.to_thread(_score_all, services.scorer, new_items)
+            scored_at = services.clock.now()
+            # Relevant items join a story (one event across outlets and languages).
+            if services.stories is not None:
+                story_ids = await store.run(services.stories.assign, new_items, verdicts, scored_at)
+        enriched = {i.id: i.text for i in new_items}
+        records = [
+            _new_item(
+                replace(i, text=enriched[i.id])
+                if i.id in enriched and enriched[i.id] is not i.text
+                else i
+            )
+            for i in carried
+        ]
+        await store.run(
+            _write,
+            store,
+            updates,
+            records,
+            [
+                _verdict_record(item, verdict, scored_at, story_ids.get(item.id))
+                for item, verdict in zip(new_items, verdicts, strict=True)
+            ],
+        )
+        report.new_items += len(new_items)
+        report.matched.extend(
+            (i, v) for i, v in zip(new_items, verdicts, strict=True) if v.relevant
+        )
+
+
+def _merge(a: FullTextReport, b: FullTextReport) -> FullTextReport:
+    if not a.wanted:
+        return b
+    return FullTextReport(a.wanted + b.wanted, a.fetched + b.fetched, a.failed + b.failed)
 
 
 def _score_all(scorer: Scorer, items: list[Item]) -> list[Verdict]:
