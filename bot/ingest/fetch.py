@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+import urllib.request
 import zlib
 from collections import defaultdict
 from dataclasses import replace
@@ -54,6 +55,8 @@ class Fetcher:
                 max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
             ),
         )
+        # Behind a proxy the connection's peer is the proxy, not the site: no peer check then.
+        self._proxied = bool(urllib.request.getproxies())
         self._overall = asyncio.Semaphore(settings.concurrency)
         self._per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(settings.per_host)
@@ -82,6 +85,18 @@ class Fetcher:
             if is_non_public_ip(address):
                 return f"{host} is a loopback or private network address ({address}); refused"
         return None
+
+    def peer_problem(self, url: str, address: str | None) -> str | None:
+        """Why a response from ``address`` may not be used by a public-only fetch, or None.
+
+        ``address_problem`` resolves the host before the request, and the connection resolves
+        it again: a DNS server answering a public address first and 127.0.0.1 next ("DNS
+        rebinding") would pass that check. This one judges the address actually connected to.
+        """
+        if address is None or not is_non_public_ip(address):
+            return None
+        host = urlsplit(url).hostname or ""
+        return f"{host} connected to a loopback or private network address ({address}); refused"
 
     async def _fetch(self, feed: FeedSpec, *, public_only: bool, accept: str) -> FetchResult:
         host = urlsplit(feed.url).hostname or ""
@@ -120,6 +135,10 @@ class Fetcher:
             if problem:
                 raise _Abort(problem if not hops else f"redirected to {url}: {problem}")
             async with self._client.stream("GET", url, headers=headers) as response:
+                if public_only and not self._proxied:
+                    problem = self.peer_problem(url, _peer_address(response))
+                    if problem:
+                        raise _Abort(problem if not hops else f"redirected to {url}: {problem}")
                 if response.has_redirect_location:
                     target = urljoin(url, response.headers["Location"].strip())
                     hops.append(response.status_code)
@@ -213,6 +232,13 @@ def _gunzip(body: bytes, limit: int) -> bytes:
     if len(data) > limit:
         raise _Abort(f"response larger than {_size(limit)} once unpacked; download aborted")
     return data
+
+
+def _peer_address(response: httpx.Response) -> str | None:
+    """The IP address the response actually came from (None where the transport hides it)."""
+    stream = response.extensions.get("network_stream")
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
+    return str(peer[0]) if peer else None
 
 
 async def _addresses(host: str) -> list[str]:

@@ -188,6 +188,16 @@ class _FirstHopTrusted(Fetcher):
             return None
         return await super().address_problem(url, public_only=public_only)
 
+    def peer_problem(self, url: str, address: str | None) -> str | None:
+        return None if url == self.trusted else super().peer_problem(url, address)
+
+
+class _ResolvesPublicFirst(Fetcher):
+    """A DNS answer that says "public" to the check, while the connection reaches 127.0.0.1."""
+
+    async def address_problem(self, url: str, *, public_only: bool) -> str | None:
+        return None
+
 
 @pytest.mark.asyncio
 async def test_redirect_into_a_private_address_is_refused(feed_server: FeedServer) -> None:
@@ -203,6 +213,25 @@ async def test_redirect_into_a_private_address_is_refused(feed_server: FeedServe
     assert "refused" in (result.error or "")
     assert feed_server.hits["/to-private"] == 1
     assert feed_server.hits["/feeds/lenta-ru-2022-12-rss.xml"] == 0
+
+
+@pytest.mark.asyncio
+async def test_a_name_that_rebinds_to_loopback_after_the_check_is_refused(
+    feed_server: FeedServer,
+) -> None:
+    """DNS rebinding: the check saw a public address, the connection then went to 127.0.0.1."""
+    url = feed_server.url("lenta-ru-2022-12-rss.xml")
+    fetcher = _ResolvesPublicFirst(FetchSettings(timeout=2))
+    try:
+        result = await fetcher.fetch(spec(url), public_only=True)
+        trusted_run = await fetcher.fetch(spec(url))  # a configured feed may be local
+    finally:
+        await fetcher.aclose()
+    assert result.status is FetchStatus.FAILED and result.content == b""
+    assert "connected to a loopback or private network address (127.0.0.1); refused" in (
+        result.error or ""
+    )
+    assert trusted_run.status is FetchStatus.OK
 
 
 @pytest.mark.asyncio
