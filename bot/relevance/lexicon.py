@@ -21,7 +21,11 @@ from importlib import resources
 from bot.relevance.terms import stem
 
 MIN_PREFIX = 5
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Chinese is written without spaces: each Han character is a token, and a term of several
+# characters ("俄罗斯") matches them in a row, as a term of several words does.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_WORD = re.compile(rf"[{_HAN}]|[^\W_{_HAN}]+", re.UNICODE)
+_HAN_CHAR = re.compile(rf"[{_HAN}]")
 _FOLD = str.maketrans(
     {
         "ҳ": "х",
@@ -105,6 +109,8 @@ class _Entry:
     rest: tuple[_WordSpec, ...]
     dashed: bool = False
     """Written with a dash ("Russia-Tajikistan"): its words must be joined by one in the text."""
+    han: bool = False
+    """Chinese characters: the longest term wins ("白俄罗斯" Belarus is not "俄罗斯" Russia)."""
 
 
 class Lexicon:
@@ -128,7 +134,8 @@ class Lexicon:
                     parts[-1] += word[-1]
                 first = _spec(parts[0])
                 dashed = len(parts) > 1 and any(c in _DASHES for c in word)
-                entry = _Entry(concept, tuple(_spec(p) for p in parts[1:]), dashed)
+                han = len(parts) > 1 and all(_HAN_CHAR.fullmatch(p) for p in parts)
+                entry = _Entry(concept, tuple(_spec(p) for p in parts[1:]), dashed, han)
                 table = self._prefix if first.prefix else self._exact
                 if first.prefix:
                     self._shortest_prefix = min(self._shortest_prefix, len(first.keys[0]))
@@ -165,6 +172,7 @@ class Lexicon:
         it, dashes are not checked.
         """
         hits: list[tuple[int, str]] = []
+        han: list[tuple[int, int, int]] = []  # (start, end, index in hits) of Chinese terms
         cache = self._cache
         for i, token in enumerate(tokens):
             entries = cache.get(token)
@@ -175,7 +183,17 @@ class Lexicon:
                     tokens, i + 1, entry.rest, entry.dashed, joined
                 ):
                     continue
+                if entry.han:
+                    han.append((i, i + len(entry.rest) + 1, len(hits)))
                 hits.append((i, entry.concept))
+        if len(han) > 1:
+            inside = {
+                k
+                for start, end, k in han
+                for s2, e2, _ in han
+                if s2 <= start and end <= e2 and (s2, e2) != (start, end)
+            }
+            hits = [h for k, h in enumerate(hits) if k not in inside]
         return hits
 
     @staticmethod

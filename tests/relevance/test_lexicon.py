@@ -170,6 +170,9 @@ def test_investigation_is_not_investment_and_officials_are_not_an_official_visit
         ("Ресей мен Тәжікстан", True, True),
         ("Rossiya va Tojikiston", True, True),
         ("Росія і Таджикистан", True, True),
+        ("普京与拉赫蒙在莫斯科会谈", True, True),
+        ("Rusya ile Tacikistan anlaşma imzaladı", True, True),
+        ("白俄罗斯总统访问中国", False, False),  # Belarus ("White Russia") is not Russia
     ],
 )
 def test_other_languages_name_the_two_sides(text: str, ru: bool, tj: bool) -> None:
