@@ -9,25 +9,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.health import cycle_finished
-from bot.ingest.fulltext import FullTextReport, add_full_text
+from bot.ingest.fulltext import FullTextReport
 from bot.ingest.schedule import next_poll
+from bot.ingest.sink import BatchSink
 from bot.ingest.worker import ParsedItems, parse_and_normalize
 from bot.models import FeedSpec, FetchResult, FetchStatus, Item, Verdict
-from bot.relevance.scorer import Scorer
 from bot.services import Services
-from storage import FeedState, FeedUpdate, NewItem, Store, VerdictRecord
+from storage import FeedState, FeedUpdate
 
 log = logging.getLogger(__name__)
-
-# A batch is scored and stored once this many items (or feeds) have come in; the rest at the end.
-BATCH_ITEMS = 2_000
-BATCH_FEEDS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +67,11 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
         services.metrics.observe_cycle(report)
         await cycle_finished(services)
         return report
-    sink = _Sink(services, report)
+    sink = BatchSink(services, report)
     outcomes: list[FeedOutcome | None] = [None] * len(feeds)
 
     async def poll(n: int, feed: FeedState) -> None:
-        update, outcomes[n], items = await _poll_one(services, feed)
+        update, outcomes[n], items = await _poll_one(services, feed, sink.parse_slot)
         sink.put(n, update, items)
 
     consumer = asyncio.create_task(sink.run())
@@ -101,108 +98,6 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
     return report
 
 
-class _Sink:
-    """Scores and stores the feeds' items batch by batch, one batch at a time, as they arrive.
-
-    One consumer keeps the order simple: a batch is written before the next is looked at, so an
-    item carried by two feeds is new in the first batch and only gains a source in the second.
-    Each batch (items, verdicts, and its feeds' new ETags and schedules) is one transaction.
-    """
-
-    def __init__(self, services: Services, report: CycleReport) -> None:
-        self._services = services
-        self._report = report
-        self._updates: list[FeedUpdate] = []
-        self._items: list[tuple[int, Sequence[Item]]] = []
-        self._count = 0
-        self._ready = asyncio.Event()
-        self._closed = False
-
-    def put(self, position: int, update: FeedUpdate, items: Sequence[Item]) -> None:
-        """A feed's poll; ``position`` is its place in the cycle's list of feeds."""
-        self._updates.append(update)
-        if items:
-            self._items.append((position, items))
-            self._count += len(items)
-        if self._count >= BATCH_ITEMS or len(self._updates) >= BATCH_FEEDS:
-            self._ready.set()
-
-    def close(self) -> None:
-        self._closed = True
-        self._ready.set()
-
-    async def run(self) -> None:
-        while True:
-            await self._ready.wait()
-            self._ready.clear()
-            closed = self._closed
-            updates, polled = self._updates, self._items
-            self._updates, self._items, self._count = [], [], 0
-            # In the feeds' own order, whatever order they answered in: where two feeds of a
-            # batch carry one article, the first feed listed gives its guid and text.
-            items = [
-                item for _, feed_items in sorted(polled, key=lambda p: p[0]) for item in feed_items
-            ]
-            if updates:
-                await self._store(updates, items)
-            if closed:
-                return
-
-    async def _store(self, updates: list[FeedUpdate], carried: list[Item]) -> None:
-        """One batch: known ids, full text, scores, stories, then one write."""
-        services, store, report = self._services, self._services.store, self._report
-        # Every (item, feed) pair is kept: one article in two feeds has two sources.
-        unique = list({item.id: item for item in reversed(carried)}.values())
-        known = await store.run(store.items.known_ids, [i.id for i in unique]) if unique else set()
-        new_items = [i for i in unique if i.id not in known]
-        verdicts: list[Verdict] = []
-        story_ids: dict[str, int] = {}
-        scored_at = services.clock.now()
-        if new_items:
-            # Full text first: the scorer uses ``item.text`` when there is one.
-            new_items, fulltext = await add_full_text(services, new_items)
-            report.fulltext = _merge(report.fulltext, fulltext)
-            # Scoring is CPU work too; a thread keeps the loop (and the bot) responsive meanwhile.
-            verdicts = await asyncio.to_thread(_score_all, services.scorer, new_items)
-            scored_at = services.clock.now()
-            # Relevant items join a story (one event across outlets and languages).
-            if services.stories is not None:
-                story_ids = await store.run(services.stories.assign, new_items, verdicts, scored_at)
-        enriched = {i.id: i.text for i in new_items}
-        records = [
-            _new_item(
-                replace(i, text=enriched[i.id])
-                if i.id in enriched and enriched[i.id] is not i.text
-                else i
-            )
-            for i in carried
-        ]
-        await store.run(
-            _write,
-            store,
-            updates,
-            records,
-            [
-                _verdict_record(item, verdict, scored_at, story_ids.get(item.id))
-                for item, verdict in zip(new_items, verdicts, strict=True)
-            ],
-        )
-        report.new_items += len(new_items)
-        report.matched.extend(
-            (i, v) for i, v in zip(new_items, verdicts, strict=True) if v.relevant
-        )
-
-
-def _merge(a: FullTextReport, b: FullTextReport) -> FullTextReport:
-    if not a.wanted:
-        return b
-    return FullTextReport(a.wanted + b.wanted, a.fetched + b.fetched, a.failed + b.failed)
-
-
-def _score_all(scorer: Scorer, items: list[Item]) -> list[Verdict]:
-    return [scorer.score(item) for item in items]
-
-
 def _cycle_fields(report: CycleReport) -> dict[str, object]:
     """The cycle's log line as structured fields (``--log-format json``)."""
     return {
@@ -216,17 +111,8 @@ def _cycle_fields(report: CycleReport) -> dict[str, object]:
     }
 
 
-def _write(
-    store: Store, updates: list[FeedUpdate], items: list[NewItem], verdicts: list[VerdictRecord]
-) -> None:
-    with store.db.atomic():
-        store.items.add(items)
-        store.items.save_verdicts(verdicts)
-        store.feeds.record(updates)
-
-
 async def _poll_one(
-    services: Services, feed: FeedState
+    services: Services, feed: FeedState, parse_slot: Callable[[], AbstractAsyncContextManager[None]]
 ) -> tuple[FeedUpdate, FeedOutcome, Sequence[Item]]:
     spec = FeedSpec(feed.id, feed.name, feed.url, feed.lang, feed.etag, feed.last_modified)
     # Feeds added at run time may not reach the local network (unless the config allows it).
@@ -273,7 +159,8 @@ async def _poll_one(
         return schedule(0), FeedOutcome(feed.name, "not modified"), ()
 
     try:
-        parsed = await _parse(services, result, feed, now)
+        async with parse_slot():
+            parsed = await _parse(services, result, feed, now)
     except Exception as exc:  # a parser crash on one feed's bytes must not cost the others
         log.exception(
             "parsing feed %r crashed",
@@ -333,37 +220,3 @@ async def _parse(
                 raise
             log.warning("a parser process died while parsing %r; retrying once", feed.name)
     raise AssertionError("unreachable")
-
-
-def _new_item(item: Item) -> NewItem:
-    return NewItem(
-        id=item.id,
-        guid=item.guid,
-        url=item.url,
-        title=item.title,
-        summary=item.summary,
-        text=item.text,
-        lang=item.lang,
-        published_at=item.published_at,
-        published_raw=item.published_raw,
-        fetched_at=item.fetched_at,
-        feed_id=item.feed_id,
-    )
-
-
-def _verdict_record(
-    item: Item, verdict: Verdict, at: datetime, story_id: int | None = None
-) -> VerdictRecord:
-    return VerdictRecord(
-        item_id=item.id,
-        relevant=verdict.relevant,
-        score=verdict.score,
-        matched_terms=verdict.matched_terms,
-        nearest_seed=verdict.nearest_seed,
-        seed_similarity=verdict.seed_similarity,
-        story=verdict.story,
-        whats_new=verdict.whats_new,
-        reason=verdict.reason,
-        scored_at=at,
-        story_id=story_id,
-    )

@@ -1,0 +1,212 @@
+"""The second half of a poll cycle: the feeds' parsed items scored and stored, batch by batch.
+
+Feeds arrive in the order they answer; a batch is scored (in a thread), grouped into stories and
+written (on the database thread) while the parse workers carry on with the next feeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from bot.ingest.fulltext import FullTextReport, add_full_text
+from bot.models import Item, Verdict
+from bot.relevance.scorer import Scorer
+from bot.services import Services
+from storage import FeedUpdate, NewItem, Store, VerdictRecord
+
+if TYPE_CHECKING:
+    from bot.ingest.cycle import CycleReport
+
+# A batch is scored and stored once this many items (or feeds) have come in; the rest at the end.
+BATCH_ITEMS = 2_000
+BATCH_FEEDS = 200
+# Parsing waits while this many parsed items wait to be scored (the scorer is the slower stage).
+MAX_BACKLOG_ITEMS = 3 * BATCH_ITEMS
+
+
+class BatchSink:
+    """Scores and stores the feeds' items batch by batch, one batch at a time, as they arrive.
+
+    One consumer keeps the order simple. A batch's write (items, verdicts, and its feeds' new
+    ETags and schedules: one transaction) goes to the database thread once the next batch's
+    known ids have been read, so that SQLite (full-text indexing, mostly outside the GIL) works
+    while the next batch is scored; the ids of the batch not yet written count as known, so an
+    item carried by two feeds is new in the first batch and only gains a source in the second.
+    """
+
+    def __init__(self, services: Services, report: CycleReport) -> None:
+        self._services = services
+        self._report = report
+        self._updates: list[FeedUpdate] = []
+        self._items: list[tuple[int, Sequence[Item]]] = []
+        self._count = 0
+        self._ready = asyncio.Event()
+        self._closed = False
+        self._room = asyncio.Event()
+        self._room.set()
+        workers = services.settings.file.fetch.parse_workers or os.cpu_count() or 1
+        self._parse_slots = asyncio.Semaphore(2 * workers)
+        self._unwritten: tuple[list[FeedUpdate], list[NewItem], list[VerdictRecord]] | None = None
+        self._unwritten_ids: set[str] = set()
+        self._writing: asyncio.Future[None] | None = None
+
+    @contextlib.asynccontextmanager
+    async def parse_slot(self) -> AsyncIterator[None]:
+        """Held while a feed is parsed: waits while parsed items are not being scored fast enough
+        (memory stays bounded however many feeds there are), and lets only a few feeds into the
+        pool's queue at a time (the others' bytes wait here, not pickled a second time)."""
+        await self._room.wait()
+        async with self._parse_slots:
+            yield
+
+    def put(self, position: int, update: FeedUpdate, items: Sequence[Item]) -> None:
+        """A feed's poll; ``position`` is its place in the cycle's list of feeds."""
+        self._updates.append(update)
+        if items:
+            self._items.append((position, items))
+            self._count += len(items)
+        if self._count >= BATCH_ITEMS or len(self._updates) >= BATCH_FEEDS:
+            self._ready.set()
+        if self._count >= MAX_BACKLOG_ITEMS:
+            self._room.clear()
+
+    def close(self) -> None:
+        self._closed = True
+        self._ready.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._ready.wait()
+            self._ready.clear()
+            closed = self._closed
+            updates, polled = self._updates, self._items
+            self._updates, self._items, self._count = [], [], 0
+            self._room.set()
+            # In the feeds' own order, whatever order they answered in: where two feeds of a
+            # batch carry one article, the first feed listed gives its guid and text.
+            items = [
+                item for _, feed_items in sorted(polled, key=lambda p: p[0]) for item in feed_items
+            ]
+            if updates:
+                await self._store(updates, items)
+            if closed:
+                break
+        await self._start_write()
+        await self._finish_write()
+
+    async def _start_write(self) -> None:
+        """Hand the batch not yet written to the database thread (one write in flight at most)."""
+        await self._finish_write()
+        if self._unwritten is not None:
+            store = self._services.store
+            self._writing = asyncio.ensure_future(store.run(_write, store, *self._unwritten))
+            self._unwritten = None
+
+    async def _finish_write(self) -> None:
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            await writing
+
+    async def _store(self, updates: list[FeedUpdate], carried: list[Item]) -> None:
+        """One batch: known ids, full text, scores, stories, then one write."""
+        services, store, report = self._services, self._services.store, self._report
+        # Every (item, feed) pair is kept: one article in two feeds has two sources.
+        unique = list({item.id: item for item in reversed(carried)}.values())
+        known = await store.run(store.items.known_ids, [i.id for i in unique]) if unique else set()
+        new_items = [i for i in unique if i.id not in known and i.id not in self._unwritten_ids]
+        await self._start_write()  # the previous batch, while this one is scored
+        verdicts: list[Verdict] = []
+        story_ids: dict[str, int] = {}
+        scored_at = services.clock.now()
+        if new_items:
+            # Full text first: the scorer uses ``item.text`` when there is one.
+            new_items, fulltext = await add_full_text(services, new_items)
+            report.fulltext = _merge(report.fulltext, fulltext)
+            # Scoring is CPU work too; a thread keeps the loop (and the bot) responsive meanwhile.
+            verdicts = await asyncio.to_thread(_score_all, services.scorer, new_items)
+            scored_at = services.clock.now()
+            # Relevant items join a story (one event across outlets and languages).
+            if services.stories is not None:
+                story_ids = await store.run(services.stories.assign, new_items, verdicts, scored_at)
+        enriched = {i.id: i.text for i in new_items}
+        records = [
+            _new_item(
+                replace(i, text=enriched[i.id])
+                if i.id in enriched and enriched[i.id] is not i.text
+                else i
+            )
+            for i in carried
+        ]
+        await self._finish_write()
+        self._unwritten = (
+            updates,
+            records,
+            [
+                _verdict_record(item, verdict, scored_at, story_ids.get(item.id))
+                for item, verdict in zip(new_items, verdicts, strict=True)
+            ],
+        )
+        self._unwritten_ids = {r.id for r in records}
+        report.new_items += len(new_items)
+        report.matched.extend(
+            (i, v) for i, v in zip(new_items, verdicts, strict=True) if v.relevant
+        )
+
+
+def _merge(a: FullTextReport, b: FullTextReport) -> FullTextReport:
+    if not a.wanted:
+        return b
+    return FullTextReport(a.wanted + b.wanted, a.fetched + b.fetched, a.failed + b.failed)
+
+
+def _score_all(scorer: Scorer, items: list[Item]) -> list[Verdict]:
+    return [scorer.score(item) for item in items]
+
+
+def _write(
+    store: Store, updates: list[FeedUpdate], items: list[NewItem], verdicts: list[VerdictRecord]
+) -> None:
+    with store.db.atomic():
+        store.items.add(items)
+        store.items.save_verdicts(verdicts)
+        store.feeds.record(updates)
+
+
+def _new_item(item: Item) -> NewItem:
+    return NewItem(
+        id=item.id,
+        guid=item.guid,
+        url=item.url,
+        title=item.title,
+        summary=item.summary,
+        text=item.text,
+        lang=item.lang,
+        published_at=item.published_at,
+        published_raw=item.published_raw,
+        fetched_at=item.fetched_at,
+        feed_id=item.feed_id,
+    )
+
+
+def _verdict_record(
+    item: Item, verdict: Verdict, at: datetime, story_id: int | None = None
+) -> VerdictRecord:
+    return VerdictRecord(
+        item_id=item.id,
+        relevant=verdict.relevant,
+        score=verdict.score,
+        matched_terms=verdict.matched_terms,
+        nearest_seed=verdict.nearest_seed,
+        seed_similarity=verdict.seed_similarity,
+        story=verdict.story,
+        whats_new=verdict.whats_new,
+        reason=verdict.reason,
+        scored_at=at,
+        story_id=story_id,
+    )
