@@ -180,7 +180,13 @@ async def test_long_digest_arrives_split_under_4096(rig: BotRig) -> None:
                    if f"agreement number {n} on" in (m.text or "")]
         assert sorted(numbers) == list(range(40))  # each entry exactly once
         assert "continued 2/" in messages[1].text
-        sent = await rig.db(rig.services.store.deliveries.sent_ids, "telegram", rig.user.chat["id"])
+        # The last part is recorded as sent when Telegram's answer reaches the bot, which may be
+        # just after the person sees it.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while (sent := await rig.db(rig.services.store.deliveries.sent_ids, "telegram",
+                                    rig.user.chat["id"])) != set(ids) and loop.time() < deadline:
+            await asyncio.sleep(0.05)
         assert sent == set(ids)
 
 
