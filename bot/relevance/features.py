@@ -19,8 +19,21 @@ SENTENCE = re.compile(r"(?<=[.!?…])(?<![0-9]\.)\s+|\n+")
 # A year: four digits not inside a longer number ("1.2025", "2,0301"); a year may end a sentence.
 _YEAR = re.compile(r"(?<!\d)(?<!\d[.,])(19[5-9]\d|20[0-4]\d)(?!\d)(?![.,]\d)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-RU_SIDE = frozenset({"russia", "putin", "moscow", "kremlin", "peskov", "lavrov", "mishustin"})
+# Named by the text's words together, not by one word (see ``_implied``): Russia's 201st base in
+# Tajikistan, and a Russian city or region in a sentence about migrants, workers or a diaspora.
+RU_BASE = "russian_base"
+RU_PLACE = "russian_place"
+RU_SIDE = frozenset(
+    {"russia", "putin", "moscow", "kremlin", "peskov", "lavrov", "mishustin", RU_BASE, RU_PLACE}
+)
 TJ_SIDE = frozenset({"tajikistan", "rahmon", "dushanbe", "rustam_emomali"})
+_SIDES = (("ru", RU_SIDE), ("tj", TJ_SIDE))
+BASE_WINDOW = 4  # "201" and "base" at most this many words apart: "201-я российская военная база"
+# A capital is a place, not an actor, after a locative preposition ("в Душанбе", "in Moscow", "дар
+# Маскав", "at a Dushanbe meeting": either of the two words before) or before a gathering ("the
+# Dushanbe summit"); a country is one beside "capital" ("в таджикской столице", "Russia's capital").
+_CAPITALS = frozenset({"moscow", "kremlin", "dushanbe"})
+_AT = frozenset({"в", "во", "in", "at", "дар", "à", "au", "u", "im"})
 # How much of the body to read: the lede says what the article is about (and a feed that puts
 # whole articles in its summaries does not slow scoring down).
 BODY_CHARS = 3000
@@ -44,6 +57,8 @@ class Features:
     tokens: tuple[str, ...] = field(default=())
     side_words: tuple[str, ...] = field(default=())
     """The words that named Russia or Tajikistan, as written, first occurrence each."""
+    venue_sides: frozenset[str] = frozenset()
+    """Sides ("ru", "tj") the headline and first sentence name only as the place of a meeting."""
 
     @property
     def ru(self) -> bool:
@@ -80,6 +95,7 @@ def extract(lexicon: Lexicon, title: str, body: str) -> Features:
     others = lexicon.cues.get("other_countries", frozenset())
     title_tokens, title_joined = tokenize_joined(title)
     title_hits = lexicon.find(title_tokens, title_joined)
+    title_hits += _implied(title_hits, lexicon.cues)
     title_concepts = frozenset(c for _, c in title_hits)
     concepts: Counter[str] = Counter(title_concepts)
     words = dict.fromkeys(title_tokens[i] for i, c in title_hits if c in RU_SIDE or c in TJ_SIDE)
@@ -87,6 +103,7 @@ def extract(lexicon: Lexicon, title: str, body: str) -> Features:
     both = 1 if (RU_SIDE & title_concepts and TJ_SIDE & title_concepts) else 0
     lede_both = False
     head = set(title_concepts)
+    places = _side_places(title_tokens, title_hits, lexicon.cues)
     # Per side: sentences naming it, and those of them that list two or more third countries too.
     named_in = {"ru": 0, "tj": 0}
     listed_in = {"ru": 0, "tj": 0}
@@ -98,10 +115,13 @@ def extract(lexicon: Lexicon, title: str, body: str) -> Features:
         hits = lexicon.find(sentence_tokens, joined)
         if not hits:
             continue
+        hits += _implied(hits, lexicon.cues)
         named = {c for _, c in hits}
         concepts.update(named)
         if number == 0:
             head.update(named)
+            lede = _side_places(sentence_tokens, hits, lexicon.cues)
+            places = {k: (n + lede[k][0], v + lede[k][1], t) for k, (n, v, t) in places.items()}
         _count_sides(named, others, named_in, listed_in)
         words.update(
             dict.fromkeys(sentence_tokens[i] for i, c in hits if c in RU_SIDE or c in TJ_SIDE)
@@ -124,7 +144,56 @@ def extract(lexicon: Lexicon, title: str, body: str) -> Features:
         numbers=frozenset(n.replace(",", ".") for n in _NUMBER.findall(text)),
         tokens=tuple(tokens),
         side_words=tuple(words),
+        venue_sides=frozenset(k for k, (n, v, t) in places.items() if t and n == v),
     )
+
+
+def _implied(hits: list[tuple[int, str]], cues: dict[str, frozenset[str]]) -> list[tuple[int, str]]:
+    """Russia named by words together: "201" beside a word for a base (the 201st base is Russia's:
+    "201-й базы", "пойгоҳи 201"), a Russian city in a sentence about migrants ("таджикские рабочие в
+    Екатеринбурге")."""
+    named = {c for _, c in hits}
+    found: list[tuple[int, str]] = []
+    if "number_201" in named and "base_word" in named:
+        bases = [i for i, c in hits if c == "base_word"]
+        found.extend(
+            (i, RU_BASE)
+            for i, c in hits
+            if c == "number_201" and any(abs(i - j) <= BASE_WINDOW for j in bases)
+        )
+    places = cues.get("russian_places", frozenset())
+    if named & places and named & cues.get("people_abroad", frozenset()):
+        found.extend((i, RU_PLACE) for i, c in hits if c in places)
+    return found
+
+
+def _side_places(
+    tokens: list[str], hits: list[tuple[int, str]], cues: dict[str, frozenset[str]]
+) -> dict[str, tuple[int, int, bool]]:
+    """Per side, in one sentence: (words naming it, those naming only a meeting's place, any)."""
+    gatherings = {i for i, c in hits if c in cues.get("gatherings", frozenset())}
+    capitals = [i for i, c in hits if c == "capital"]
+    found: dict[str, tuple[int, int, bool]] = {}
+    for side, ids in _SIDES:
+        at: dict[int, set[str]] = {}
+        for i, c in hits:
+            if c in ids:
+                at.setdefault(i, set()).add(c)
+        place = sum(_is_place(tokens, i, named, gatherings, capitals) for i, named in at.items())
+        found[side] = (len(at), place, bool(at))
+    return found
+
+
+def _is_place(
+    tokens: list[str], i: int, named: set[str], gatherings: set[int], capitals: list[int]
+) -> bool:
+    """Whether the word at ``i``, naming ``named``, names a place rather than an actor. A capital
+    written in the config's rules names its country too ("Душанбе": dushanbe and tajikistan)."""
+    if named & _CAPITALS:
+        return any(t.lower() in _AT for t in tokens[max(0, i - 2) : i]) or i + 1 in gatherings
+    if named <= {"russia", "tajikistan"}:
+        return any(abs(i - j) <= 2 for j in capitals)
+    return False
 
 
 def _count_sides(

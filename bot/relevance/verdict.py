@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.relevance.features import RU_SIDE, TJ_SIDE, Features
+from bot.relevance.features import RU_BASE, RU_PLACE, RU_SIDE, TJ_SIDE, Features
 
 # --- relevance: evidence that the relationship is the main subject -------------------------------
 GATE_BASE = 0.35  # both countries named somewhere
@@ -30,6 +30,7 @@ TITLE_LIST = 0.25  # two or more third countries in the headline: a list (summit
 LISTED = 0.25  # one side named only in lists of three or more countries
 SPORT = 0.50  # sports results
 LIFESTYLE = 0.50  # food, restaurants, travel tips: not relations, like sport
+VENUE = 0.50  # one side only the place of a meeting with a third party: "Putin, Aliyev in Dushanbe"
 ONE_SIDE = 0.10  # score of an item naming only one of the two countries
 
 # --- story: same event as the seeds, or a new development ----------------------------------------
@@ -114,6 +115,10 @@ def relevance(f: Features, cues: dict[str, frozenset[str]]) -> tuple[float, list
     if f.listed:
         score -= LISTED
         why.append("one country only in lists")
+    if f.venue_sides and cues.get("third_parties", frozenset()) & f.title_concepts:
+        score -= VENUE
+        side = "Tajikistan" if "tj" in f.venue_sides else "Russia"
+        why.append(f"{side} only the venue of a meeting with a third party")
     # Sport and food are what an item is about when its headline or first sentence says so; a
     # long article's background ("migrants work in restaurants") does not make it a review.
     if cues["sport"] & f.head_concepts:
@@ -158,7 +163,8 @@ def story(
     seed_dates, seed_concepts, seed_years = seeds.dates, seeds.concepts, seeds.years
     notes: list[str] = []
     event = f.named(EVENT_CUES)
-    pair = bool(f.named(RU_SIDE - {"russia"}) and f.named(TJ_SIDE - {"tajikistan"}))
+    leaders_ru = RU_SIDE - {"russia", RU_BASE, RU_PLACE}
+    pair = bool(f.named(leaders_ru) and f.named(TJ_SIDE - {"tajikistan"}))
     novel = (f.concepts.keys() - seed_concepts) & (
         cues["relationship_topics"] | cues["multilateral"] | cues["extra_events"]
     )
