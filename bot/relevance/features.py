@@ -32,7 +32,8 @@ BASE_WINDOW = 4  # "201" and "base" at most this many words apart: "201-я ро�
 # A capital is a place, not an actor, after a locative preposition ("в Душанбе", "in Moscow", "дар
 # Маскав", "at a Dushanbe meeting": either of the two words before) or before a gathering ("the
 # Dushanbe summit"); a country is one beside "capital" ("в таджикской столице", "Russia's capital").
-_CAPITALS = frozenset({"moscow", "kremlin", "dushanbe"})
+# The Kremlin is an actor even after "в": "в Кремле заявили" is the Russian government speaking.
+_CAPITALS = frozenset({"moscow", "dushanbe"})
 _AT = frozenset({"в", "во", "in", "at", "дар", "à", "au", "u", "im"})
 # How much of the body to read: the lede says what the article is about (and a feed that puts
 # whole articles in its summaries does not slow scoring down).
@@ -189,6 +190,8 @@ def _is_place(
 ) -> bool:
     """Whether the word at ``i``, naming ``named``, names a place rather than an actor. A capital
     written in the config's rules names its country too ("Душанбе": dushanbe and tajikistan)."""
+    if "kremlin" in named:
+        return False
     if named & _CAPITALS:
         return any(t.lower() in _AT for t in tokens[max(0, i - 2) : i]) or i + 1 in gatherings
     if named <= {"russia", "tajikistan"}:
