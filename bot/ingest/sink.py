@@ -28,6 +28,10 @@ BATCH_ITEMS = 2_000
 BATCH_FEEDS = 200
 # Parsing waits while this many parsed items wait to be scored (the scorer is the slower stage).
 MAX_BACKLOG_ITEMS = 3 * BATCH_ITEMS
+# Feeds handed to the pool at a time, per worker: enough that a worker always has the next feed
+# queued although every hand-over waits for the GIL, which the scoring thread mostly holds (at 2
+# per worker the workers sat idle between feeds: the cycle took as long as parse plus score).
+PARSE_SLOTS_PER_WORKER = 16
 
 
 class BatchSink:
@@ -51,16 +55,16 @@ class BatchSink:
         self._room = asyncio.Event()
         self._room.set()
         workers = services.settings.file.fetch.parse_workers or os.cpu_count() or 1
-        self._parse_slots = asyncio.Semaphore(2 * workers)
+        self._parse_slots = asyncio.Semaphore(PARSE_SLOTS_PER_WORKER * workers)
         self._unwritten: tuple[list[FeedUpdate], list[NewItem], list[VerdictRecord]] | None = None
         self._unwritten_ids: set[str] = set()
         self._writing: asyncio.Future[None] | None = None
 
     @contextlib.asynccontextmanager
     async def parse_slot(self) -> AsyncIterator[None]:
-        """Held while a feed is parsed: waits while parsed items are not being scored fast enough
-        (memory stays bounded however many feeds there are), and lets only a few feeds into the
-        pool's queue at a time (the others' bytes wait here, not pickled a second time)."""
+        """Held while a feed is parsed: waits while parsed items are not being scored fast enough,
+        and lets a bounded number of feeds into the pool at a time, so that the items parsed and
+        not yet stored stay bounded however many feeds there are."""
         await self._room.wait()
         async with self._parse_slots:
             yield
