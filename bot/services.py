@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from bot.clock import Clock, SystemClock
+from bot.delivery.digest_cache import DigestCache
 from bot.ingest.fetch import Fetcher
 from bot.metrics import Metrics
 from bot.relevance.added_seeds import load_added, with_seeds
@@ -42,6 +43,7 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     metrics: Metrics = field(default_factory=Metrics)
     stories: StoryGrouper | None = None
+    digests: DigestCache = field(default_factory=DigestCache)
     _cpu_pool: Executor | None = None
     _chat_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
 

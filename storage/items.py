@@ -137,34 +137,22 @@ class ItemRepository:
         order = {item_id: n for n, item_id in enumerate(ids)}
         return sorted(out, key=lambda item: order[item.id])
 
-    def undelivered(
-        self, channel: str, chat_id: int, min_score: float, since: datetime | None = None,
-        limit: int = 500,
-    ) -> list[StoredItem]:
-        """Relevant items not yet delivered to this chat, best first.
+    def undelivered_ids(
+        self, channel: str, chat_id: int, min_score: float, limit: int = 500
+    ) -> list[str]:
+        """Relevant items not yet delivered to this chat, best first: their ids only.
 
-        The ids are picked first (on the ``verdicts_digest`` and ``items_id_published`` indexes,
-        without touching item rows), then only those rows are read, in the same statement: with
-        100,000 items stored, building each candidate's full row and sources before the LIMIT
-        cost 200 ms a chat.
+        Read on the ``verdicts_digest`` and ``items_id_published`` indexes without touching item
+        rows; the caller reads the rows (``by_ids``) only when no other chat's identical digest
+        is at hand.
         """
-        params: list[Any] = [min_score]
-        where = "v.relevant = 1 AND v.score >= ?"
-        if since is not None:
-            where += " AND v.scored_at >= ?"
-            params.append(to_iso(since))
-        where += (" AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.channel = ?"
-                  " AND d.chat_id = ? AND d.item_id = v.item_id AND d.status = 'sent')")
-        params += [channel, chat_id, limit]
         sql = (
-            "WITH picked AS (SELECT v.item_id AS id, v.score AS score, i.published_at AS at"
-            " FROM verdicts v JOIN items i ON i.id = v.item_id"
-            f" WHERE {where} ORDER BY v.score DESC, i.published_at DESC LIMIT ?)"
-            + _COLUMNS
-            + " FROM picked p CROSS JOIN items i ON i.id = p.id"
-            " LEFT JOIN verdicts v ON v.item_id = i.id ORDER BY p.score DESC, p.at DESC"
+            "SELECT v.item_id FROM verdicts v JOIN items i ON i.id = v.item_id"
+            " WHERE v.relevant = 1 AND v.score >= ? AND NOT EXISTS (SELECT 1 FROM deliveries d"
+            " WHERE d.channel = ? AND d.chat_id = ? AND d.item_id = v.item_id"
+            " AND d.status = 'sent') ORDER BY v.score DESC, i.published_at DESC LIMIT ?"
         )
-        return self._stored(sql, params)
+        return [r[0] for r in self._db.execute(sql, [min_score, channel, chat_id, limit])]
 
     def latest(self, n: int, relevant_only: bool = True) -> list[StoredItem]:
         where = "WHERE v.relevant = 1" if relevant_only else ""

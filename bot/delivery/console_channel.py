@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from bot.delivery.channel import Sent, SendOutcome
+from bot.delivery.channel import SendOutcome, Sent
 from bot.models import Digest
 from bot.render.plain import render_plain
 from storage import ChatRecord

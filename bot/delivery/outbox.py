@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.delivery.channel import Blocked, Channel, Migrated, Sent, SendOutcome
+from bot.delivery.channel import Blocked, Channel, Migrated, SendOutcome, Sent
 from bot.digest.compose import compose_digest
 from bot.models import Digest
 from bot.services import Services
@@ -29,10 +29,19 @@ class DeliveryReport:
 
 
 async def build_digest(services: Services, channel: str, chat: ChatRecord) -> Digest:
+    """What is new for this chat; chats due together with the same items share one composition."""
     store = services.store
-    min_score = chat.min_score if chat.min_score is not None else services.settings.file.thresholds.relevance
-    items = await store.run(store.items.undelivered, channel, chat.id, min_score)
-    return compose_digest(items, now=services.clock.now(), min_score=min_score, only_new=chat.only_new)
+    default = services.settings.file.thresholds.relevance
+    min_score = chat.min_score if chat.min_score is not None else default
+    ids = await store.run(store.items.undelivered_ids, channel, chat.id, min_score)
+    now = services.clock.now()
+    key = (tuple(ids), min_score, chat.only_new)
+    digest = services.digests.get(key, now)
+    if digest is None:
+        items = await store.run(store.items.by_ids, ids)
+        digest = compose_digest(items, now=now, min_score=min_score, only_new=chat.only_new)
+        services.digests.put(key, digest)
+    return digest
 
 
 async def deliver_digest(

@@ -1,0 +1,41 @@
+"""Digests composed once for every chat that would get the same one.
+
+After a poll, every chat on instant alerts with the default settings has the same undelivered
+items: reading their rows and composing the digest once, not once a chat, is what keeps 1,000
+chats within seconds. The key is the exact list of item ids with the settings that shape the
+digest, and an entry lives a minute, so a digest never outlives the items it was built from by
+more than that.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import datetime, timedelta
+
+from bot.models import Digest
+
+TTL = timedelta(seconds=60)
+MAX_ENTRIES = 64
+
+DigestKey = tuple[tuple[str, ...], float, bool]
+
+
+class DigestCache:
+    def __init__(self) -> None:
+        self._entries: OrderedDict[DigestKey, Digest] = OrderedDict()
+
+    def get(self, key: DigestKey, now: datetime) -> Digest | None:
+        digest = self._entries.get(key)
+        if digest is None:
+            return None
+        if now - digest.generated_at > TTL or now < digest.generated_at:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return digest
+
+    def put(self, key: DigestKey, digest: Digest) -> None:
+        self._entries[key] = digest
+        self._entries.move_to_end(key)
+        while len(self._entries) > MAX_ENTRIES:
+            self._entries.popitem(last=False)
