@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.digest.period import PeriodError, parse_period
+from bot.digest.period import Period, PeriodError, parse_period
 from bot.digest.summary import summarize
 from bot.digest.trend import trend
 from bot.render.summary_telegram import (
@@ -24,14 +24,22 @@ def _tz(context: BotContext) -> str:
     return chat.timezone if chat is not None else context.services.settings.file.schedule.timezone
 
 
-async def summary_command(update: Update, context: BotContext) -> None:
+async def _period(update: Update, context: BotContext, default: str, usage: str) -> Period | None:
+    """The period the command names (``default`` when none); the usage line when it is not one."""
     message = update.effective_message
     assert message is not None
-    texts = summary_texts(context.lang)
     period = parse_period(command_args(message.text), context.services.clock.now(),
-                          tz_name=_tz(context), default="7d")
+                          tz_name=_tz(context), default=default)
     if isinstance(period, PeriodError):
-        await reply(update, esc(texts.summary_usage))
+        await reply(update, esc(usage))
+        return None
+    return period
+
+
+async def summary_command(update: Update, context: BotContext) -> None:
+    texts = summary_texts(context.lang)
+    period = await _period(update, context, "7d", texts.summary_usage)
+    if period is None:
         return
     summary = await summarize(context.services, period, lang=context.lang)
     for text in render_summary_telegram(summary, texts, tz_name=_tz(context)):
@@ -56,18 +64,16 @@ async def story_command(update: Update, context: BotContext) -> None:
 
 
 async def trend_command(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    assert message is not None
     texts = summary_texts(context.lang)
-    period = parse_period(command_args(message.text), context.services.clock.now(),
-                          tz_name=_tz(context), default="30d")
-    if isinstance(period, PeriodError):
-        await reply(update, esc(texts.trend_usage))
+    period = await _period(update, context, "30d", texts.trend_usage)
+    if period is None:
         return
     chart = await trend(context.services, period, title=texts.trend_title)
     if chart.data.total == 0:
         await reply(update, esc(texts.trend_empty.format(period=texts.period(period))))
         return
+    message = update.effective_message
+    assert message is not None
     await message.reply_photo(chart.png, caption=trend_caption(chart.data, texts), do_quote=False)
 
 
