@@ -7,6 +7,7 @@ tree reached (tjwatch itself or one of its parser workers), measured by the kern
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -90,8 +91,9 @@ class BotProcess:
 
     def start(self) -> None:
         with self.log.open("ab") as out:
+            # Its own process group: the parser pool's fork server goes with it (see kill9).
             self.proc = subprocess.Popen(self.args, env=self.env, stdout=out, stderr=out,
-                                         cwd=self.log.parent)
+                                         cwd=self.log.parent, start_new_session=True)
 
     def peak_rss_mb(self) -> float:
         """The largest peak resident set (VmHWM) of the running process and its children (the
@@ -103,6 +105,10 @@ class BotProcess:
         assert self.proc is not None and self.proc.poll() is None, self.log.read_text()[-3000:]
         os.kill(self.proc.pid, signal.SIGKILL)
         assert self.proc.wait(10) == -signal.SIGKILL
+        # What a supervisor (systemd's cgroup, a container stop) does next: the orphaned fork
+        # server and resource tracker of the killed bot go too, instead of outliving the test.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
 
     def stop(self) -> int | None:
         if self.proc is not None and self.proc.poll() is None:
