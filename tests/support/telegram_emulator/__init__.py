@@ -48,7 +48,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import httpx
 
@@ -828,6 +828,7 @@ class TelegramEmulator:
 # ------------------------------------------------------------------------------------------------
 # a person
 # ------------------------------------------------------------------------------------------------
+T = TypeVar("T")
 Predicate = Callable[[BotMessage], bool]
 
 
@@ -1030,16 +1031,8 @@ class TelegramUser:
         Returns the matching new messages; raises ``AssertionError`` (with the bot's failed API
         calls) on timeout. Blocks: inside a running event loop use :meth:`wait_for_messages_async`.
         """
-        collected: list[BotMessage] = []
-        deadline = time.monotonic() + timeout
-        while True:
-            collected.extend(self.get_messages(chat=chat, message_thread_id=message_thread_id))
-            done = self._wait_check(collected, predicate, at_least)
-            if done is not None:
-                return done
-            if time.monotonic() >= deadline:
-                raise self._timeout_error(f"{at_least} bot message(s)", timeout, collected)
-            time.sleep(interval)
+        step, fail = self._messages_wait(predicate, at_least, timeout, chat, message_thread_id)
+        return _poll(step, fail, timeout, interval)
 
     async def wait_for_messages_async(
         self,
@@ -1052,16 +1045,28 @@ class TelegramUser:
         interval: float = 0.02,
     ) -> list[BotMessage]:
         """:meth:`wait_for_messages` that sleeps with ``asyncio.sleep`` (bot in the same loop)."""
+        step, fail = self._messages_wait(predicate, at_least, timeout, chat, message_thread_id)
+        return await _poll_async(step, fail, timeout, interval)
+
+    def _messages_wait(
+        self,
+        predicate: Predicate | None,
+        at_least: int,
+        timeout: float,
+        chat: dict[str, Any] | int | None,
+        message_thread_id: int | None,
+    ) -> tuple[Callable[[], list[BotMessage] | None], Callable[[], AssertionError]]:
+        """One look for new messages, and the error to raise when time is up."""
         collected: list[BotMessage] = []
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def step() -> list[BotMessage] | None:
             collected.extend(self.get_messages(chat=chat, message_thread_id=message_thread_id))
-            done = self._wait_check(collected, predicate, at_least)
-            if done is not None:
-                return done
-            if time.monotonic() >= deadline:
-                raise self._timeout_error(f"{at_least} bot message(s)", timeout, collected)
-            await asyncio.sleep(interval)
+            return self._wait_check(collected, predicate, at_least)
+
+        def fail() -> AssertionError:
+            return self._timeout_error(f"{at_least} bot message(s)", timeout, collected)
+
+        return step, fail
 
     def assert_no_messages(
         self, *, within: float = 0.3, chat: dict[str, Any] | int | None = None
@@ -1122,16 +1127,8 @@ class TelegramUser:
         interval: float = 0.02,
     ) -> BotMessage:
         """Poll until ``message`` was edited (more edits than now) and matches ``predicate``."""
-        start = self._current(message)
-        base = start.edit_count if start is not None else 0
-        deadline = time.monotonic() + timeout
-        while True:
-            cur = self._current(message)
-            if cur is not None and cur.edit_count > base and (predicate is None or predicate(cur)):
-                return cur
-            if time.monotonic() >= deadline:
-                raise self._timeout_error("an edit of the message", timeout, [cur] if cur else [])
-            time.sleep(interval)
+        step, fail = self._edit_wait(message, predicate, timeout)
+        return _poll(step, fail, timeout, interval)
 
     async def wait_for_edit_async(
         self,
@@ -1142,16 +1139,28 @@ class TelegramUser:
         interval: float = 0.02,
     ) -> BotMessage:
         """:meth:`wait_for_edit` for use inside a running event loop."""
+        step, fail = self._edit_wait(message, predicate, timeout)
+        return await _poll_async(step, fail, timeout, interval)
+
+    def _edit_wait(
+        self, message: BotMessage | dict[str, Any] | int, predicate: Predicate | None,
+        timeout: float,
+    ) -> tuple[Callable[[], BotMessage | None], Callable[[], AssertionError]]:
+        """One look for a new edit of ``message``, and the error to raise when time is up."""
         start = self._current(message)
         base = start.edit_count if start is not None else 0
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def step() -> BotMessage | None:
             cur = self._current(message)
             if cur is not None and cur.edit_count > base and (predicate is None or predicate(cur)):
                 return cur
-            if time.monotonic() >= deadline:
-                raise self._timeout_error("an edit of the message", timeout, [cur] if cur else [])
-            await asyncio.sleep(interval)
+            return None
+
+        def fail() -> AssertionError:
+            cur = self._current(message)
+            return self._timeout_error("an edit of the message", timeout, [cur] if cur else [])
+
+        return step, fail
 
     # -- control, scoped to this bot ---------------------------------------------------------------
     def fail_next(
@@ -1220,3 +1229,29 @@ async def polling(
 
 def _dump(obj: Any) -> str:  # small helper for debugging from a REPL
     return json.dumps(obj, indent=2, ensure_ascii=False, default=str)
+
+
+def _poll(
+    step: Callable[[], T | None], fail: Callable[[], AssertionError], timeout: float,
+    interval: float,
+) -> T:
+    """Call ``step`` until it gives something; ``fail()`` is raised once ``timeout`` has passed."""
+    deadline = time.monotonic() + timeout
+    while (found := step()) is None:
+        if time.monotonic() >= deadline:
+            raise fail()
+        time.sleep(interval)
+    return found
+
+
+async def _poll_async(
+    step: Callable[[], T | None], fail: Callable[[], AssertionError], timeout: float,
+    interval: float,
+) -> T:
+    """:func:`_poll` that sleeps with ``asyncio.sleep``, for a bot in the same event loop."""
+    deadline = time.monotonic() + timeout
+    while (found := step()) is None:
+        if time.monotonic() >= deadline:
+            raise fail()
+        await asyncio.sleep(interval)
+    return found
