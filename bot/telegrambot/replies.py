@@ -35,6 +35,16 @@ async def answer_callback(update: Update, text: str | None = None, *, alert: boo
         await query.answer(text, show_alert=alert)
 
 
+async def required_args(update: Update, usage: str) -> str | None:
+    """The command's arguments; None, after answering with ``usage``, when it has none."""
+    message = update.effective_message
+    args = command_args(message.text if message is not None else None)
+    if not args:
+        await reply(update, usage)
+        return None
+    return args
+
+
 def command_args(text: str | None) -> str:
     """Everything after the command word ("/search a b" → "a b")."""
     if not text:

@@ -11,16 +11,14 @@ from bot.polling import set_paused
 from bot.relevance.added_seeds import MIN_TEXT_CHARS, SeedRefused, add_seed
 from bot.render.telegram_html import esc
 from bot.telegrambot.context import BotContext
-from bot.telegrambot.replies import command_args, reply
+from bot.telegrambot.replies import reply, required_args
 
 
 async def addfeed_command(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    assert message is not None
-    args = command_args(message.text).split(maxsplit=1)
-    if not args:
-        await reply(update, context.t("admin.addfeed_usage"))
+    text = await required_args(update, context.t("admin.addfeed_usage"))
+    if text is None:
         return
+    args = text.split(maxsplit=1)
     result = await add_feed(context.services, args[0], args[1] if len(args) > 1 else None)
     if not result.ok or result.feed is None:
         await reply(update, context.t("admin.addfeed_refused",
@@ -31,11 +29,8 @@ async def addfeed_command(update: Update, context: BotContext) -> None:
 
 
 async def removefeed_command(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    assert message is not None
-    key = command_args(message.text)
-    if not key:
-        await reply(update, context.t("admin.removefeed_usage"))
+    key = await required_args(update, context.t("admin.removefeed_usage"))
+    if key is None:
         return
     result = await remove_feed(context.services, key)
     if not result.ok or result.feed is None:
@@ -47,11 +42,8 @@ async def removefeed_command(update: Update, context: BotContext) -> None:
 async def addseed_command(update: Update, context: BotContext) -> None:
     """A URL (its article text is fetched) or pasted text (first line the headline) becomes a
     seed; the next poll compares items with it too."""
-    message = update.effective_message
-    assert message is not None
-    source = command_args(message.text)
-    if not source:
-        await reply(update, context.t("admin.addseed_usage"))
+    source = await required_args(update, context.t("admin.addseed_usage"))
+    if source is None:
         return
     result = await add_seed(context.services, source)
     if result.refused is not None or result.seed is None:

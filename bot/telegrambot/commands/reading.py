@@ -12,7 +12,7 @@ from bot.relevance.explain import explain_stored
 from bot.render.telegram_html import clip, esc, render_item_line
 from bot.subscriptions import threshold
 from bot.telegrambot.context import BotContext, make_channel
-from bot.telegrambot.replies import command_args, reply, reply_lines
+from bot.telegrambot.replies import command_args, reply, reply_lines, required_args
 from storage import ChatRecord, StoredItem
 
 LATEST_DEFAULT = 5
@@ -62,11 +62,8 @@ async def latest_command(update: Update, context: BotContext) -> None:
 
 
 async def search_command(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    assert message is not None
-    query = command_args(message.text)
-    if not query:
-        await reply(update, context.t("search.usage"))
+    query = await required_args(update, context.t("search.usage"))
+    if query is None:
         return
     store = context.services.store
     items = await store.run(store.items.search, query, SEARCH_LIMIT)
@@ -107,11 +104,10 @@ async def why_facts(context: BotContext, item: StoredItem) -> WhyFacts:
 
 async def why_command(update: Update, context: BotContext) -> None:
     """Why an item was or was not sent to this chat."""
-    message, chat = update.effective_message, context.chat_record
-    assert message is not None and chat is not None
-    key = command_args(message.text)
-    if not key:
-        await reply(update, context.t("why.usage"))
+    chat = context.chat_record
+    assert chat is not None
+    key = await required_args(update, context.t("why.usage"))
+    if key is None:
         return
     store = context.services.store
     item = await store.run(store.items.get, key)
