@@ -695,10 +695,16 @@ class TelegramEmulator:
         }
         if description is not None:
             payload["description"] = description
-        if chat_id is not None:
-            payload["chat_id"] = chat_id
         if parameters:
             payload["parameters"] = parameters
+        return self._add_rule(payload, chat_id, token)
+
+    def _add_rule(
+        self, payload: dict[str, Any], chat_id: int | str | None, token: str | None
+    ) -> str:
+        """Register a fault rule (restricted to a chat and a bot token when given); its id."""
+        if chat_id is not None:
+            payload["chat_id"] = chat_id
         if token is not None:
             payload["token"] = token
         return str(self._request("POST", "/_control/fail", json=payload)["id"])
@@ -729,11 +735,7 @@ class TelegramEmulator:
             "times": times,
             "delay_ms": int(seconds * 1000),
         }
-        if chat_id is not None:
-            payload["chat_id"] = chat_id
-        if token is not None:
-            payload["token"] = token
-        return str(self._request("POST", "/_control/fail", json=payload)["id"])
+        return self._add_rule(payload, chat_id, token)
 
     def drop_next(
         self,
@@ -745,11 +747,7 @@ class TelegramEmulator:
     ) -> str:
         """Close the connection without an answer (the client sees a network error)."""
         payload: dict[str, Any] = {"method": method, "times": times, "drop": True}
-        if chat_id is not None:
-            payload["chat_id"] = chat_id
-        if token is not None:
-            payload["token"] = token
-        return str(self._request("POST", "/_control/fail", json=payload)["id"])
+        return self._add_rule(payload, chat_id, token)
 
     def respond_with(
         self,
@@ -762,11 +760,7 @@ class TelegramEmulator:
     ) -> str:
         """Answer ``{ok: true, result}`` for ``method`` (e.g. getChatMember)."""
         payload: dict[str, Any] = {"method": method, "times": times, "result": result}
-        if chat_id is not None:
-            payload["chat_id"] = chat_id
-        if token is not None:
-            payload["token"] = token
-        return str(self._request("POST", "/_control/fail", json=payload)["id"])
+        return self._add_rule(payload, chat_id, token)
 
     def faults(self) -> list[dict[str, Any]]:
         return cast("list[dict[str, Any]]", self._request("GET", "/_control/rules"))
