@@ -1,37 +1,50 @@
 """Peak memory of the measured process and every process it started (the parse workers too).
 
-A background thread samples, every ``interval`` seconds, the resident set (VmRSS in
-``/proc/PID/status``) of this process and all its descendants, except the ones named in
-``exclude`` (the benchmark's own feed server), and keeps the largest sum seen; a forkserver
-pool's workers are grandchildren, which ``RUSAGE_CHILDREN`` would not report until they exit,
-and then only the largest one. The sum of RSS counts every page the workers share with the fork
-server (modules, the language model) once per process; the sum of PSS (``Pss`` in
+A sampler process (``python -m benchmarks.memory ROOT``, started by ``PeakRss``) reads, every
+``interval`` seconds, the resident set (VmRSS in ``/proc/PID/status``) of ROOT and all its
+descendants, except itself and the pids it is told on stdin to leave out (the benchmark's own
+feed server), and keeps the largest sum seen; when its stdin closes it prints the peaks as JSON.
+A forkserver pool's workers are grandchildren, which ``RUSAGE_CHILDREN`` would not report until
+they exit, and then only the largest one. The sum of RSS counts every page the workers share
+with the fork server (modules, the language model) once per process; the sum of PSS (``Pss`` in
 ``/proc/PID/smaps_rollup``: each shared page divided among its sharers) is what the box pays,
 and is kept beside it.
+
+The sampler is a process of its own, not a thread, so that it neither competes for the measured
+process's GIL nor counts in its CPU time (a thread here cost the first cycle 3-5 s of both).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 PROC = Path("/proc")
 
 
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in PROC.iterdir():
-        if not entry.name.isdigit():
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        for task in (PROC / str(pid) / "task").iterdir():
+            found.extend(int(c) for c in (task / "children").read_text().split())
+    except OSError:
+        pass
+    return found
+
+
+def _descendants(root: int, exclude: frozenset[int]) -> list[int]:
+    pids, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        if pid in exclude:
             continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name may hold spaces and parentheses: the ppid follows the last ")".
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        tree.setdefault(ppid, []).append(int(entry.name))
-    return tree
+        pids.append(pid)
+        stack.extend(_children(pid))
+    return pids
 
 
 def _kb(pid: int, name: str, key: str) -> int:
@@ -46,63 +59,95 @@ def _kb(pid: int, name: str, key: str) -> int:
 
 def tree_memory_mb(root: int, exclude: frozenset[int] = frozenset()) -> tuple[float, float]:
     """(sum of RSS, sum of PSS) of ``root`` and its live descendants, in MB."""
-    tree = _children()
-    rss, pss, stack = 0, 0, [root]
-    while stack:
-        pid = stack.pop()
-        if pid in exclude:
-            continue
-        rss += _kb(pid, "status", "VmRSS:")
-        pss += _kb(pid, "smaps_rollup", "Pss:")
-        stack.extend(tree.get(pid, ()))
+    pids = _descendants(root, exclude)
+    rss = sum(_kb(pid, "status", "VmRSS:") for pid in pids)
+    pss = sum(_kb(pid, "smaps_rollup", "Pss:") for pid in pids)
     return rss / 1024, pss / 1024
 
 
 def tree_cpu_s(root: int, exclude: frozenset[int] = frozenset()) -> float:
     """CPU seconds (user + system) used so far by ``root`` and its live descendants."""
-    tree = _children()
-    ticks, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        if pid in exclude:
-            continue
+    ticks = 0
+    for pid in _descendants(root, exclude):
         try:
             fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
             ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
         except (OSError, IndexError, ValueError):
             pass
-        stack.extend(tree.get(pid, ()))
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def thread_cpu_s() -> dict[str, float]:
+    """CPU seconds used so far by each live thread of this process, by thread name (the
+    scorer's thread, the database thread, the event loop's)."""
+    used: dict[str, float] = {}
+    for thread in threading.enumerate():
+        try:
+            stat = (PROC / "self" / "task" / str(thread.native_id) / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        used[thread.name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
 class PeakRss:
-    def __init__(self, interval: float = 0.1) -> None:
+    """The measuring side: starts the sampler, tells it what to leave out, reads its peaks."""
+
+    def __init__(self, interval: float = 0.25) -> None:
         self.interval = interval
         self.exclude: set[int] = set()
         self.peak_mb = 0.0
         self.peak_pss_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="peak-rss")
+        self._sampler: subprocess.Popen[str] | None = None
+
+    def start(self) -> PeakRss:
+        self._sampler = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.memory", str(os.getpid()), str(self.interval)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.exclude.add(self._sampler.pid)
+        return self
+
+    def leave_out(self, pid: int) -> None:
+        """Count neither the memory nor the CPU of ``pid`` and its children."""
+        self.exclude.add(pid)
+        if self._sampler is not None and self._sampler.stdin is not None:
+            self._sampler.stdin.write(f"{pid}\n")
+            self._sampler.stdin.flush()
 
     def cpu_s(self) -> float:
         return tree_cpu_s(os.getpid(), frozenset(self.exclude))
 
-    def start(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def sample(self) -> float:
-        rss, pss = tree_memory_mb(os.getpid(), frozenset(self.exclude))
-        self.peak_mb = max(self.peak_mb, rss)
-        self.peak_pss_mb = max(self.peak_pss_mb, pss)
-        return rss
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.sample()
-
     def stop(self) -> float:
-        self._stop.set()
-        self._thread.join()
-        self.sample()
+        assert self._sampler is not None
+        out, _ = self._sampler.communicate()
+        peaks = json.loads(out)
+        self.peak_mb, self.peak_pss_mb = peaks["rss_mb"], peaks["pss_mb"]
         return self.peak_mb
+
+
+def _sample(root: int, interval: float) -> None:
+    exclude = {os.getpid()}
+    peak_rss = peak_pss = 0.0
+    done = threading.Event()
+
+    def read_stdin() -> None:
+        for line in sys.stdin:
+            exclude.add(int(line))
+        done.set()
+
+    threading.Thread(target=read_stdin, daemon=True).start()
+    while True:
+        stopping = done.wait(interval)
+        rss, pss = tree_memory_mb(root, frozenset(exclude))
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        if stopping:
+            break
+    print(json.dumps({"rss_mb": round(peak_rss, 1), "pss_mb": round(peak_pss, 1)}))
+
+
+if __name__ == "__main__":
+    _sample(int(sys.argv[1]), float(sys.argv[2]))

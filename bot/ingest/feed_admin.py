@@ -131,7 +131,7 @@ async def add_feed(services: Services, url: str, name: str | None = None) -> Add
         code: AddCode = "private_address" if "refused" in (result.error or "") else "fetch_failed"
         return AddFeedResult(False, code=code, detail=result.error or "the fetch failed")
     final = result.permanent_redirect or url
-    parsed = await services.run_cpu(parse_feed, result.content, result.headers, final)
+    parsed = await services.run_cpu(parse_feed, result.content, result.headers)
     if parsed.fatal:
         return AddFeedResult(False, code="not_a_feed", detail=parsed.bozo_reason or "not a feed")
     label = (name or parsed.title or urlsplit(final).hostname or final).strip()[:200]

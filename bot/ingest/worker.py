@@ -31,7 +31,7 @@ def parse_and_normalize(
     feed_lang: str | None,
     fetched_at: datetime,
 ) -> ParsedItems:
-    parsed = parse_feed(content, headers, base_url=feed_url)
+    parsed = parse_feed(content, headers)
     lang = feed_lang or parsed.lang
     items: dict[str, Item] = {}
     for entry in parsed.entries:
