@@ -14,6 +14,7 @@ from typing import Any
 
 import feedparser
 
+from bot.ingest.text import html_to_text, one_line
 from bot.models import ParsedFeed, RawEntry
 
 # feedparser's notes that still leave a correctly read feed behind.
@@ -63,7 +64,7 @@ def parse_feed(content: bytes, headers: Mapping[str, str] | None = None) -> Pars
                 else "not a feed (no RSS or Atom elements found)"
             )
     return ParsedFeed(
-        title=_text(feed.get("title")) or None,
+        title=one_line(html_to_text(_text(feed.get("title")))) or None,
         lang=_text(feed.get("language")) or None,
         entries=entries,
         bozo_reason=reason[:300] if reason else None,
