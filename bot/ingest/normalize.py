@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import functools
 import hashlib
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -111,9 +112,10 @@ def language_model() -> Any:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-_TAJIK_LETTERS = set("ҷҳқғӯӣҶҲҚҒӮӢ")
+_TAJIK_LETTER = re.compile("[ҷҳқғӯӣҶҲҚҒӮӢ]")
 
 
 def _looks_tajik(text: str) -> bool:
     """Tajik Cyrillic has letters Russian lacks; langid.py often calls Tajik text Russian."""
-    return sum(ch in _TAJIK_LETTERS for ch in text) >= 2
+    first = _TAJIK_LETTER.search(text)
+    return first is not None and _TAJIK_LETTER.search(text, first.end()) is not None

@@ -18,7 +18,12 @@ class ParsedItems:
     items: tuple[Item, ...]
     bozo_reason: str | None
     fatal: bool
-    feed_lang: str | None
+
+
+# In a feed that declares no language, the first this many items are identified one by one; when
+# they all agree, the rest take their language as if the feed had declared it (identifying every
+# item was half the cost of normalising such a feed). A mixed feed keeps per-item identification.
+LANGUAGE_SAMPLE = 5
 
 
 def parse_and_normalize(
@@ -33,6 +38,7 @@ def parse_and_normalize(
 ) -> ParsedItems:
     parsed = parse_feed(content, headers)
     lang = feed_lang or parsed.lang
+    detected: list[str | None] = []
     items: dict[str, Item] = {}
     for entry in parsed.entries:
         item = normalize_entry(
@@ -43,7 +49,13 @@ def parse_and_normalize(
             feed_lang=lang,
             fetched_at=fetched_at,
         )
+        if item is None:
+            continue
+        if lang is None:
+            detected.append(item.lang)
+            if len(detected) == LANGUAGE_SAMPLE and len(set(detected)) == 1:
+                lang = detected[0]
         # Lenta.ru repeats GUIDs within one feed: the first occurrence wins.
-        if item is not None and item.id not in items:
+        if item.id not in items:
             items[item.id] = item
-    return ParsedItems(tuple(items.values()), parsed.bozo_reason, parsed.fatal, lang)
+    return ParsedItems(tuple(items.values()), parsed.bozo_reason, parsed.fatal)

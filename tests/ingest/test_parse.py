@@ -33,7 +33,8 @@ def test_an_empty_but_valid_feed_is_not_a_failure() -> None:
 def test_a_feed_title_with_markup_becomes_plain_text() -> None:
     parsed = parse_feed(
         b'<?xml version="1.0"?><rss version="2.0"><channel>'
-        b"<title>&lt;b&gt;Asia-Plus&lt;/b&gt; &amp;amp; &lt;script&gt;x()&lt;/script&gt;Ozodi</title>"
+        b"<title>&lt;b&gt;Asia-Plus&lt;/b&gt; &amp;amp; "
+        b"&lt;script&gt;x()&lt;/script&gt;Ozodi</title>"
         b"</channel></rss>",
         {"content-type": "application/rss+xml"},
     )
