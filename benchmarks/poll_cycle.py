@@ -121,6 +121,7 @@ async def cycles(config: Path, profile: Path | None, memory: PeakRss) -> dict[st
 
     settings = load_settings(config, env={}, dotenv=False)
     async with Services.build(settings) as services:
+        await services.start_workers()  # as the bot does when it starts
         profiler = _profiler() if profile else None
         cpu, own, threads = memory.cpu_s(), time.process_time(), thread_cpu_s()
         first = await run_cycle(services, force=True)

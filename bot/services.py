@@ -20,7 +20,8 @@ from bot.delivery.digest_cache import DigestCache
 from bot.ingest.fetch import Fetcher
 from bot.metrics import Metrics
 from bot.relevance.added_seeds import load_added, with_seeds
-from bot.relevance.build import build_seed_scorer
+from bot.relevance.build import build_seed_scorer, lexicon_terms
+from bot.relevance.reading import lexicon_ready
 from bot.relevance.scorer import Scorer
 from bot.relevance.similarity import DocumentFrequencies
 from bot.relevance.stories import StoryGrouper
@@ -85,7 +86,7 @@ class Services:
         feedparser is pure Python: threads would not run it in parallel, processes do.
         """
         if self._cpu_pool is None:
-            workers = self.settings.file.fetch.parse_workers or os.cpu_count() or 1
+            workers = self.parse_workers()
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_fork_server_preload())
             self._cpu_pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
@@ -100,6 +101,18 @@ class Services:
                 self._cpu_pool = None
                 pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+    async def start_workers(self) -> None:
+        """Start the parse workers now rather than in the first poll cycle: the fork server
+        loads the parsers and the language model, and each worker builds its vocabulary."""
+        terms = lexicon_terms(self.settings)
+        await asyncio.gather(
+            *(self.run_cpu(lexicon_ready, terms) for _ in range(self.parse_workers()))
+        )
+
+    def parse_workers(self) -> int:
+        """How many parse worker processes: the config's number, else one per core."""
+        return self.settings.file.fetch.parse_workers or os.cpu_count() or 1
 
     async def aclose(self) -> None:
         await self.fetcher.aclose()

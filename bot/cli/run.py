@@ -33,4 +33,5 @@ async def _console(settings: Settings, cycles: int | None) -> None:
     from bot.console_runner import run_console  # the Slack bot's server: not for other verbs
 
     async with Services.build(settings) as svc:
+        await svc.start_workers()
         await run_console(svc, stop_after_cycles=cycles)

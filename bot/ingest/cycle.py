@@ -18,9 +18,10 @@ from datetime import datetime
 from bot.health import cycle_finished
 from bot.ingest.fulltext import FullTextReport
 from bot.ingest.schedule import next_poll
-from bot.ingest.sink import BatchSink
+from bot.ingest.sink import BatchSink, ReadItem
 from bot.ingest.worker import ParsedItems, parse_and_normalize
 from bot.models import FeedSpec, FetchResult, FetchStatus, Item, Verdict
+from bot.relevance.build import lexicon_terms
 from bot.services import Services
 from storage import FeedState, FeedUpdate
 
@@ -113,7 +114,7 @@ def _cycle_fields(report: CycleReport) -> dict[str, object]:
 
 async def _poll_one(
     services: Services, feed: FeedState, parse_slot: Callable[[], AbstractAsyncContextManager[None]]
-) -> tuple[FeedUpdate, FeedOutcome, Sequence[Item]]:
+) -> tuple[FeedUpdate, FeedOutcome, Sequence[ReadItem]]:
     spec = FeedSpec(feed.id, feed.name, feed.url, feed.lang, feed.etag, feed.last_modified)
     # Feeds added at run time may not reach the local network (unless the config allows it).
     public_only = (
@@ -187,7 +188,12 @@ async def _poll_one(
         bozo_reason=parsed.bozo_reason,
         items_seen=len(parsed.items),
     )
-    return update, FeedOutcome(feed.name, "ok", items=len(parsed.items)), parsed.items
+    read: Sequence[ReadItem] = (
+        list(zip(parsed.items, parsed.readings, strict=True))
+        if parsed.readings
+        else [(item, None) for item in parsed.items]
+    )
+    return update, FeedOutcome(feed.name, "ok", items=len(parsed.items)), read
 
 
 def _failed(update: FeedUpdate, error: str) -> FeedUpdate:
@@ -214,6 +220,7 @@ async def _parse(
                 feed_url=url,
                 feed_lang=feed.lang,
                 fetched_at=now,
+                terms=lexicon_terms(services.settings),
             )
         except BrokenProcessPool:
             if attempt == 2:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -16,12 +15,16 @@ from typing import TYPE_CHECKING
 
 from bot.ingest.fulltext import FullTextReport, add_full_text
 from bot.models import Item, Verdict
+from bot.relevance.reading import Reading
 from bot.relevance.scorer import Scorer
 from bot.services import Services
 from storage import FeedUpdate, NewItem, Store, VerdictRecord
 
 if TYPE_CHECKING:
     from bot.ingest.cycle import CycleReport
+
+# An item, and how a parse worker read it for the scorer (None: the scorer reads it itself).
+ReadItem = tuple[Item, Reading | None]
 
 # A batch is scored and stored once this many items (or feeds) have come in; the rest at the end.
 BATCH_ITEMS = 2_000
@@ -48,13 +51,13 @@ class BatchSink:
         self._services = services
         self._report = report
         self._updates: list[FeedUpdate] = []
-        self._items: list[tuple[int, Sequence[Item]]] = []
+        self._items: list[tuple[int, Sequence[ReadItem]]] = []
         self._count = 0
         self._ready = asyncio.Event()
         self._closed = False
         self._room = asyncio.Event()
         self._room.set()
-        workers = services.settings.file.fetch.parse_workers or os.cpu_count() or 1
+        workers = services.parse_workers()
         self._parse_slots = asyncio.Semaphore(PARSE_SLOTS_PER_WORKER * workers)
         self._unwritten: tuple[list[FeedUpdate], list[NewItem], list[VerdictRecord]] | None = None
         self._unwritten_ids: set[str] = set()
@@ -69,7 +72,7 @@ class BatchSink:
         async with self._parse_slots:
             yield
 
-    def put(self, position: int, update: FeedUpdate, items: Sequence[Item]) -> None:
+    def put(self, position: int, update: FeedUpdate, items: Sequence[ReadItem]) -> None:
         """A feed's poll; ``position`` is its place in the cycle's list of feeds."""
         self._updates.append(update)
         if items:
@@ -94,11 +97,11 @@ class BatchSink:
             self._room.set()
             # In the feeds' own order, whatever order they answered in: where two feeds of a
             # batch carry one article, the first feed listed gives its guid and text.
-            items = [
-                item for _, feed_items in sorted(polled, key=lambda p: p[0]) for item in feed_items
+            pairs = [
+                pair for _, feed_items in sorted(polled, key=lambda p: p[0]) for pair in feed_items
             ]
             if updates:
-                await self._store(updates, items)
+                await self._store(updates, pairs)
             if closed:
                 break
         await self._start_write()
@@ -117,13 +120,17 @@ class BatchSink:
             writing, self._writing = self._writing, None
             await writing
 
-    async def _store(self, updates: list[FeedUpdate], carried: list[Item]) -> None:
+    async def _store(self, updates: list[FeedUpdate], read_items: list[ReadItem]) -> None:
         """One batch: known ids, full text, scores, stories, then one write."""
         services, store, report = self._services, self._services.store, self._report
         # Every (item, feed) pair is kept: one article in two feeds has two sources.
-        unique = list({item.id: item for item in reversed(carried)}.values())
-        known = await store.run(store.items.known_ids, [i.id for i in unique]) if unique else set()
-        new_items = [i for i in unique if i.id not in known and i.id not in self._unwritten_ids]
+        carried = [item for item, _ in read_items]
+        unique = list({pair[0].id: pair for pair in reversed(read_items)}.values())
+        known = (
+            await store.run(store.items.known_ids, [i.id for i, _ in unique]) if unique else set()
+        )
+        fresh = [p for p in unique if p[0].id not in known and p[0].id not in self._unwritten_ids]
+        new_items = [item for item, _ in fresh]
         await self._start_write()  # the previous batch, while this one is scored
         verdicts: list[Verdict] = []
         story_ids: dict[str, int] = {}
@@ -132,8 +139,13 @@ class BatchSink:
             # Full text first: the scorer uses ``item.text`` when there is one.
             new_items, fulltext = await add_full_text(services, new_items)
             report.fulltext = _merge(report.fulltext, fulltext)
+            # A worker's reading is of the feed's text: an item given its article's is read anew.
+            readings = [
+                reading if item is fed else None
+                for item, (fed, reading) in zip(new_items, fresh, strict=True)
+            ]
             # Scoring is CPU work too; a thread keeps the loop (and the bot) responsive meanwhile.
-            verdicts = await asyncio.to_thread(_score_all, services.scorer, new_items)
+            verdicts = await asyncio.to_thread(_score_all, services.scorer, new_items, readings)
             scored_at = services.clock.now()
             # Relevant items join a story (one event across outlets and languages).
             if services.stories is not None:
@@ -169,8 +181,8 @@ def _merge(a: FullTextReport, b: FullTextReport) -> FullTextReport:
     return FullTextReport(a.wanted + b.wanted, a.fetched + b.fetched, a.failed + b.failed)
 
 
-def _score_all(scorer: Scorer, items: list[Item]) -> list[Verdict]:
-    return [scorer.score(item) for item in items]
+def _score_all(scorer: Scorer, items: list[Item], readings: list[Reading | None]) -> list[Verdict]:
+    return [scorer.score(item, r) for item, r in zip(items, readings, strict=True)]
 
 
 def _write(

@@ -1,4 +1,4 @@
-"""The CPU-bound half of a feed's poll, run in a worker process: parse, then normalise.
+"""The CPU-bound half of a feed's poll, run in a worker process: parse, normalise, read.
 
 Kept in its own module with only picklable inputs and outputs, so a process pool can run it.
 """
@@ -11,6 +11,7 @@ from datetime import datetime
 from bot.ingest.normalize import normalize_entry
 from bot.ingest.parse import parse_feed
 from bot.models import Item
+from bot.relevance.reading import LexiconTerms, Reading, lexicon_for, read
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +19,8 @@ class ParsedItems:
     items: tuple[Item, ...]
     bozo_reason: str | None
     fatal: bool
+    readings: tuple[Reading, ...] = ()
+    """Each item as the scorer reads it, in the same order (when the vocabulary was given)."""
 
 
 # In a feed that declares no language, the first this many items are identified one by one; when
@@ -35,7 +38,10 @@ def parse_and_normalize(
     feed_url: str,
     feed_lang: str | None,
     fetched_at: datetime,
+    terms: LexiconTerms | None = None,
 ) -> ParsedItems:
+    """The feed's items; with ``terms`` (the config's part of the vocabulary) each item is also
+    read for the scorer here, in parallel, rather than in the bot's process."""
     parsed = parse_feed(content, headers)
     lang = feed_lang or parsed.lang
     detected: list[str | None] = []
@@ -58,4 +64,8 @@ def parse_and_normalize(
         # Lenta.ru repeats GUIDs within one feed: the first occurrence wins.
         if item.id not in items:
             items[item.id] = item
-    return ParsedItems(tuple(items.values()), parsed.bozo_reason, parsed.fatal)
+    readings: tuple[Reading, ...] = ()
+    if terms is not None:
+        lexicon = lexicon_for(terms)
+        readings = tuple(read(lexicon, i.title, i.summary, i.text) for i in items.values())
+    return ParsedItems(tuple(items.values()), parsed.bozo_reason, parsed.fatal, readings)

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from bot.relevance.lexicon import Lexicon, load_lexicon
+from bot.relevance.lexicon import Lexicon
+from bot.relevance.reading import LexiconTerms, lexicon_for
 from bot.relevance.seed_scorer import SeedScorer, Thresholds
 from bot.relevance.seeds import load_seed
 from bot.relevance.similarity import DocumentFrequencies
 from bot.settings import Settings
 
 
-def build_lexicon(settings: Settings) -> Lexicon:
-    """The shipped vocabulary, with the config's keyword rules added to the two countries."""
+def lexicon_terms(settings: Settings) -> LexiconTerms:
+    """The config's keyword rules as words added to the two countries (and to sport)."""
     rules = settings.file.rules
-    return load_lexicon(
-        {"russia": rules.russia, "tajikistan": rules.tajikistan, "sport": rules.exclude}
+    return (
+        ("russia", tuple(rules.russia)),
+        ("tajikistan", tuple(rules.tajikistan)),
+        ("sport", tuple(rules.exclude)),
     )
+
+
+def build_lexicon(settings: Settings) -> Lexicon:
+    """The shipped vocabulary, with the config's keyword rules added (one per set of rules)."""
+    return lexicon_for(lexicon_terms(settings))
 
 
 def build_seed_scorer(

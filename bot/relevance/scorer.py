@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.models import Item, Verdict
+from bot.relevance.reading import Reading
 from bot.relevance.terms import KeywordRules
 
 
 class Scorer(Protocol):
-    def score(self, item: Item) -> Verdict: ...
+    def score(self, item: Item, reading: Reading | None = None) -> Verdict:
+        """``reading``: the item as already read by a parse worker, where there is one."""
+        ...
 
 
 class KeywordScorer:
@@ -18,7 +21,7 @@ class KeywordScorer:
     def __init__(self, rules: KeywordRules) -> None:
         self._rules = rules
 
-    def score(self, item: Item) -> Verdict:
+    def score(self, item: Item, reading: Reading | None = None) -> Verdict:
         match = self._rules.match(item.title, item.summary)
         if match.matched:
             russia, tajikistan = ", ".join(match.russia), ", ".join(match.tajikistan)

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from bot.models import Item, Verdict
 from bot.relevance import verdict as decide
-from bot.relevance.features import Features, body_of, extract
+from bot.relevance.features import Features, extract
 from bot.relevance.lexicon import Lexicon, tokenize
-from bot.relevance.seeds import LEDE_CHARS, Seed
+from bot.relevance.reading import Reading, read
+from bot.relevance.seeds import Seed
 from bot.relevance.similarity import (
     DocumentFrequencies,
     cosine,
@@ -84,14 +85,24 @@ class SeedScorer:
             self.df.observe(signature(self.features(item)))
 
     def features(self, item: Item) -> Features:
-        return extract(self.lexicon, item.title, body_of(item.summary, item.text))
+        return self.read(item).features
 
-    def score(self, item: Item) -> Verdict:
-        return self.explain(item).verdict
+    def read(self, item: Item) -> Reading:
+        return read(self.lexicon, item.title, item.summary, item.text)
 
-    def explain(self, item: Item, learn: bool | None = None) -> Scored:
-        """Score ``item`` and keep the facts; ``learn=False`` leaves the frequencies untouched."""
-        f = self.features(item)
+    def score(self, item: Item, reading: Reading | None = None) -> Verdict:
+        return self.explain(item, reading=reading).verdict
+
+    def explain(
+        self, item: Item, learn: bool | None = None, reading: Reading | None = None
+    ) -> Scored:
+        """Score ``item`` and keep the facts; ``learn=False`` leaves the frequencies untouched.
+
+        ``reading`` is the item as a parse worker read it (``bot.relevance.reading``), with this
+        scorer's vocabulary; without one the item is read here.
+        """
+        reading = reading or self.read(item)
+        f = reading.features
         sig = signature(f)
         if self.learn if learn is None else learn:
             self.df.observe(sig)
@@ -105,10 +116,7 @@ class SeedScorer:
         score, why = decide.relevance(f, self._cues)
         relevant = score >= self.thresholds.relevance
         published = item.published_at.date() if item.published_raw else None
-        body = body_of(item.summary, item.text)
-        lede = (
-            f if len(body) <= LEDE_CHARS else extract(self.lexicon, item.title, body[:LEDE_CHARS])
-        )
+        lede = reading.lede
         nearest_sim = sims[nearest] if nearest else 0.0
         evidence = decide.story(lede, published, self._event, self._cues, nearest_sim)
         story = None

@@ -153,6 +153,7 @@ def run_telegram(settings: Settings) -> None:
     metrics = start_metrics_server(services)  # /metrics when METRICS_PORT is set
 
     async def post_init(app_: Any) -> None:
+        await services.start_workers()
         if telegram_init is not None:
             await telegram_init(app_)
         slack.extend(s for s in [await start_if_configured(services)] if s is not None)

@@ -9,6 +9,7 @@ import pytest
 from bot.ingest.cycle import run_cycle
 from bot.ingest.fulltext import extract_main_text
 from bot.models import Item, Verdict
+from bot.relevance.reading import Reading
 from bot.relevance.scorer import Scorer
 from tests.ingest.conftest import HOSTILE, MakeServices, rows
 from tests.support.feed_server import FeedServer
@@ -22,10 +23,12 @@ class _Recording:
     def __init__(self, inner: Scorer) -> None:
         self.inner = inner
         self.seen: dict[str, Item] = {}
+        self.readings: dict[str, Reading | None] = {}
 
-    def score(self, item: Item) -> Verdict:
+    def score(self, item: Item, reading: Reading | None = None) -> Verdict:
         self.seen[item.title] = item
-        return self.inner.score(item)
+        self.readings[item.title] = reading
+        return self.inner.score(item, reading)
 
 
 def _serve_fulltext_feed(server: FeedServer, feed_root: Path) -> str:
@@ -60,6 +63,9 @@ async def test_matching_items_get_the_article_text_before_scoring(
     ):
         assert noise not in text
     assert recorder.seen[title].text == text  # the scorer saw it
+    # and read it itself: the parse worker's reading was of the feed's short summary
+    assert recorder.readings[title] is None
+    assert all(r is not None for t, r in recorder.readings.items() if t != title)
     # A failed page leaves the feed's summary; an item that does not match is not fetched.
     missing = rows(
         tmp_path / "tjwatch.db",

@@ -1,0 +1,37 @@
+"""Items read by a parse worker are scored exactly as items the scorer reads itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.ingest.worker import parse_and_normalize
+from bot.relevance.build import lexicon_terms
+from tests.relevance.support import scorer, shipped_settings
+
+TOPIC = Path(__file__).resolve().parents[1] / "data" / "topic"
+
+
+def test_a_workers_reading_gives_the_same_verdicts() -> None:
+    terms = lexicon_terms(shipped_settings())
+    parsed = [
+        parse_and_normalize(
+            (TOPIC / name).read_bytes(),
+            {"content-type": "application/rss+xml"},
+            feed_id=1,
+            feed_name=name,
+            feed_url=f"https://example.org/{name}",
+            feed_lang=None,
+            fetched_at=datetime(2026, 11, 23, 12, tzinfo=UTC),
+            terms=terms,
+        )
+        for name in ("topic-en-rss.xml", "topic-ru-rss.xml")
+    ]
+    items = [i for p in parsed for i in p.items]
+    readings = [r for p in parsed for r in p.readings]
+    assert len(readings) == len(items) > 10
+    own, given = scorer(), scorer()  # each learns document frequencies as it goes
+    verdicts = [own.score(i) for i in items]
+    assert verdicts == [given.score(i, r) for i, r in zip(items, readings, strict=True)]
+    assert sum(v.relevant for v in verdicts) >= 5  # relevant and not: both kinds compared
+    assert any(not v.relevant for v in verdicts)
