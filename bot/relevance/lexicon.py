@@ -14,6 +14,7 @@ import functools
 import re
 import tomllib
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -68,6 +69,7 @@ def tokenize(text: str) -> list[str]:
 
 
 _DASHES = "-‐‑–—"
+_DASH = re.compile(f"[{_DASHES}]")
 # A dash, spaced or not, between two words: the join lies before the second word.
 _JOIN = re.compile(rf"(?<=[^\W_])\s*[{_DASHES}]+\s*(?=[^\W_])")
 
@@ -76,10 +78,11 @@ def tokenize_joined(text: str) -> tuple[list[str], frozenset[int]]:
     """The words, and the positions of those joined to the word before by a dash alone
     ("Russia-Tajikistan", "Москва – Душанбе"), not by a comma or a word ("Russia, Tajikistan")."""
     words = _WORD.findall(text)
-    if not any(dash in text for dash in _DASHES):  # most sentences: no second scan
+    if not _DASH.search(text):  # most sentences: no second scan
         return words, frozenset()
-    joins = [m.start() for m in _JOIN.finditer(text)]
-    return words, frozenset(len(_WORD.findall(text, 0, at)) for at in joins)
+    # A join starts where a word ends: the words before it are those that start before it.
+    starts = [m.start() for m in _WORD.finditer(text)]
+    return words, frozenset(bisect_left(starts, m.start()) for m in _JOIN.finditer(text))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,11 +10,12 @@ picklable form: a worker builds its lexicon from it once and keeps it.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.relevance.features import Features, body_of, extract
 from bot.relevance.lexicon import Lexicon, load_lexicon
 from bot.relevance.seeds import LEDE_CHARS
+from bot.relevance.similarity import signature
 
 # The words the config adds to lexicon concepts: ((concept, (word, ...)), ...).
 LexiconTerms = tuple[tuple[str, tuple[str, ...]], ...]
@@ -22,18 +23,26 @@ LexiconTerms = tuple[tuple[str, tuple[str, ...]], ...]
 
 @dataclass(frozen=True, slots=True)
 class Reading:
+    """The features without their word lists (``tokens``): the signature is what the scorer
+    needs of the words, and it is a third of their size to send and to hold."""
+
     features: Features
     """The headline and the body (``body_of``: the summary, then the start of the full text)."""
     lede: Features
     """The headline and the body's first ``LEDE_CHARS``: the same object when the body is short."""
+    signature: dict[str, int]
+    """``similarity.signature`` of ``features``."""
 
 
 def read(lexicon: Lexicon, title: str, summary: str, text: str | None) -> Reading:
     body = body_of(summary, text)
     features = extract(lexicon, title, body)
+    sig = signature(features)
+    features = replace(features, tokens=())
     if len(body) <= LEDE_CHARS:
-        return Reading(features, features)
-    return Reading(features, extract(lexicon, title, body[:LEDE_CHARS]))
+        return Reading(features, features, sig)
+    lede = extract(lexicon, title, body[:LEDE_CHARS])
+    return Reading(features, replace(lede, tokens=()), sig)
 
 
 @functools.cache

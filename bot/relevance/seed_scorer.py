@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.models import Item, Verdict
 from bot.relevance import verdict as decide
-from bot.relevance.features import Features, extract
+from bot.relevance.features import Features, body_of, extract
 from bot.relevance.lexicon import Lexicon, tokenize
 from bot.relevance.reading import Reading, read
 from bot.relevance.seeds import Seed
@@ -85,7 +85,7 @@ class SeedScorer:
             self.df.observe(signature(self.features(item)))
 
     def features(self, item: Item) -> Features:
-        return self.read(item).features
+        return extract(self.lexicon, item.title, body_of(item.summary, item.text))
 
     def read(self, item: Item) -> Reading:
         return read(self.lexicon, item.title, item.summary, item.text)
@@ -103,7 +103,7 @@ class SeedScorer:
         """
         reading = reading or self.read(item)
         f = reading.features
-        sig = signature(f)
+        sig = reading.signature
         if self.learn if learn is None else learn:
             self.df.observe(sig)
         vec = weighted(sig, self.df)
