@@ -76,6 +76,15 @@ class ItemRepository:
                 """,
                 rows,
             )
+            # The full-text index, for the whole batch at once (m007_fts_by_batch).
+            for start in range(0, len(new), 500):
+                chunk = new[start : start + 500]
+                self._db.execute(
+                    "INSERT INTO items_fts (rowid, title, summary, text)"
+                    " SELECT rowid, title, summary, text FROM items"
+                    f" WHERE id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
             self._db.conn.executemany(
                 "INSERT INTO item_sources (item_id, feed_id, seen_at) VALUES (?, ?, ?) "
                 "ON CONFLICT DO NOTHING",
