@@ -158,6 +158,9 @@ class Fetcher:
         permanent = url if hops and all(code in _PERMANENT for code in hops) else None
         status = response.status_code
         if status == 304:
+            # Read to its (empty) end: a response closed unread takes its connection with it, and
+            # the next poll of the host would open a new one (a TLS handshake, on the web).
+            await response.aread()
             return FetchResult(
                 feed,
                 FetchStatus.NOT_MODIFIED,

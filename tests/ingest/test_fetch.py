@@ -45,6 +45,18 @@ async def test_conditional_get_gets_304_and_no_body(
 
 
 @pytest.mark.asyncio
+async def test_polls_answered_304_keep_the_connection(
+    fetcher: Fetcher, feed_server: FeedServer
+) -> None:
+    url = feed_server.url("lenta-ru-2022-12-rss.xml")
+    first = await fetcher.fetch(spec(url))
+    for _ in range(3):
+        again = await fetcher.fetch(spec(url, first.etag, first.last_modified))
+        assert again.status is FetchStatus.NOT_MODIFIED
+    assert feed_server.connections == 1
+
+
+@pytest.mark.asyncio
 async def test_429_and_503_carry_retry_after(fetcher: Fetcher, feed_server: FeedServer) -> None:
     busy = await fetcher.fetch(spec(feed_server.retry_after("/busy", 429, "120")))
     assert busy.status is FetchStatus.FAILED and busy.http_status == 429

@@ -43,6 +43,7 @@ class FeedServer:
         self.encodings: dict[str, str] = {}
         self.hits: Counter[str] = Counter()
         self.conditional_hits: Counter[str] = Counter()
+        self.connections = 0  # TCP connections accepted (keep-alive reuses one)
         self.stopping = threading.Event()
         server = self
 
@@ -51,6 +52,10 @@ class FeedServer:
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
+
+            def setup(self) -> None:
+                server.connections += 1
+                super().setup()
 
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
