@@ -27,10 +27,12 @@ if TYPE_CHECKING:
 ReadItem = tuple[Item, Reading | None]
 
 # A batch is scored and stored once this many items (or feeds) have come in; the rest at the end.
-BATCH_ITEMS = 2_000
+# Since the workers read the items, a batch costs the bot's process little: smaller batches
+# shorten the cycle's tail (the last batch, scored and written after the last feed is parsed).
+BATCH_ITEMS = 1_000
 BATCH_FEEDS = 200
-# Parsing waits while this many parsed items wait to be scored (the scorer is the slower stage).
-MAX_BACKLOG_ITEMS = 3 * BATCH_ITEMS
+# Parsing waits while this many parsed items wait to be scored and stored (bounded memory).
+MAX_BACKLOG_ITEMS = 2 * BATCH_ITEMS
 # Feeds handed to the pool at a time, per worker: enough that a worker always has the next feed
 # queued although every hand-over waits for the GIL, which the scoring thread mostly holds (at 2
 # per worker the workers sat idle between feeds: the cycle took as long as parse plus score).
