@@ -23,8 +23,8 @@ LexiconTerms = tuple[tuple[str, tuple[str, ...]], ...]
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """The features without their word lists (``tokens``): the signature is what the scorer
-    needs of the words, and it is a third of their size to send and to hold."""
+    """The features without their word lists (``tokens``): of the words, the scorer needs only
+    the signature, which is smaller to send from a worker and to hold until the item is scored."""
 
     features: Features
     """The headline and the body (``body_of``: the summary, then the start of the full text)."""
