@@ -10,6 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.records import NewItem, StoredItem, VerdictRecord, from_iso, to_iso
+from storage.sql import id_chunks
 
 # The columns ``stored_item`` reads, in this order (rows come as tuples: a dict per row of a
 # 500-item digest costs more than the SQL).
@@ -77,12 +78,10 @@ class ItemRepository:
                 rows,
             )
             # The full-text index, for the whole batch at once (m007_fts_by_batch).
-            for start in range(0, len(new), 500):
-                chunk = new[start : start + 500]
+            for chunk, marks in id_chunks(new):
                 self._db.execute(
                     "INSERT INTO items_fts (rowid, title, summary, text)"
-                    " SELECT rowid, title, summary, text FROM items"
-                    f" WHERE id IN ({','.join('?' * len(chunk))})",
+                    f" SELECT rowid, title, summary, text FROM items WHERE id IN ({marks})",
                     chunk,
                 )
             self._db.conn.executemany(
@@ -94,9 +93,7 @@ class ItemRepository:
 
     def known_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in id_chunks(ids):
             sql = f"SELECT id FROM items WHERE id IN ({marks})"
             found.update(r[0] for r in self._db.execute(sql, chunk).fetchall())
         return found
@@ -139,9 +136,7 @@ class ItemRepository:
 
     def by_ids(self, ids: Sequence[str]) -> list[StoredItem]:
         out: list[StoredItem] = []
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in id_chunks(ids):
             out.extend(self._stored(_SELECT + f" WHERE i.id IN ({marks})", chunk))
         order = {item_id: n for n, item_id in enumerate(ids)}
         return sorted(out, key=lambda item: order[item.id])

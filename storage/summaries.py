@@ -14,6 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.records import to_iso
+from storage.sql import id_chunks
 
 _SOURCES = (
     "(SELECT group_concat(f.name, '\x1f') FROM item_sources s JOIN feeds f ON f.id = s.feed_id"
@@ -84,9 +85,7 @@ class SummaryRepository:
     def texts(self, ids: Sequence[str]) -> dict[str, str]:
         """The fetched full text of those items that have one."""
         out: dict[str, str] = {}
-        for begin in range(0, len(ids), 500):
-            chunk = list(ids[begin : begin + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in id_chunks(ids):
             for item_id, text in self._db.execute(
                 f"SELECT id, text FROM items WHERE id IN ({marks}) AND text IS NOT NULL"
                 " AND text != ''",
