@@ -65,30 +65,29 @@ def tree_memory_mb(root: int, exclude: frozenset[int] = frozenset()) -> tuple[fl
     return rss / 1024, pss / 1024
 
 
+def _cpu_s(stat: Path) -> float:
+    """User + system CPU seconds in a ``/proc/.../stat`` file (0 for a process that is gone)."""
+    try:
+        # The command name may hold spaces and parentheses: the fields follow the last ")".
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def tree_cpu_s(root: int, exclude: frozenset[int] = frozenset()) -> float:
     """CPU seconds (user + system) used so far by ``root`` and its live descendants."""
-    ticks = 0
-    for pid in _descendants(root, exclude):
-        try:
-            fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-        except (OSError, IndexError, ValueError):
-            pass
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return sum(_cpu_s(PROC / str(pid) / "stat") for pid in _descendants(root, exclude))
 
 
 def thread_cpu_s() -> dict[str, float]:
     """CPU seconds used so far by each live thread of this process, by thread name (the
     scorer's thread, the database thread, the event loop's)."""
-    used: dict[str, float] = {}
-    for thread in threading.enumerate():
-        try:
-            stat = (PROC / "self" / "task" / str(thread.native_id) / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        used[thread.name] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return used
+    return {
+        thread.name: _cpu_s(PROC / "self" / "task" / str(thread.native_id) / "stat")
+        for thread in threading.enumerate()
+    }
 
 
 class PeakRss:

@@ -21,7 +21,7 @@ from bot.ingest.fetch import Fetcher
 from bot.metrics import Metrics
 from bot.relevance.added_seeds import load_added, with_seeds
 from bot.relevance.build import build_seed_scorer, lexicon_terms
-from bot.relevance.reading import lexicon_ready
+from bot.relevance.reading import LexiconTerms, lexicon_ready
 from bot.relevance.scorer import Scorer
 from bot.relevance.similarity import DocumentFrequencies
 from bot.relevance.stories import StoryGrouper
@@ -105,10 +105,15 @@ class Services:
     async def start_workers(self) -> None:
         """Start the parse workers now rather than in the first poll cycle: the fork server
         loads the parsers and the language model, and each worker builds its vocabulary."""
-        terms = lexicon_terms(self.settings)
+        terms = self.lexicon_terms
         await asyncio.gather(
             *(self.run_cpu(lexicon_ready, terms) for _ in range(self.parse_workers()))
         )
+
+    @functools.cached_property
+    def lexicon_terms(self) -> LexiconTerms:
+        """The config's words for the lexicon, as the parse workers receive them."""
+        return lexicon_terms(self.settings)
 
     def parse_workers(self) -> int:
         """How many parse worker processes: the config's number, else one per core."""

@@ -21,7 +21,6 @@ from bot.ingest.schedule import next_poll
 from bot.ingest.sink import BatchSink, ReadItem
 from bot.ingest.worker import ParsedItems, parse_and_normalize
 from bot.models import FeedSpec, FetchResult, FetchStatus, Item, Verdict
-from bot.relevance.build import lexicon_terms
 from bot.services import Services
 from storage import FeedState, FeedUpdate
 
@@ -220,7 +219,7 @@ async def _parse(
                 feed_url=url,
                 feed_lang=feed.lang,
                 fetched_at=now,
-                terms=lexicon_terms(services.settings),
+                terms=services.lexicon_terms,
             )
         except BrokenProcessPool:
             if attempt == 2:
