@@ -17,7 +17,9 @@ from bot.relevance.lexicon import Lexicon, tokenize_joined
 # A full stop after a digit is an ordinal or a date ("9. маја"), not a sentence end.
 SENTENCE = re.compile(r"(?<=[.!?…])(?<![0-9]\.)\s+|\n+")
 # A year: four digits not inside a longer number ("1.2025", "2,0301"); a year may end a sentence.
-_YEAR = re.compile(r"(?<!\d)(?<!\d[.,])(19[5-9]\d|20[0-4]\d)(?!\d)(?![.,]\d)")
+# The lookahead first: the two lookbehinds are tried only where a 1 or a 2 stands (trying them at
+# every character was an eighth of the time reading an item took).
+_YEAR = re.compile(r"(?=[12])(?<!\d)(?<!\d[.,])(19[5-9]\d|20[0-4]\d)(?!\d)(?![.,]\d)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 # Named by the text's words together, not by one word (see ``_implied``): Russia's 201st base in
 # Tajikistan, and a Russian city or region in a sentence about migrants, workers or a diaspora.

@@ -22,6 +22,8 @@ from importlib import resources
 from bot.relevance.terms import stem
 
 MIN_PREFIX = 5
+# Distinct tokens whose candidate terms are kept; the cache starts over when it is full.
+CACHE_TOKENS = 500_000
 # Chinese is written without spaces: each Han character is a token, and a term of several
 # characters ("俄罗斯") matches them in a row, as a term of several words does.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
@@ -126,6 +128,8 @@ class Lexicon:
         self._exact: dict[str, list[_Entry]] = {}
         self._prefix: dict[str, list[_Entry]] = {}
         self._cache: dict[str, tuple[_Entry, ...]] = {}
+        self._naming: set[str] = set()
+        """The tokens seen so far that start a term (most words start none)."""
         self._shortest_prefix = MIN_PREFIX
         self.concepts = tuple(concepts)
         for concept, words in concepts.items():
@@ -162,8 +166,11 @@ class Lexicon:
                 if len(source) >= length:
                     found.extend(self._prefix.get(source[:length], ()))
         result = tuple(dict.fromkeys(found))
-        if len(self._cache) < 500_000:
-            self._cache[token] = result
+        if len(self._cache) >= CACHE_TOKENS:
+            self._cache.clear()
+        self._cache[token] = result
+        if result:
+            self._naming.add(token)
         return result
 
     def find(
@@ -174,12 +181,20 @@ class Lexicon:
         ``joined`` (from ``tokenize_joined``) lets a dashed term match only dashed words; without
         it, dashes are not checked.
         """
+        distinct = set(tokens)
+        for token in distinct.difference(self._cache):
+            self._candidates(token)
+        naming = self._naming
+        if naming.isdisjoint(distinct):  # most sentences: decided without a loop in Python
+            return []
         hits: list[tuple[int, str]] = []
         han: list[tuple[int, int, int]] = []  # (start, end, index in hits) of Chinese terms
         cache = self._cache
         for i, token in enumerate(tokens):
+            if token not in naming:
+                continue
             entries = cache.get(token)
-            if entries is None:
+            if entries is None:  # the cache was cleared since the check above
                 entries = self._candidates(token)
             for entry in entries:
                 if entry.rest and not self._rest_matches(

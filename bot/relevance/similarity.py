@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from bot.relevance.features import Features
@@ -73,22 +74,16 @@ def skeleton(word: str) -> str:
     return "".join(out[:SKELETON_CHARS])
 
 
+# Each distinct word's ``k:<skeleton>`` (None: too short to carry one); starts over when full.
 _WORD_KEYS: dict[str, str | None] = {}
+WORD_KEYS_MAX = 500_000
 
 
 def _word_key(token: str) -> str | None:
-    """``k:<skeleton>`` of a word long enough to carry one; cached, as words repeat."""
-    key = _WORD_KEYS.get(token, "")
-    if key != "":
-        return key
     if len(token) >= MIN_WORD and not token.isdigit():
         sk = skeleton(token)
-        key = "k:" + sk if len(sk) >= 3 else None
-    else:
-        key = None
-    if len(_WORD_KEYS) < 500_000:
-        _WORD_KEYS[token] = key
-    return key
+        return "k:" + sk if len(sk) >= 3 else None
+    return None
 
 
 def signature(features: Features) -> dict[str, int]:
@@ -96,13 +91,18 @@ def signature(features: Features) -> dict[str, int]:
     for concept, count in features.concepts.items():
         if not concept.startswith("month_"):
             sig["c:" + concept] = min(count, 3)
-    get = sig.get
-    for token in features.tokens:
-        key = _WORD_KEYS.get(token, "")
-        if key == "":
-            key = _word_key(token)
+    tokens = features.tokens
+    unseen = set(tokens).difference(_WORD_KEYS)
+    if len(_WORD_KEYS) + len(unseen) > WORD_KEYS_MAX:
+        _WORD_KEYS.clear()
+        unseen = set(tokens)
+    for token in unseen:
+        _WORD_KEYS[token] = _word_key(token)
+    # Counted by Counter's C loop: a signature's words were most of its cost.
+    for key, count in Counter(map(_WORD_KEYS.__getitem__, tokens)).items():
         if key is not None:
-            sig[key] = get(key, 0) + 1
+            sig[key] = count
+    get = sig.get
     for number in features.numbers:
         if len(number) >= 2:
             sig["n:" + number] = get("n:" + number, 0) + 1
