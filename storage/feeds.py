@@ -8,6 +8,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.records import FeedState, FeedUpdate, from_iso, to_iso
+from storage.sql import json_rows, rows_from_json
 
 
 def _state(row: dict[str, Any]) -> FeedState:
@@ -157,50 +158,71 @@ class FeedRepository:
         """Write the outcome of a poll for many feeds in one transaction.
 
         Call it after the items are stored: ``items_seen`` is the number of distinct items the
-        feed has carried, counted from ``item_sources``.
+        feed has carried, counted from ``item_sources``. One statement for the feeds that
+        answered and one for those that failed, not one per feed (``storage.sql.json_rows``).
         """
+        ok = [
+            (
+                u.feed_id,
+                to_iso(u.polled_at),
+                u.http_status,
+                u.etag,
+                u.last_modified,
+                u.http_status != 304,
+                u.bozo_reason,
+                to_iso(u.next_poll_at),
+            )
+            for u in updates
+            if u.ok
+        ]
+        failed = [
+            (u.feed_id, to_iso(u.polled_at), u.http_status, u.error, to_iso(u.next_poll_at))
+            for u in updates
+            if not u.ok
+        ]
         with self._db.atomic():
+            if ok:
+                self._db.execute(
+                    """
+                    UPDATE feeds SET last_polled_at = u.polled, last_success_at = u.polled,
+                        http_status = u.status, etag = COALESCE(u.etag, feeds.etag),
+                        last_modified = COALESCE(u.last_modified, feeds.last_modified),
+                        consecutive_failures = 0, last_error = NULL,
+                        bozo_reason = CASE WHEN u.fresh THEN u.bozo ELSE feeds.bozo_reason END,
+                        next_poll_at = u.next_poll,
+                        items_seen = (SELECT count(*) FROM item_sources WHERE feed_id = feeds.id)
+                    FROM ("""
+                    + rows_from_json(
+                        "id",
+                        "polled",
+                        "status",
+                        "etag",
+                        "last_modified",
+                        "fresh",
+                        "bozo",
+                        "next_poll",
+                    )
+                    + ") AS u WHERE feeds.id = u.id",
+                    [json_rows(ok)],
+                )
+            if failed:
+                self._db.execute(
+                    """
+                    UPDATE feeds SET last_polled_at = u.polled, http_status = u.status,
+                        last_error = u.error, last_error_at = u.polled,
+                        consecutive_failures = feeds.consecutive_failures + 1,
+                        next_poll_at = u.next_poll
+                    FROM ("""
+                    + rows_from_json("id", "polled", "status", "error", "next_poll")
+                    + ") AS u WHERE feeds.id = u.id",
+                    [json_rows(failed)],
+                )
             for u in updates:
-                self._apply(u)
-
-    def _apply(self, u: FeedUpdate) -> None:
-        polled = to_iso(u.polled_at)
-        if u.ok:
-            self._db.execute(
-                """
-                UPDATE feeds SET last_polled_at = ?, last_success_at = ?, http_status = ?,
-                    etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),
-                    consecutive_failures = 0, last_error = NULL,
-                    bozo_reason = CASE WHEN ? THEN ? ELSE bozo_reason END, next_poll_at = ?,
-                    items_seen = (SELECT count(*) FROM item_sources WHERE feed_id = feeds.id)
-                WHERE id = ?
-                """,
-                [
-                    polled,
-                    polled,
-                    u.http_status,
-                    u.etag,
-                    u.last_modified,
-                    u.http_status != 304,
-                    u.bozo_reason,
-                    to_iso(u.next_poll_at),
-                    u.feed_id,
-                ],
-            )
-        else:
-            self._db.execute(
-                """
-                UPDATE feeds SET last_polled_at = ?, http_status = ?, last_error = ?,
-                    last_error_at = ?, consecutive_failures = consecutive_failures + 1,
-                    next_poll_at = ?
-                WHERE id = ?
-                """,
-                [polled, u.http_status, u.error, polled, to_iso(u.next_poll_at), u.feed_id],
-            )
-        if u.new_url:
-            # A permanent redirect: follow it from now on, unless that URL is already a feed.
-            self._db.execute(
-                "UPDATE feeds SET url = ? WHERE id = ? "
-                "AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?)",
-                [u.new_url, u.feed_id, u.new_url],
-            )
+                if u.new_url:
+                    # A permanent redirect: follow it from now on, unless that URL is already a
+                    # feed.
+                    self._db.execute(
+                        "UPDATE feeds SET url = ? WHERE id = ? "
+                        "AND NOT EXISTS (SELECT 1 FROM feeds WHERE url = ?)",
+                        [u.new_url, u.feed_id, u.new_url],
+                    )

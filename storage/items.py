@@ -10,7 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.records import NewItem, StoredItem, VerdictRecord, from_iso, to_iso
-from storage.sql import id_chunks
+from storage.sql import id_chunks, json_rows, rows_from_json
 
 # The columns ``stored_item`` reads, in this order (rows come as tuples: a dict per row of a
 # 500-item digest costs more than the SQL).
@@ -50,11 +50,12 @@ class ItemRepository:
     def add(self, items: Iterable[NewItem]) -> list[str]:
         """Store items; return the ids that were new. A known item only gains a source.
 
-        One ``executemany`` per table: a poll cycle stores tens of thousands of items, and a
-        statement per row costs more than the SQL itself.
+        One statement per table, its rows in one JSON parameter (``storage.sql.json_rows``): a
+        poll cycle stores tens of thousands of items while other threads run.
         """
         items = list(items)
         with self._db.atomic():
+            (last_rowid,) = self._db.execute("SELECT coalesce(max(rowid), 0) FROM items").fetchone()
             seen = self.known_ids([item.id for item in items])
             new: list[str] = []
             rows: list[tuple[Any, ...]] = []
@@ -68,47 +69,54 @@ class ItemRepository:
                      to_iso(item.published_at), item.published_raw, to_iso(item.fetched_at),
                      item.feed_id)
                 )
-            self._db.conn.executemany(
-                """
-                INSERT INTO items (id, guid, url, title, summary, text, lang, published_at,
-                                   published_raw, fetched_at, first_feed_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO NOTHING
-                """,
-                rows,
+            columns = ("id", "guid", "url", "title", "summary", "text", "lang", "published_at",
+                       "published_raw", "fetched_at", "first_feed_id")
+            self._db.execute(
+                f"INSERT INTO items ({', '.join(columns)}) {rows_from_json(*columns)}"
+                " ON CONFLICT(id) DO NOTHING",
+                [json_rows(rows)],
             )
-            # The full-text index, for the whole batch at once (m007_fts_by_batch).
-            for chunk, marks in id_chunks(new):
-                self._db.execute(
-                    "INSERT INTO items_fts (rowid, title, summary, text)"
-                    f" SELECT rowid, title, summary, text FROM items WHERE id IN ({marks})",
-                    chunk,
-                )
-            self._db.conn.executemany(
-                "INSERT INTO item_sources (item_id, feed_id, seen_at) VALUES (?, ?, ?) "
-                "ON CONFLICT DO NOTHING",
-                [(item.id, item.feed_id, to_iso(item.fetched_at)) for item in items],
+            # The full-text index, for the whole batch at once (m007_fts_by_batch): the rows
+            # just inserted, in rowid order (FTS5 flushes its pending terms whenever a rowid
+            # comes out of order; by id, indexing took twice as long).
+            self._db.execute(
+                "INSERT INTO items_fts (rowid, title, summary, text)"
+                " SELECT rowid, title, summary, text FROM items WHERE rowid > ? ORDER BY rowid",
+                [last_rowid],
+            )
+            self._db.execute(
+                "INSERT INTO item_sources (item_id, feed_id, seen_at) "
+                + rows_from_json("item_id", "feed_id", "seen_at") + " ON CONFLICT DO NOTHING",
+                [json_rows([(i.id, i.feed_id, to_iso(i.fetched_at)) for i in items])],
             )
         return new
 
     def known_ids(self, ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for chunk, marks in id_chunks(ids):
-            sql = f"SELECT id FROM items WHERE id IN ({marks})"
-            found.update(r[0] for r in self._db.execute(sql, chunk).fetchall())
-        return found
+        sql = (
+            "SELECT json_group_array(id) FROM items"
+            " WHERE id IN (SELECT value FROM json_each(?))"
+        )  # one row back, not one per id (``json_rows``)
+        found = self._db.execute(sql, [json_rows(list(ids))]).fetchone()[0]
+        return set(json.loads(found))
 
     def set_text(self, item_id: str, text: str) -> None:
         with self._db.atomic():
             self._db.execute("UPDATE items SET text = ? WHERE id = ?", [text, item_id])
 
     def save_verdicts(self, verdicts: Iterable[VerdictRecord]) -> None:
+        rows = [
+            (v.item_id, int(v.relevant), v.score,
+             json.dumps(list(v.matched_terms), ensure_ascii=False), v.nearest_seed,
+             json.dumps(v.seed_similarity), v.story, v.whats_new, v.reason, v.story_id,
+             to_iso(v.scored_at))
+            for v in verdicts
+        ]
+        columns = ("item_id", "relevant", "score", "matched_terms", "nearest_seed",
+                   "seed_similarity", "story", "whats_new", "reason", "story_id", "scored_at")
         with self._db.atomic():
-            self._db.conn.executemany(
-                """
-                INSERT INTO verdicts (item_id, relevant, score, matched_terms, nearest_seed,
-                    seed_similarity, story, whats_new, reason, story_id, scored_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            self._db.execute(
+                f"INSERT INTO verdicts ({', '.join(columns)}) {rows_from_json(*columns)}"
+                + """
                 ON CONFLICT(item_id) DO UPDATE SET relevant = excluded.relevant,
                     score = excluded.score, matched_terms = excluded.matched_terms,
                     nearest_seed = excluded.nearest_seed,
@@ -117,13 +125,7 @@ class ItemRepository:
                     story_id = COALESCE(excluded.story_id, verdicts.story_id),
                     scored_at = excluded.scored_at
                 """,
-                [
-                    (v.item_id, int(v.relevant), v.score,
-                     json.dumps(list(v.matched_terms), ensure_ascii=False), v.nearest_seed,
-                     json.dumps(v.seed_similarity), v.story, v.whats_new, v.reason, v.story_id,
-                     to_iso(v.scored_at))
-                    for v in verdicts
-                ],
+                [json_rows(rows)],
             )
 
     def _stored(self, sql: str, params: Sequence[Any]) -> list[StoredItem]:

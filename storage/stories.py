@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from storage.records import from_iso, to_iso
+from storage.sql import json_rows, rows_from_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +109,8 @@ class DocFreqRepository:
     def save(self, counts: Iterable[tuple[str, int]], docs: int) -> None:
         """Write the current counts of the tokens that changed (absolute values, not deltas)."""
         with self._db.atomic():
-            self._db.conn.executemany(
-                "INSERT INTO doc_freq (token, n) VALUES (?, ?) "
-                "ON CONFLICT(token) DO UPDATE SET n = excluded.n",
-                [*counts, ("", docs)],
+            self._db.execute(
+                f"INSERT INTO doc_freq (token, n) {rows_from_json('token', 'n')}"
+                " ON CONFLICT(token) DO UPDATE SET n = excluded.n",
+                [json_rows([*counts, ("", docs)])],
             )

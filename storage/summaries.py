@@ -73,9 +73,7 @@ class SummaryRepository:
     def period_items(self, start: datetime, end: datetime) -> list[PeriodItem]:
         """Relevant items published in ``[start, end)``, oldest first."""
         rows = self._db.execute(
-            # items_period (m005_summary) covers the columns read: no full-text row is touched.
-            f"SELECT {_COLUMNS} FROM items i INDEXED BY items_period"
-            " JOIN verdicts v ON v.item_id = i.id"
+            f"SELECT {_COLUMNS} FROM items i JOIN verdicts v ON v.item_id = i.id"
             " WHERE i.published_at >= ? AND i.published_at < ? AND v.relevant = 1"
             " ORDER BY i.published_at",
             [to_iso(start), to_iso(end)],

@@ -124,7 +124,7 @@ def _has_content(entry: Any) -> bool:
 def _entry(entry: Any) -> RawEntry:
     content = ""
     if entry.get("content"):
-        content = max((c.get("value", "") for c in entry["content"]), key=len, default="")
+        content = _text(max((c.get("value", "") for c in entry["content"]), key=len, default=""))
     # Plain dict lookups: FeedParserDict maps a missing "published" onto "updated" with a
     # DeprecationWarning (feedparser issue 310); we choose the fallback ourselves.
     published = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
@@ -141,4 +141,6 @@ def _entry(entry: Any) -> RawEntry:
 
 
 def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    """A feed's string, without NUL characters: XML forbids them, but the lenient parser lets a
+    broken feed's through, and no text means anything by one (storage cannot keep them)."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else ""

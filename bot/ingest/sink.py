@@ -108,6 +108,8 @@ class BatchSink:
                 break
         await self._start_write()
         await self._finish_write()
+        if self._services.stories is not None:
+            await self._services.store.run(self._services.stories.save_frequencies)
 
     async def _start_write(self) -> None:
         """Hand the batch not yet written to the database thread (one write in flight at most)."""

@@ -154,10 +154,11 @@ class StoryGrouper:
                 )
                 self.index.add(item.id, story_id, tokens, item.published_at)
                 assigned[item.id] = story_id
-            self.save_frequencies()
         return assigned
 
     def save_frequencies(self) -> None:
+        """Persist what the scorer learnt since the last save: a poll cycle saves once, at its
+        end (every batch rewrote the common words' counts, some 8,000 rows a batch)."""
         df = self.scorer.df
         if df.dirty:
             self.store.doc_freq.save([(t, df.counts[t]) for t in df.dirty], df.docs)

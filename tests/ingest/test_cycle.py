@@ -55,6 +55,9 @@ async def test_a_hanging_feed_times_out_while_the_others_are_stored(
         and health["Hangs"].last_error == "timed out after 1.5 s"
     )
     assert health["Lenta.ru"].items_seen == LENTA_ITEMS
+    # What the scorer learnt from every item is saved by the cycle's end (a restart keeps it).
+    (saved_docs,) = rows(_db(tmp_path), "SELECT n FROM doc_freq WHERE token = ''")[0]
+    assert saved_docs == svc.scorer.df.docs >= LENTA_ITEMS + 30  # type: ignore[attr-defined]
 
 
 async def test_304_costs_no_parsing(

@@ -39,3 +39,16 @@ def test_a_feed_title_with_markup_becomes_plain_text() -> None:
         {"content-type": "application/rss+xml"},
     )
     assert parsed.title == "Asia-Plus & Ozodi"
+
+
+def test_a_broken_feeds_nul_characters_are_dropped_and_the_text_around_them_kept() -> None:
+    # Not XML (an unescaped "&", NUL bytes): feedparser's lenient parser passes the NULs on.
+    parsed = parse_feed(
+        b"<rss><channel><title>T</title><item><title>Russia\x00 and Tajikistan & co</title>"
+        b"<link>https://a.example/1</link><description>Body\x00 text</description></item>"
+        b"</channel></rss>",
+        {"content-type": "application/rss+xml"},
+    )
+    (entry,) = parsed.entries
+    assert entry.title == "Russia and Tajikistan & co"
+    assert entry.summary == "Body text"

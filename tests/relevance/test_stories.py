@@ -54,6 +54,7 @@ def test_grouper_assigns_stories_across_cycles_and_restarts(tmp_path: Path) -> N
     s = scorer()
     grouper = StoryGrouper(s, store, threshold=0.35)
     first = grouper.assign([english, other], [s.score(english), s.score(other)], NOW)
+    grouper.save_frequencies()  # as a poll cycle does at its end
     docs = s.df.docs
     store.close()
 
