@@ -113,15 +113,13 @@ class DocumentFrequencies:
     """How many documents named each signature token; ``dirty`` holds what changed since saving."""
 
     def __init__(self, counts: Mapping[str, int] | None = None, docs: int = 0) -> None:
-        self.counts: dict[str, int] = dict(counts or {})
+        self.counts: Counter[str] = Counter(counts or {})
         self.docs = docs
         self.dirty: set[str] = set()
 
     def observe(self, sig: Iterable[str]) -> None:
         self.docs += 1
-        counts = self.counts
-        for token in sig:
-            counts[token] = counts.get(token, 0) + 1
+        self.counts.update(iter(sig))  # an iterator, not a mapping: counted in Counter's C loop
         self.dirty.update(sig)
 
     def idf(self, token: str) -> float:
@@ -140,7 +138,7 @@ def weighted(sig: Mapping[str, int], df: DocumentFrequencies) -> dict[str, float
 
 
 def norm(vec: Mapping[str, float]) -> float:
-    return math.sqrt(sum(w * w for w in vec.values()))
+    return math.hypot(*vec.values())
 
 
 def cosine(
@@ -149,10 +147,14 @@ def cosine(
     norm_a: float | None = None,
     norm_b: float | None = None,
 ) -> float:
-    """Cosine of two weighted vectors; pass the norms when a vector is reused (a seed)."""
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    get = large.get
-    dot = sum(w * get(t, 0.0) for t, w in small.items())
+    """Cosine of two weighted vectors; pass the norms when a vector is reused (a seed).
+
+    The product runs over the tokens the two share (a set intersection, most tokens are not
+    shared), summed exactly (``fsum``), so the result does not depend on the set's order."""
+    shared = a.keys() & b.keys()
+    if not shared:
+        return 0.0
+    dot = math.fsum(a[t] * b[t] for t in shared)
     if dot == 0.0:
         return 0.0
     return dot / ((norm(a) if norm_a is None else norm_a) * (norm(b) if norm_b is None else norm_b))
