@@ -50,8 +50,9 @@ def html_to_text(fragment: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r", "\n").split("\n")]
-    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+    # One substitution for the whole text, not one per line (_SPACES never spans a line break).
+    lines = _SPACES.sub(" ", text.replace("\r", "\n")).split("\n")
+    return _BLANKS.sub("\n\n", "\n".join(line.strip() for line in lines)).strip()
 
 
 def one_line(text: str) -> str:
