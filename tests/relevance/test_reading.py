@@ -7,32 +7,33 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest.worker import parse_and_normalize
+from bot.ingest.worker import ParsedItems, parse_and_normalize
 from bot.relevance import lexicon as lexicon_module
 from bot.relevance import similarity
 from bot.relevance.build import lexicon_terms
 from bot.relevance.lexicon import load_lexicon
-from bot.relevance.reading import read
+from bot.relevance.reading import LexiconTerms, read
 from tests.relevance.support import scorer, shipped_settings
 
 TOPIC = Path(__file__).resolve().parents[1] / "data" / "topic"
 
 
+def _parsed(name: str, terms: LexiconTerms | None = None) -> ParsedItems:
+    return parse_and_normalize(
+        (TOPIC / name).read_bytes(),
+        {"content-type": "application/rss+xml"},
+        feed_id=1,
+        feed_name=name,
+        feed_url=f"https://example.org/{name}",
+        feed_lang=None,
+        fetched_at=datetime(2026, 11, 23, 12, tzinfo=UTC),
+        terms=terms,
+    )
+
+
 def test_a_workers_reading_gives_the_same_verdicts() -> None:
     terms = lexicon_terms(shipped_settings())
-    parsed = [
-        parse_and_normalize(
-            (TOPIC / name).read_bytes(),
-            {"content-type": "application/rss+xml"},
-            feed_id=1,
-            feed_name=name,
-            feed_url=f"https://example.org/{name}",
-            feed_lang=None,
-            fetched_at=datetime(2026, 11, 23, 12, tzinfo=UTC),
-            terms=terms,
-        )
-        for name in ("topic-en-rss.xml", "topic-ru-rss.xml")
-    ]
+    parsed = [_parsed(name, terms) for name in ("topic-en-rss.xml", "topic-ru-rss.xml")]
     items = [i for p in parsed for i in p.items]
     readings = [r for p in parsed for r in p.readings]
     assert len(readings) == len(items) > 10
@@ -48,15 +49,7 @@ def test_a_long_running_reader_keeps_its_verdicts_when_its_word_caches_start_ove
 ) -> None:
     """The lexicon's and the signature's per-word caches are bounded and start over when full;
     items read after that must read exactly as before."""
-    parsed = parse_and_normalize(
-        (TOPIC / "topic-ru-rss.xml").read_bytes(),
-        {"content-type": "application/rss+xml"},
-        feed_id=1,
-        feed_name="ru",
-        feed_url="https://example.org/ru",
-        feed_lang=None,
-        fetched_at=datetime(2026, 11, 23, 12, tzinfo=UTC),
-    )
+    parsed = _parsed("topic-ru-rss.xml")
     lexicon = load_lexicon()
     before = [read(lexicon, i.title, i.summary, i.text) for i in parsed.items]
     monkeypatch.setattr(lexicon_module, "CACHE_TOKENS", 50)
