@@ -10,7 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.records import NewItem, StoredItem, VerdictRecord, from_iso, to_iso
-from storage.sql import id_chunks, json_rows, rows_from_json
+from storage.sql import IN_JSON_LIST, json_rows, rows_from_json
 
 # The columns ``stored_item`` reads, in this order (rows come as tuples: a dict per row of a
 # 500-item digest costs more than the SQL).
@@ -92,10 +92,8 @@ class ItemRepository:
         return new
 
     def known_ids(self, ids: Sequence[str]) -> set[str]:
-        sql = (
-            "SELECT json_group_array(id) FROM items"
-            " WHERE id IN (SELECT value FROM json_each(?))"
-        )  # one row back, not one per id (``json_rows``)
+        # One row back, not one per id (``json_rows``).
+        sql = f"SELECT json_group_array(id) FROM items WHERE id {IN_JSON_LIST}"
         found = self._db.execute(sql, [json_rows(list(ids))]).fetchone()[0]
         return set(json.loads(found))
 
@@ -137,9 +135,7 @@ class ItemRepository:
         return rows[0] if rows else None
 
     def by_ids(self, ids: Sequence[str]) -> list[StoredItem]:
-        out: list[StoredItem] = []
-        for chunk, marks in id_chunks(ids):
-            out.extend(self._stored(_SELECT + f" WHERE i.id IN ({marks})", chunk))
+        out = self._stored(_SELECT + f" WHERE i.id {IN_JSON_LIST}", [json_rows(list(ids))])
         order = {item_id: n for n, item_id in enumerate(ids)}
         return sorted(out, key=lambda item: order[item.id])
 

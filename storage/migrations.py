@@ -235,6 +235,6 @@ def m007_fts_by_batch(db: Database) -> None:
 def m008_no_period_copy(db: Database) -> None:
     """Drop m005's covering index ``items_period``: it copied every item's title and summary
     (half the database's size, nearly a fifth of the cost of storing an item) for the summaries'
-    query, which reads only relevant items (a few in a hundred) and now finds them through
-    ``items_published_at`` and the verdicts."""
+    query, which reads only relevant items (a few in a hundred) and now finds them through the
+    verdicts' relevance index and ``items_id_published``."""
     db.execute("DROP INDEX IF EXISTS items_period")

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-# Ids per ``IN (...)`` list: well under SQLite's limit on a statement's parameters.
-ID_CHUNK = 500
-
-
-def id_chunks(ids: Sequence[str]) -> Iterator[tuple[list[str], str]]:
-    """``ids`` in chunks for ``WHERE id IN (...)``: each chunk with its placeholders ``?,?,…``."""
-    for start in range(0, len(ids), ID_CHUNK):
-        chunk = list(ids[start : start + ID_CHUNK])
-        yield chunk, ",".join("?" * len(chunk))
+# ``WHERE id IN_JSON_LIST``: the values of one ``json_rows`` parameter, however many (no limit on
+# a statement's parameters to chunk around).
+IN_JSON_LIST = "IN (SELECT value FROM json_each(?))"
 
 
 def json_rows(rows: Sequence[Any]) -> str:

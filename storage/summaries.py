@@ -14,7 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.records import to_iso
-from storage.sql import id_chunks
+from storage.sql import IN_JSON_LIST, json_rows
 
 _SOURCES = (
     "(SELECT group_concat(f.name, '\x1f') FROM item_sources s JOIN feeds f ON f.id = s.feed_id"
@@ -82,15 +82,12 @@ class SummaryRepository:
 
     def texts(self, ids: Sequence[str]) -> dict[str, str]:
         """The fetched full text of those items that have one."""
-        out: dict[str, str] = {}
-        for chunk, marks in id_chunks(ids):
-            for item_id, text in self._db.execute(
-                f"SELECT id, text FROM items WHERE id IN ({marks}) AND text IS NOT NULL"
-                " AND text != ''",
-                chunk,
-            ):
-                out[str(item_id)] = str(text)
-        return out
+        rows = self._db.execute(
+            f"SELECT id, text FROM items WHERE id {IN_JSON_LIST} AND text IS NOT NULL"
+            " AND text != ''",
+            [json_rows(list(ids))],
+        )
+        return {str(item_id): str(text) for item_id, text in rows}
 
     def story_reports(self, key: str) -> StoryReports | None:
         """A story by its number, or the story of an item by the item's id."""

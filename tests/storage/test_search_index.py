@@ -21,7 +21,7 @@ def test_items_are_searchable_once_whatever_the_batches(tmp_path: Path) -> None:
     store = open_store(tmp_path / "tj.db")
     a = store.feeds.add("A", "http://a.example/rss", None, NOW)
     b = store.feeds.add("B", "http://b.example/rss", None, NOW)
-    first = [_item(n, f"Душанбе новость {n}", a.id) for n in range(1200)]  # over one chunk
+    first = [_item(n, f"Душанбе новость {n}", a.id) for n in range(1200)]  # a big batch
     store.items.add(first)
     # The same articles again from another feed, with new ones: only the new ones are indexed.
     again = [replace(i, feed_id=b.id) for i in first[:5]]
