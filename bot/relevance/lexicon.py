@@ -14,7 +14,6 @@ import functools
 import re
 import tomllib
 import unicodedata
-from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -72,8 +71,9 @@ def tokenize(text: str) -> list[str]:
 
 _DASHES = "-‐‑–—"
 _DASH = re.compile(f"[{_DASHES}]")
-# A dash, spaced or not, between two words: the join lies before the second word.
-_JOIN = re.compile(rf"(?<=[^\W_])\s*[{_DASHES}]+\s*(?=[^\W_])")
+# A run of dashes with a word after it (spaces between allowed). The pattern starts with the
+# dashes, so the regex engine skips ahead to them instead of trying a lookbehind at every character.
+_DASH_BEFORE_WORD = re.compile(rf"[{_DASHES}]+(?=\s*[^\W_])")
 
 
 def tokenize_joined(text: str) -> tuple[list[str], frozenset[int]]:
@@ -82,9 +82,18 @@ def tokenize_joined(text: str) -> tuple[list[str], frozenset[int]]:
     words = _WORD.findall(text)
     if not _DASH.search(text):  # most sentences: no second scan
         return words, frozenset()
-    # A join starts where a word ends: the words before it are those that start before it.
-    starts = [m.start() for m in _WORD.finditer(text)]
-    return words, frozenset(bisect_left(starts, m.start()) for m in _JOIN.finditer(text))
+    joined: set[int] = set()
+    counted, before = 0, 0  # words wholly before ``counted`` (no word holds a dash or a space)
+    for match in _DASH_BEFORE_WORD.finditer(text):
+        start = end = match.start()
+        while end and text[end - 1].isspace():
+            end -= 1
+        if not end or not text[end - 1].isalnum():  # joined to a word, not to a comma or a dash
+            continue
+        before += len(_WORD.findall(text, counted, start))
+        counted = start
+        joined.add(before)
+    return words, frozenset(joined)
 
 
 @dataclass(frozen=True, slots=True)

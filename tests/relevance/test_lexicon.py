@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.relevance.features import extract
-from bot.relevance.lexicon import Lexicon
+from bot.relevance.lexicon import Lexicon, tokenize, tokenize_joined
 from tests.relevance.support import item, scorer
 
 RUSSIA_FORMS = [
@@ -186,6 +186,26 @@ def test_a_dashed_compound_needs_the_dash_a_comma_is_a_list() -> None:
     assert "bilateral" in extract(lexicon, "Russia – Tajikistan talks", "").concepts
     listed = extract(lexicon, "Presidents of Russia, Tajikistan and Belarus met", "")
     assert "bilateral" not in listed.concepts
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ("Russia-Tajikistan talks", {1}),
+        ("Москва – Душанбе — Бишкек", {1, 2}),  # spaced dashes, one after another
+        ("a-b-c", {1, 2}),
+        ("Russia, -Tajikistan", set()),  # the dash follows a comma, not a word
+        ("Russia - - Tajikistan", set()),  # two dashes apart: no single join
+        ("Russia -\u00a0Tajikistan -", {1}),  # a no-break space; a dash at the end joins nothing
+        ("word_ - x", set()),  # an underscore is no word (as the tokens say)
+        ("2024–2025", {1}),
+        ("俄罗斯-塔吉克斯坦", {3}),  # Chinese: one token per character
+    ],
+)
+def test_the_words_joined_by_a_dash_are_found_by_position(text: str, joined: set[int]) -> None:
+    words, positions = tokenize_joined(text)
+    assert positions == joined
+    assert words == tokenize(text)
 
 
 def test_french_qualifie_is_not_a_sports_qualifier() -> None:
