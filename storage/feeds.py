@@ -8,7 +8,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.records import FeedState, FeedUpdate, from_iso, to_iso
-from storage.sql import json_rows, rows_from_json
+from storage.sql import execute_rows
 
 
 def _state(row: dict[str, Any]) -> FeedState:
@@ -159,7 +159,7 @@ class FeedRepository:
 
         Call it after the items are stored: ``items_seen`` is the number of distinct items the
         feed has carried, counted from ``item_sources``. One statement for the feeds that
-        answered and one for those that failed, not one per feed (``storage.sql.json_rows``).
+        answered and one for those that failed, not one per feed (``storage.sql.execute_rows``).
         """
         ok = [
             (
@@ -182,7 +182,11 @@ class FeedRepository:
         ]
         with self._db.atomic():
             if ok:
-                self._db.execute(
+                execute_rows(
+                    self._db, "u",
+                    ("id", "polled", "status", "etag", "last_modified", "fresh", "bozo",
+                     "next_poll"),
+                    ok,
                     """
                     UPDATE feeds SET last_polled_at = u.polled, last_success_at = u.polled,
                         http_status = u.status, etag = COALESCE(u.etag, feeds.etag),
@@ -191,31 +195,19 @@ class FeedRepository:
                         bozo_reason = CASE WHEN u.fresh THEN u.bozo ELSE feeds.bozo_reason END,
                         next_poll_at = u.next_poll,
                         items_seen = (SELECT count(*) FROM item_sources WHERE feed_id = feeds.id)
-                    FROM ("""
-                    + rows_from_json(
-                        "id",
-                        "polled",
-                        "status",
-                        "etag",
-                        "last_modified",
-                        "fresh",
-                        "bozo",
-                        "next_poll",
-                    )
-                    + ") AS u WHERE feeds.id = u.id",
-                    [json_rows(ok)],
+                    FROM u WHERE feeds.id = u.id
+                    """,
                 )
             if failed:
-                self._db.execute(
+                execute_rows(
+                    self._db, "u", ("id", "polled", "status", "error", "next_poll"), failed,
                     """
                     UPDATE feeds SET last_polled_at = u.polled, http_status = u.status,
                         last_error = u.error, last_error_at = u.polled,
                         consecutive_failures = feeds.consecutive_failures + 1,
                         next_poll_at = u.next_poll
-                    FROM ("""
-                    + rows_from_json("id", "polled", "status", "error", "next_poll")
-                    + ") AS u WHERE feeds.id = u.id",
-                    [json_rows(failed)],
+                    FROM u WHERE feeds.id = u.id
+                    """,
                 )
             for u in updates:
                 if u.new_url:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.records import NewItem, StoredItem, VerdictRecord, from_iso, to_iso
-from storage.sql import IN_JSON_LIST, json_rows, rows_from_json
+from storage.sql import IN_JSON_LIST, execute_rows, json_list
 
 # The columns ``stored_item`` reads, in this order (rows come as tuples: a dict per row of a
 # 500-item digest costs more than the SQL).
@@ -50,8 +50,8 @@ class ItemRepository:
     def add(self, items: Iterable[NewItem]) -> list[str]:
         """Store items; return the ids that were new. A known item only gains a source.
 
-        One statement per table, its rows in one JSON parameter (``storage.sql.json_rows``): a
-        poll cycle stores tens of thousands of items while other threads run.
+        Many rows a statement (``storage.sql.execute_rows``): a poll cycle stores tens of
+        thousands of items while other threads run.
         """
         items = list(items)
         with self._db.atomic():
@@ -71,10 +71,10 @@ class ItemRepository:
                 )
             columns = ("id", "guid", "url", "title", "summary", "text", "lang", "published_at",
                        "published_raw", "fetched_at", "first_feed_id")
-            self._db.execute(
-                f"INSERT INTO items ({', '.join(columns)}) {rows_from_json(*columns)}"
+            execute_rows(
+                self._db, "new", columns, rows,
+                f"INSERT INTO items ({', '.join(columns)}) SELECT * FROM new WHERE true"
                 " ON CONFLICT(id) DO NOTHING",
-                [json_rows(rows)],
             )
             # The full-text index, for the whole batch at once (m007_fts_by_batch): the rows
             # just inserted, in rowid order (FTS5 flushes its pending terms whenever a rowid
@@ -84,17 +84,18 @@ class ItemRepository:
                 " SELECT rowid, title, summary, text FROM items WHERE rowid > ? ORDER BY rowid",
                 [last_rowid],
             )
-            self._db.execute(
-                "INSERT INTO item_sources (item_id, feed_id, seen_at) "
-                + rows_from_json("item_id", "feed_id", "seen_at") + " ON CONFLICT DO NOTHING",
-                [json_rows([(i.id, i.feed_id, to_iso(i.fetched_at)) for i in items])],
+            execute_rows(
+                self._db, "seen", ("item_id", "feed_id", "seen_at"),
+                [(i.id, i.feed_id, to_iso(i.fetched_at)) for i in items],
+                "INSERT INTO item_sources (item_id, feed_id, seen_at) SELECT * FROM seen WHERE true"
+                " ON CONFLICT DO NOTHING",
             )
         return new
 
     def known_ids(self, ids: Sequence[str]) -> set[str]:
-        # One row back, not one per id (``json_rows``).
+        # One row back, not one per id.
         sql = f"SELECT json_group_array(id) FROM items WHERE id {IN_JSON_LIST}"
-        found = self._db.execute(sql, [json_rows(list(ids))]).fetchone()[0]
+        found = self._db.execute(sql, [json_list(ids)]).fetchone()[0]
         return set(json.loads(found))
 
     def set_text(self, item_id: str, text: str) -> None:
@@ -112,8 +113,9 @@ class ItemRepository:
         columns = ("item_id", "relevant", "score", "matched_terms", "nearest_seed",
                    "seed_similarity", "story", "whats_new", "reason", "story_id", "scored_at")
         with self._db.atomic():
-            self._db.execute(
-                f"INSERT INTO verdicts ({', '.join(columns)}) {rows_from_json(*columns)}"
+            execute_rows(
+                self._db, "new", columns, rows,
+                f"INSERT INTO verdicts ({', '.join(columns)}) SELECT * FROM new WHERE true"
                 + """
                 ON CONFLICT(item_id) DO UPDATE SET relevant = excluded.relevant,
                     score = excluded.score, matched_terms = excluded.matched_terms,
@@ -123,7 +125,6 @@ class ItemRepository:
                     story_id = COALESCE(excluded.story_id, verdicts.story_id),
                     scored_at = excluded.scored_at
                 """,
-                [json_rows(rows)],
             )
 
     def _stored(self, sql: str, params: Sequence[Any]) -> list[StoredItem]:
@@ -135,7 +136,7 @@ class ItemRepository:
         return rows[0] if rows else None
 
     def by_ids(self, ids: Sequence[str]) -> list[StoredItem]:
-        out = self._stored(_SELECT + f" WHERE i.id {IN_JSON_LIST}", [json_rows(list(ids))])
+        out = self._stored(_SELECT + f" WHERE i.id {IN_JSON_LIST}", [json_list(ids)])
         order = {item_id: n for n, item_id in enumerate(ids)}
         return sorted(out, key=lambda item: order[item.id])
 

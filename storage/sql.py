@@ -6,28 +6,41 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-# ``WHERE id IN_JSON_LIST``: the values of one ``json_rows`` parameter, however many (no limit on
+from sqlite_utils import Database
+
+# ``WHERE id IN_JSON_LIST``: the values of one ``json_list`` parameter, however many (no limit on
 # a statement's parameters to chunk around).
 IN_JSON_LIST = "IN (SELECT value FROM json_each(?))"
+# Parameters per statement in ``execute_rows``: SQLite's lowest limit (999, before 3.32). A poll
+# cycle's batch of ~1,000 items is a dozen statements a table.
+PARAMS_PER_STATEMENT = 999
 
 
-def json_rows(rows: Sequence[Any]) -> str:
-    """Many rows (or values) as one parameter, for a statement that reads them with
-    ``rows_from_json`` (or ``json_each``).
+def json_list(values: Sequence[str | int]) -> str:
+    """Many values as one parameter, for ``IN_JSON_LIST`` (a poll cycle asks for thousands of
+    ids at a time)."""
+    return json.dumps(values, ensure_ascii=False)
+
+
+def execute_rows(
+    db: Database, name: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], sql: str
+) -> None:
+    """Run ``WITH name(columns) AS (VALUES (?, …), …) sql`` over ``rows``, as many at a time as
+    PARAMS_PER_STATEMENT allows: ``sql`` reads them as the table ``name`` (``INSERT … SELECT *
+    FROM name WHERE true``, ``UPDATE … FROM name``). Values are str, int, float or None.
 
     Why not ``executemany``: the sqlite3 module lets go of the GIL for every row and must win it
     back before the next one; while another thread runs Python (a poll cycle scores items while
     the database thread writes the previous batch) each win waits up to the interpreter's switch
-    interval, 5 ms. 1,000 rows then took seconds where one statement takes milliseconds.
-
-    Values are str, int, float or None. A text's NUL character would end it in SQLite's JSON, so
-    none may hold one (``bot.ingest.parse`` drops them from feeds).
+    interval. Why not one JSON parameter per statement, which there was before: SQLite before
+    3.45 parses a row's JSON again for every column read from it (a tenth of a cycle's writing).
     """
-    return json.dumps(rows, ensure_ascii=False)
-
-
-def rows_from_json(*columns: str) -> str:
-    """``SELECT … FROM json_each(?) WHERE true``: the rows of one ``json_rows`` parameter, in
-    order, as the named columns (``WHERE true`` lets an ``ON CONFLICT`` clause follow)."""
-    values = ", ".join(f"json_extract(value, '$[{i}]') AS {name}" for i, name in enumerate(columns))
-    return f"SELECT {values} FROM json_each(?) WHERE true"
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+    head = f"WITH {name}({', '.join(columns)}) AS (VALUES "
+    per_statement = PARAMS_PER_STATEMENT // len(columns)
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        db.execute(
+            head + ", ".join([one] * len(chunk)) + ") " + sql,
+            [value for row in chunk for value in row],
+        )

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from storage.records import from_iso, to_iso
-from storage.sql import json_rows, rows_from_json
+from storage.sql import execute_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +109,8 @@ class DocFreqRepository:
     def save(self, counts: Iterable[tuple[str, int]], docs: int) -> None:
         """Write the current counts of the tokens that changed (absolute values, not deltas)."""
         with self._db.atomic():
-            self._db.execute(
-                f"INSERT INTO doc_freq (token, n) {rows_from_json('token', 'n')}"
+            execute_rows(
+                self._db, "new", ("token", "n"), [*counts, ("", docs)],
+                "INSERT INTO doc_freq (token, n) SELECT * FROM new WHERE true"
                 " ON CONFLICT(token) DO UPDATE SET n = excluded.n",
-                [json_rows([*counts, ("", docs)])],
             )

@@ -14,7 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.records import to_iso
-from storage.sql import IN_JSON_LIST, json_rows
+from storage.sql import IN_JSON_LIST, json_list
 
 _SOURCES = (
     "(SELECT group_concat(f.name, '\x1f') FROM item_sources s JOIN feeds f ON f.id = s.feed_id"
@@ -85,7 +85,7 @@ class SummaryRepository:
         rows = self._db.execute(
             f"SELECT id, text FROM items WHERE id {IN_JSON_LIST} AND text IS NOT NULL"
             " AND text != ''",
-            [json_rows(list(ids))],
+            [json_list(ids)],
         )
         return {str(item_id): str(text) for item_id, text in rows}
 
