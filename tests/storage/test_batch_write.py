@@ -1,5 +1,5 @@
-"""A batch of items, verdicts and feed outcomes is stored exactly as given (one statement per
-table, the rows passed as JSON: every character and number must survive the trip)."""
+"""A batch of items, verdicts and feed outcomes is stored exactly as given (many rows a statement,
+``storage.sql.execute_rows``: every character and number must survive the trip)."""
 
 from __future__ import annotations
 
@@ -67,6 +67,34 @@ def test_items_and_verdicts_come_back_exactly_as_stored(tmp_path: Path) -> None:
     assert stored[1].seed_similarity == {"talks": 0.123, "visit": 1e-05}
     assert stored[1].whats_new == AWKWARD and stored[0].whats_new is None
     assert store.items.search("обратная", limit=10) and len(store.items.search("абзац")) == 3
+    store.close()
+
+
+def test_a_batch_larger_than_one_statement_is_stored_whole_and_in_order(tmp_path: Path) -> None:
+    """250 items (11 columns: 90 rows a statement) and their verdicts, in three statements each."""
+    store = open_store(tmp_path / "tj.db")
+    feed = store.feeds.add("A", "http://a.example/rss", None, NOW)
+    items = [_item(n, feed.id, title=f"заголовок{n}") for n in range(250)]
+    assert store.items.add(items) == [f"i{n}" for n in range(250)]
+    assert store.items.add([*items[:5], _item(250, feed.id, title="заголовок250")]) == ["i250"]
+    store.items.save_verdicts(
+        [
+            VerdictRecord(
+                item_id=f"i{n}", relevant=n == 249, score=n / 1000, matched_terms=(),
+                nearest_seed=None, seed_similarity={"talks": n / 7}, story=None, whats_new=None,
+                reason=str(n), scored_at=NOW,
+            )
+            for n in range(250)
+        ]
+    )
+    stored = store.items.by_ids([f"i{n}" for n in range(251)])
+    assert [s.title for s in stored] == [f"заголовок{n}" for n in range(251)]
+    assert [s.score for s in stored[:250]] == [n / 1000 for n in range(250)]
+    assert [s.seed_similarity for s in stored[:250]] == [{"talks": n / 7} for n in range(250)]
+    assert [s.relevant for s in stored].count(True) == 1 and stored[249].relevant
+    assert all(s.sources == ("A",) for s in stored)
+    assert [s.id for s in store.items.search("заголовок0")] == ["i0"]
+    assert [s.id for s in store.items.search("заголовок250")] == ["i250"]
     store.close()
 
 
