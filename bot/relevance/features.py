@@ -107,11 +107,18 @@ def body_of(summary: str, text: str | None) -> str:
     return summary[:BODY_CHARS]
 
 
-def extract(lexicon: Lexicon, title: str, body: str) -> Features:
+# A sentence's words, which of them a dash joins, and the concepts they name.
+Sentence = tuple[list[str], frozenset[int], list[tuple[int, str]]]
+
+
+def extract(
+    lexicon: Lexicon, title: str, body: str, read: dict[str, Sentence] | None = None
+) -> Features:
+    """``read``: sentences already read, by text, and where to keep those read now (an item's
+    lede is read after its whole body, and shares its headline and first sentences)."""
     others = lexicon.cues.get("other_countries", frozenset())
-    title_tokens, title_joined = tokenize_joined(title)
-    title_hits = lexicon.find(title_tokens, title_joined)
-    title_hits += _implied(title_hits, lexicon.cues)
+    title_tokens, _, title_hits = _read(lexicon, title, read)
+    title_hits = title_hits + _implied(title_hits, lexicon.cues)
     title_concepts = frozenset(c for _, c in title_hits)
     concepts: Counter[str] = Counter(title_concepts)
     words = dict.fromkeys(title_tokens[i] for i, c in title_hits if c in RU_SIDE or c in TJ_SIDE)
@@ -126,12 +133,11 @@ def extract(lexicon: Lexicon, title: str, body: str) -> Features:
     _count_sides(title_concepts, others, named_in, listed_in)
     tokens = list(title_tokens)
     for number, sentence in enumerate(sentences):
-        sentence_tokens, joined = tokenize_joined(sentence)
+        sentence_tokens, _, hits = _read(lexicon, sentence, read)
         tokens.extend(sentence_tokens)
-        hits = lexicon.find(sentence_tokens, joined)
         if not hits:
             continue
-        hits += _implied(hits, lexicon.cues)
+        hits = hits + _implied(hits, lexicon.cues)
         named = {c for _, c in hits}
         concepts.update(named)
         if number == 0:
@@ -162,6 +168,16 @@ def extract(lexicon: Lexicon, title: str, body: str) -> Features:
         side_words=tuple(words),
         venue_sides=frozenset(k for k, (n, v, t) in places.items() if t and n == v),
     )
+
+
+def _read(lexicon: Lexicon, sentence: str, read: dict[str, Sentence] | None) -> Sentence:
+    if read is not None and (known := read.get(sentence)) is not None:
+        return known
+    tokens, joined = tokenize_joined(sentence)
+    found = tokens, joined, lexicon.find(tokens, joined)
+    if read is not None:
+        read[sentence] = found
+    return found
 
 
 def _implied(hits: list[tuple[int, str]], cues: dict[str, frozenset[str]]) -> list[tuple[int, str]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, replace
 
-from bot.relevance.features import Features, body_of, extract
+from bot.relevance.features import Features, Sentence, body_of, extract
 from bot.relevance.lexicon import Lexicon, load_lexicon
 from bot.relevance.seeds import LEDE_CHARS
 from bot.relevance.similarity import signature
@@ -36,13 +36,16 @@ class Reading:
 
 def read(lexicon: Lexicon, title: str, summary: str, text: str | None) -> Reading:
     body = body_of(summary, text)
-    features = extract(lexicon, title, body)
-    sig = signature(features)
-    features = replace(features, tokens=())
     if len(body) <= LEDE_CHARS:
+        features = extract(lexicon, title, body)
+        sig = signature(features)
+        features = replace(features, tokens=())
         return Reading(features, features, sig)
-    lede = extract(lexicon, title, body[:LEDE_CHARS])
-    return Reading(features, replace(lede, tokens=()), sig)
+    # The lede's headline and whole sentences are the body's: read once, for both.
+    sentences: dict[str, Sentence] = {}
+    features = extract(lexicon, title, body, sentences)
+    lede = extract(lexicon, title, body[:LEDE_CHARS], sentences)
+    return Reading(replace(features, tokens=()), replace(lede, tokens=()), signature(features))
 
 
 @functools.cache

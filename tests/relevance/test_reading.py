@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from bot.ingest.worker import ParsedItems, parse_and_normalize
 from bot.relevance import lexicon as lexicon_module
 from bot.relevance import similarity
 from bot.relevance.build import lexicon_terms
+from bot.relevance.features import extract
 from bot.relevance.lexicon import load_lexicon
 from bot.relevance.reading import LexiconTerms, read
+from bot.relevance.seeds import LEDE_CHARS
 from tests.relevance.support import scorer, shipped_settings
 
 TOPIC = Path(__file__).resolve().parents[1] / "data" / "topic"
@@ -58,3 +61,22 @@ def test_a_long_running_reader_keeps_its_verdicts_when_its_word_caches_start_ove
     after = [read(fresh, i.title, i.summary, i.text) for i in parsed.items]
     assert after == before
     assert sum(bool(r.features.ru and r.features.tj) for r in after) >= 5
+
+
+def test_a_long_items_lede_reads_as_its_first_characters_alone() -> None:
+    """A body longer than the lede is read once for both (the lede's sentences are the body's):
+    the lede must come out as reading the headline and the first ``LEDE_CHARS`` on their own."""
+    lexicon = load_lexicon()
+    title = "Путин и Рахмон обсудили 201-ю базу"
+    body = (
+        "В Москве прошли переговоры России и Таджикистана о 201-й российской военной базе. "
+        + "Стороны обсудили торговлю, трудовых мигрантов и энергетику в 2025 году. " * 15
+        + "Позже в Душанбе министры Казахстана, Узбекистана и Киргизии говорили о воде. " * 8
+    )
+    assert len(body) > LEDE_CHARS + 500  # the third kind of sentence straddles the lede
+    reading = read(lexicon, title, body, None)
+    alone = extract(lexicon, title, body[:LEDE_CHARS])
+    assert reading.lede == replace(alone, tokens=())
+    assert reading.features == replace(extract(lexicon, title, body), tokens=())
+    assert reading.lede != reading.features  # the later sentences name other countries
+    assert "russian_base" in reading.lede.concepts
