@@ -45,22 +45,35 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import re
 from typing import Any
 
+import feedparser
 import feedparser.mixin
 from feedparser.html import _cp1252
 from feedparser.sanitizer import _sanitize_html
 from feedparser.urls import resolve_relative_uris
 from feedparser.util import FeedParserDict
 
+log = logging.getLogger(__name__)
+
 _C1 = re.compile("[\x80-\x9f]")
+COPIED_FROM = "6.0.14"
+"""The feedparser release whose ``pop`` this is (pyproject.toml pins it)."""
 FEEDPARSER_POP = feedparser.mixin._FeedParserMixin.pop
 """feedparser's own ``pop``: for the tests, and for the benchmark's raw floor, which must use it."""
 
 
 def install() -> None:
-    """Make feedparser close elements with this ``pop`` (in this process, for every parse)."""
+    """Make feedparser close elements with this ``pop`` (in this process, for every parse), if
+    feedparser is the release it was copied from: another release keeps its own ``pop``."""
+    if feedparser.__version__ != COPIED_FROM:
+        log.warning(
+            "feedparser %s is installed, not %s: parsing uses its own pop, correct but slower "
+            "(copy it again into bot/ingest/feedparser_pop.py)", feedparser.__version__, COPIED_FROM,
+        )
+        return
     feedparser.mixin._FeedParserMixin.pop = pop
 
 

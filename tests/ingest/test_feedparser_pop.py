@@ -41,7 +41,20 @@ def test_the_copy_is_the_installed_feedparsers_pop_with_its_two_changes() -> Non
 
 
 def test_tjwatch_parses_with_the_copy() -> None:
+    assert feedparser.__version__ == feedparser_pop.COPIED_FROM
     assert feedparser.mixin._FeedParserMixin.pop is feedparser_pop.pop
+
+
+def test_another_feedparser_release_keeps_its_own_pop(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A feedparser other than the one copied (installed by hand over the pin) parses with its
+    own code, and the log says why parsing got slower."""
+    monkeypatch.setattr(feedparser, "__version__", "6.0.15")
+    monkeypatch.setattr(feedparser.mixin._FeedParserMixin, "pop", feedparser_pop.FEEDPARSER_POP)
+    feedparser_pop.install()
+    assert feedparser.mixin._FeedParserMixin.pop is feedparser_pop.FEEDPARSER_POP
+    assert "feedparser 6.0.15 is installed, not 6.0.14" in caplog.text
 
 
 def _parsed(body: bytes, pop: Any, monkeypatch: pytest.MonkeyPatch, **flags: bool) -> Any:
