@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from typing import Any
+
+from bot.pickled import as_values
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,10 @@ class Item:
     feed_id: int
     feed_name: str
     text: str | None = None
+
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        """Parse workers send thousands a cycle (``bot.pickled``)."""
+        return as_values(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from bot.relevance.lexicon import Lexicon, tokenize_joined
+from bot.pickled import as_values
+from bot.relevance.lexicon import Lexicon, tokenize
 
 # A full stop after a digit is an ordinal or a date ("9. маја"), not a sentence end.
 SENTENCE = re.compile(r"(?<=[.!?…])(?<![0-9]\.)\s+|\n+")
@@ -87,17 +89,9 @@ class Features:
     def named(self, cue: frozenset[str]) -> frozenset[str]:
         return frozenset(cue & self.concepts.keys())
 
-    def __reduce__(self) -> tuple[Callable[[tuple[object, ...]], Features], tuple[object, ...]]:
-        """Pickled as its values: parse workers send thousands a cycle, and the generic state
-        restore of a frozen slotted dataclass took twice as long."""
-        return _features_from, (tuple(getattr(self, name) for name in Features.__slots__),)
-
-
-def _features_from(values: tuple[object, ...]) -> Features:
-    features = object.__new__(Features)
-    for name, value in zip(Features.__slots__, values, strict=True):
-        object.__setattr__(features, name, value)
-    return features
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        """Parse workers send thousands a cycle (``bot.pickled``)."""
+        return as_values(self)
 
 
 def body_of(summary: str, text: str | None) -> str:
@@ -107,8 +101,8 @@ def body_of(summary: str, text: str | None) -> str:
     return summary[:BODY_CHARS]
 
 
-# A sentence's words, which of them a dash joins, and the concepts they name.
-Sentence = tuple[list[str], frozenset[int], list[tuple[int, str]]]
+# A sentence's words and the concepts they name.
+Sentence = tuple[list[str], list[tuple[int, str]]]
 
 
 def extract(
@@ -117,7 +111,7 @@ def extract(
     """``read``: sentences already read, by text, and where to keep those read now (an item's
     lede is read after its whole body, and shares its headline and first sentences)."""
     others = lexicon.cues.get("other_countries", frozenset())
-    title_tokens, _, title_hits = _read(lexicon, title, read)
+    title_tokens, title_hits = _read(lexicon, title, read)
     title_hits = title_hits + _implied(title_hits, lexicon.cues)
     title_concepts = frozenset(c for _, c in title_hits)
     concepts: Counter[str] = Counter(title_concepts)
@@ -133,7 +127,7 @@ def extract(
     _count_sides(title_concepts, others, named_in, listed_in)
     tokens = list(title_tokens)
     for number, sentence in enumerate(sentences):
-        sentence_tokens, _, hits = _read(lexicon, sentence, read)
+        sentence_tokens, hits = _read(lexicon, sentence, read)
         tokens.extend(sentence_tokens)
         if not hits:
             continue
@@ -173,8 +167,8 @@ def extract(
 def _read(lexicon: Lexicon, sentence: str, read: dict[str, Sentence] | None) -> Sentence:
     if read is not None and (known := read.get(sentence)) is not None:
         return known
-    tokens, joined = tokenize_joined(sentence)
-    found = tokens, joined, lexicon.find(tokens, joined)
+    tokens = tokenize(sentence)
+    found = tokens, lexicon.find(tokens, sentence)
     if read is not None:
         read[sentence] = found
     return found

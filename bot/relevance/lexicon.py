@@ -76,12 +76,12 @@ _DASH = re.compile(f"[{_DASHES}]")
 _DASH_BEFORE_WORD = re.compile(rf"[{_DASHES}]+(?=\s*[^\W_])")
 
 
-def tokenize_joined(text: str) -> tuple[list[str], frozenset[int]]:
-    """The words, and the positions of those joined to the word before by a dash alone
-    ("Russia-Tajikistan", "Москва – Душанбе"), not by a comma or a word ("Russia, Tajikistan")."""
-    words = _WORD.findall(text)
+def dash_joined(text: str) -> frozenset[int]:
+    """The positions (in ``tokenize(text)``) of the words joined to the word before by a dash
+    alone ("Russia-Tajikistan", "Москва – Душанбе"), not by a comma or a word ("Russia,
+    Tajikistan")."""
     if not _DASH.search(text):  # most sentences: no second scan
-        return words, frozenset()
+        return frozenset()
     joined: set[int] = set()
     counted, before = 0, 0  # words wholly before ``counted`` (no word holds a dash or a space)
     for match in _DASH_BEFORE_WORD.finditer(text):
@@ -93,7 +93,7 @@ def tokenize_joined(text: str) -> tuple[list[str], frozenset[int]]:
         before += len(_WORD.findall(text, counted, start))
         counted = start
         joined.add(before)
-    return words, frozenset(joined)
+    return frozenset(joined)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +182,12 @@ class Lexicon:
             self._naming.add(token)
         return result
 
-    def find(
-        self, tokens: Sequence[str], joined: frozenset[int] | None = None
-    ) -> list[tuple[int, str]]:
+    def find(self, tokens: Sequence[str], text: str | None = None) -> list[tuple[int, str]]:
         """(position, concept) for every concept named, in text order.
 
-        ``joined`` (from ``tokenize_joined``) lets a dashed term match only dashed words; without
+        ``text``: what ``tokens`` were read from; with it, a dashed term matches only words a
+        dash joins there (``dash_joined``, worked out only for a sentence where a dashed term's
+        words stand: most hold none, and finding the dashes was half of tokenising); without
         it, dashes are not checked.
         """
         distinct = set(tokens)
@@ -199,6 +199,7 @@ class Lexicon:
         hits: list[tuple[int, str]] = []
         han: list[tuple[int, int, int]] = []  # (start, end, index in hits) of Chinese terms
         cache = self._cache
+        joined: frozenset[int] | None = None
         for i, token in enumerate(tokens):
             if token not in naming:
                 continue
@@ -206,12 +207,17 @@ class Lexicon:
             if entries is None:  # the cache was cleared since the check above
                 entries = self._candidates(token)
             for entry in entries:
-                if entry.rest and not self._rest_matches(
-                    tokens, i + 1, entry.rest, entry.dashed, joined
-                ):
-                    continue
+                rest = entry.rest
+                if rest:
+                    if not self._rest_matches(tokens, i + 1, rest):
+                        continue
+                    if entry.dashed and text is not None:
+                        if joined is None:
+                            joined = dash_joined(text)
+                        if not all(i + 1 + k in joined for k in range(len(rest))):
+                            continue
                 if entry.han:
-                    han.append((i, i + len(entry.rest) + 1, len(hits)))
+                    han.append((i, i + len(rest) + 1, len(hits)))
                 hits.append((i, entry.concept))
         if len(han) > 1:
             inside = {
@@ -224,16 +230,8 @@ class Lexicon:
         return hits
 
     @staticmethod
-    def _rest_matches(
-        tokens: Sequence[str],
-        start: int,
-        rest: tuple[_WordSpec, ...],
-        dashed: bool = False,
-        joined: frozenset[int] | None = None,
-    ) -> bool:
+    def _rest_matches(tokens: Sequence[str], start: int, rest: tuple[_WordSpec, ...]) -> bool:
         if start + len(rest) > len(tokens):
-            return False
-        if dashed and joined is not None and not all(start + k in joined for k in range(len(rest))):
             return False
         return all(spec.matches(*token_key(tokens[start + k])) for k, spec in enumerate(rest))
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
+from typing import Any
 
+from bot.pickled import as_values
 from bot.relevance.features import Features, Sentence, body_of, extract
 from bot.relevance.lexicon import Lexicon, load_lexicon
 from bot.relevance.seeds import LEDE_CHARS
@@ -32,6 +34,10 @@ class Reading:
     """The headline and the body's first ``LEDE_CHARS``: the same object when the body is short."""
     signature: dict[str, int]
     """``similarity.signature`` of ``features``."""
+
+    def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
+        """Parse workers send thousands a cycle (``bot.pickled``)."""
+        return as_values(self)
 
 
 def read(lexicon: Lexicon, title: str, summary: str, text: str | None) -> Reading:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +46,16 @@ def test_a_workers_reading_gives_the_same_verdicts() -> None:
     assert verdicts == [given.score(i, r) for i, r in zip(items, readings, strict=True)]
     assert sum(v.relevant for v in verdicts) >= 5  # relevant and not: both kinds compared
     assert any(not v.relevant for v in verdicts)
+
+
+def test_a_workers_items_and_readings_reach_the_bot_whole() -> None:
+    """What a parse worker sends (pickled, as a process pool sends it) arrives equal: every
+    field of every item, its features and signature (``bot.pickled``)."""
+    parsed = _parsed("topic-ru-rss.xml", lexicon_terms(shipped_settings()))
+    arrived = pickle.loads(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
+    assert arrived == parsed
+    assert [i.published_at for i in arrived.items] == [i.published_at for i in parsed.items]
+    assert sum(r.features.ru and r.features.tj for r in arrived.readings) >= 5
 
 
 def test_a_long_running_reader_keeps_its_verdicts_when_its_word_caches_start_over(
