@@ -14,7 +14,7 @@ from typing import Any
 
 import feedparser
 
-from bot.ingest import feedparser_pop
+from bot.ingest import feedparser_fast
 from bot.ingest.text import html_to_text, one_line
 from bot.models import ParsedFeed, RawEntry
 
@@ -27,7 +27,7 @@ _PROLOG_ENCODING = re.compile(rb"<\?xml[^>]*encoding\s*=", re.I)
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)[\s>]", re.I | re.S)
 
 # Every process that parses feeds imports this module: the parse workers, and the bot itself.
-feedparser_pop.install()
+feedparser_fast.install()
 
 
 def parse_feed(content: bytes, headers: Mapping[str, str] | None = None) -> ParsedFeed:

@@ -1,5 +1,6 @@
-"""tjwatch parses with its copy of feedparser's ``pop`` (``bot.ingest.feedparser_pop``): a copy of
-the installed feedparser's, giving the same result on every feed in the test data."""
+"""tjwatch parses with its copies of feedparser's ``pop`` and ``push_content``
+(``bot.ingest.feedparser_fast``): copies of the installed feedparser's, giving the same result on
+every feed in the test data."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import feedparser
 import feedparser.mixin
 import pytest
 
-from bot.ingest import feedparser_pop
+from bot.ingest import feedparser_fast
 from bot.ingest.parse import parse_feed
 
 DATA = Path(__file__).parents[1] / "data"
@@ -21,28 +22,34 @@ FEEDS = sorted(
     p for folder in ("feeds", "topic", "hostile") for p in (DATA / folder).iterdir()
     if p.suffix in {".xml", ".gz", ".rss", ".atom"}
 )
-# The copy's two changes, as written in it.
-CHANGES = (
-    ("output = output.translate(_cp1252)",
-     "output = output.translate(_cp1252) if _C1.search(output) else output"),
-    ("copy.deepcopy(self.contentparams)", "FeedParserDict(self.contentparams)"),
-)
+# Each copy's changes, as written in it.
+CHANGES = {
+    "pop": (
+        ("output = output.translate(_cp1252)",
+         "output = output.translate(_cp1252) if _C1.search(output) else output"),
+        ("copy.deepcopy(self.contentparams)", "FeedParserDict(self.contentparams)"),
+    ),
+    "push_content": (("self.contentparams = FeedParserDict({", "self.contentparams = dict({"),),
+}
+OURS = {"pop": feedparser_fast.pop, "push_content": feedparser_fast.push_content}
 
 
-def test_the_copy_is_the_installed_feedparsers_pop_with_its_two_changes() -> None:
-    """Fails after a feedparser upgrade that changed ``pop``: copy it again, then re-apply."""
-    theirs = textwrap.dedent(inspect.getsource(feedparser_pop.FEEDPARSER_POP))
-    ours = inspect.getsource(feedparser_pop.pop)
-    for old, new in CHANGES:
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_each_copy_is_the_installed_feedparsers_method_with_its_changes(name: str) -> None:
+    """Fails after a feedparser upgrade that changed the method: copy it again, then re-apply."""
+    theirs = textwrap.dedent(inspect.getsource(feedparser_fast.FEEDPARSER_OWN[name]))
+    ours = inspect.getsource(OURS[name])
+    for old, new in CHANGES[name]:
         assert old in theirs
         theirs = theirs.replace(old, new)
     # Only the first line (the signature) may differ: the copy's has type annotations.
     assert ours.split("\n", 1)[1] == theirs.split("\n", 1)[1]
 
 
-def test_tjwatch_parses_with_the_copy() -> None:
-    assert feedparser.__version__ == feedparser_pop.COPIED_FROM
-    assert feedparser.mixin._FeedParserMixin.pop is feedparser_pop.pop
+def test_tjwatch_parses_with_the_copies() -> None:
+    assert feedparser.__version__ == feedparser_fast.COPIED_FROM
+    for name, method in OURS.items():
+        assert getattr(feedparser.mixin._FeedParserMixin, name) is method
 
 
 def test_another_feedparser_release_keeps_its_own_pop(
@@ -51,14 +58,19 @@ def test_another_feedparser_release_keeps_its_own_pop(
     """A feedparser other than the one copied (installed by hand over the pin) parses with its
     own code, and the log says why parsing got slower."""
     monkeypatch.setattr(feedparser, "__version__", "6.0.15")
-    monkeypatch.setattr(feedparser.mixin._FeedParserMixin, "pop", feedparser_pop.FEEDPARSER_POP)
-    feedparser_pop.install()
-    assert feedparser.mixin._FeedParserMixin.pop is feedparser_pop.FEEDPARSER_POP
+    for name, method in feedparser_fast.FEEDPARSER_OWN.items():
+        monkeypatch.setattr(feedparser.mixin._FeedParserMixin, name, method)
+    feedparser_fast.install()
+    for name, method in feedparser_fast.FEEDPARSER_OWN.items():
+        assert getattr(feedparser.mixin._FeedParserMixin, name) is method
     assert "feedparser 6.0.15 is installed, not 6.0.14" in caplog.text
 
 
-def _parsed(body: bytes, pop: Any, monkeypatch: pytest.MonkeyPatch, **flags: bool) -> Any:
-    monkeypatch.setattr(feedparser.mixin._FeedParserMixin, "pop", pop)
+def _parsed(
+    body: bytes, methods: dict[str, Any], monkeypatch: pytest.MonkeyPatch, **flags: bool
+) -> Any:
+    for name, method in methods.items():
+        monkeypatch.setattr(feedparser.mixin._FeedParserMixin, name, method)
     result = feedparser.parse(body, **flags)
     exc = result.pop("bozo_exception", None)
     return result, repr(exc)
@@ -73,8 +85,8 @@ def test_the_copy_parses_every_test_feed_as_feedparser_does(
     body = path.read_bytes()
     if path.suffix == ".gz":
         body = gzip.decompress(body)
-    theirs = _parsed(body, feedparser_pop.FEEDPARSER_POP, monkeypatch, **flags)
-    ours = _parsed(body, feedparser_pop.pop, monkeypatch, **flags)
+    theirs = _parsed(body, feedparser_fast.FEEDPARSER_OWN, monkeypatch, **flags)
+    ours = _parsed(body, OURS, monkeypatch, **flags)
     assert ours == theirs
 
 
