@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.ingest.text import html_to_text, one_line
-from bot.ingest.urls import canonical_url, is_http_url, resolve
+from bot.ingest.urls import article_url
 from bot.models import Item, RawEntry
 
 # A date this far past the fetch time is a feed's mistake (or a time zone one), not news from
@@ -53,10 +53,7 @@ def normalize_entry(
     text = html_to_text(body_html) if entry.content else None
     if not title and not summary:
         return None
-    link = resolve(entry.link, feed_url)
-    if link and not is_http_url(link):
-        link = None
-    url = canonical_url(link) if link else None
+    url = article_url(entry.link, feed_url)
     if not title:
         title = one_line(summary)[:120]
     published = _published(entry.published, fetched_at)

@@ -1,8 +1,12 @@
-"""Parsing hostile bodies (pure): entity bombs, HTML pages, gzip bytes handed over as XML."""
+"""Parsing hostile bodies (pure): entity bombs, HTML pages, gzip bytes handed over as XML, links
+that are no address."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot.ingest.parse import parse_feed
+from bot.ingest.worker import parse_and_normalize
 from tests.ingest.conftest import HOSTILE
 
 
@@ -52,3 +56,25 @@ def test_a_broken_feeds_nul_characters_are_dropped_and_the_text_around_them_kept
     (entry,) = parsed.entries
     assert entry.title == "Russia and Tajikistan & co"
     assert entry.summary == "Body text"
+
+
+def test_an_entry_whose_link_is_no_address_is_kept_without_one() -> None:
+    """A port that is no number, a broken IPv6 host, another scheme: the entry keeps its title
+    and text and gets no link; the feed's other entries are not lost with it (a bad port used
+    to fail the whole feed: "the parser crashed")."""
+    links = ["http://example.org:port/a", "http://[::1/b", "javascript:alert(1)",
+             "HTTP://Example.ORG:80/c?utm_source=x&id=7#top", "/d?from=rss"]
+    items = "".join(
+        f"<item><title>Item {n}</title><link>{link}</link><guid>g{n}</guid></item>"
+        for n, link in enumerate(links)
+    )
+    parsed = parse_and_normalize(
+        f"<rss version='2.0'><channel><title>T</title>{items}</channel></rss>".encode(),
+        {"content-type": "application/rss+xml"},
+        feed_id=1, feed_name="T", feed_url="https://example.org/feed.xml", feed_lang="en",
+        fetched_at=datetime(2026, 12, 3, tzinfo=UTC),
+    )
+    assert [(i.title, i.url) for i in parsed.items] == [
+        ("Item 0", None), ("Item 1", None), ("Item 2", None),
+        ("Item 3", "http://example.org/c?id=7"), ("Item 4", "https://example.org/d"),
+    ]
