@@ -10,7 +10,7 @@ picklable form: a worker builds its lexicon from it once and keeps it.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from bot.pickled import as_values
@@ -45,13 +45,13 @@ def read(lexicon: Lexicon, title: str, summary: str, text: str | None) -> Readin
     if len(body) <= LEDE_CHARS:
         features = extract(lexicon, title, body)
         sig = signature(features)
-        features = replace(features, tokens=())
+        features = features.without_tokens()
         return Reading(features, features, sig)
     # The lede's headline and whole sentences are the body's: read once, for both.
     sentences: dict[str, Sentence] = {}
     features = extract(lexicon, title, body, sentences)
     lede = extract(lexicon, title, body[:LEDE_CHARS], sentences)
-    return Reading(replace(features, tokens=()), replace(lede, tokens=()), signature(features))
+    return Reading(features.without_tokens(), lede.without_tokens(), signature(features))
 
 
 @functools.cache

@@ -98,10 +98,11 @@ def signature(features: Features) -> dict[str, int]:
         unseen = set(tokens)
     for token in unseen:
         _WORD_KEYS[token] = _word_key(token)
-    # Counted by Counter's C loop: a signature's words were most of its cost.
-    for key, count in Counter(map(_WORD_KEYS.__getitem__, tokens)).items():
-        if key is not None:
-            sig[key] = count
+    # Counted by Counter's C loop, and added by dict.update's: a signature's words were most of
+    # its cost.
+    keys = Counter(map(_WORD_KEYS.__getitem__, tokens))
+    keys.pop(None, None)
+    sig.update(keys)  # type: ignore[arg-type]
     get = sig.get
     for number in features.numbers:
         if len(number) >= 2:

@@ -209,3 +209,22 @@ def test_the_words_joined_by_a_dash_are_found_by_position(text: str, joined: set
 def test_french_qualifie_is_not_a_sports_qualifier() -> None:
     f = extract(scorer().lexicon, "Poutine a qualifié le Tadjikistan d'allié", "")
     assert "sport" not in f.concepts
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("Визит в 2025 году, договор 1999 г.", {2025, 1999}),
+        ("Встреча 12.05.2025 в Душанбе", set()),  # the end of a dotted date is not read as a year
+        ("рост на 1,2025 % и 2025.5 тонны, счёт 12025", set()),  # parts of longer numbers
+        ("в 2024–2025 гг. (а не в 1949 и не в 2050)", {2024, 2025}),  # only 1950-2049
+        ("План до 2030.", {2030}),  # a year may end a sentence
+    ],
+)
+def test_years_are_numbers_standing_alone(text: str, years: set[int]) -> None:
+    assert extract(scorer().lexicon, "", text).years == years
+
+
+def test_numbers_keep_their_decimals_with_a_point() -> None:
+    f = extract(scorer().lexicon, "", "рост на 1,2025 % и 2025.5 тонны, счёт 12025, 12.05.2025")
+    assert f.numbers == {"1.2025", "2025.5", "12025", "12.05", "2025"}
