@@ -11,6 +11,7 @@ a prefix ("investment!" → "investments", not "investigation").
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import tomllib
 import unicodedata
@@ -54,8 +55,10 @@ _FOLD = str.maketrans(
 
 @functools.lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
+    if word.isascii():  # nothing to decompose, drop or map
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD)
+    return "".join(itertools.filterfalse(unicodedata.combining, decomposed)).translate(_FOLD)
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -169,9 +172,10 @@ class Lexicon:
         if stemmed != folded:
             found.extend(self._exact.get(stemmed, ()))
         longest = max(len(folded), len(stemmed))
+        sources = (folded,) if stemmed == folded else (folded, stemmed)
         # An explicit "word*" may be shorter than MIN_PREFIX ("Руси*" for "Русияро").
         for length in range(self._shortest_prefix, longest + 1):
-            for source in (folded, stemmed):
+            for source in sources:
                 if len(source) >= length:
                     found.extend(self._prefix.get(source[:length], ()))
         result = tuple(dict.fromkeys(found))
