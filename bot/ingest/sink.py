@@ -153,7 +153,10 @@ class BatchSink:
             scored_at = services.clock.now()
             # Relevant items join a story (one event across outlets and languages).
             if services.stories is not None:
-                story_ids = await store.run(services.stories.assign, new_items, verdicts, scored_at)
+                events = [r.events if r is not None else None for r in readings]
+                story_ids = await store.run(
+                    services.stories.assign, new_items, verdicts, scored_at, events
+                )
         enriched = {i.id: i.text for i in new_items}
         records = [
             _new_item(

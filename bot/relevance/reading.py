@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.pickled import as_values
-from bot.relevance.features import Features, Sentence, body_of, extract
-from bot.relevance.lexicon import Lexicon, load_lexicon
+from bot.relevance.features import SENTENCE, Features, Sentence, body_of, extract
+from bot.relevance.lexicon import Lexicon, load_lexicon, tokenize
 from bot.relevance.seeds import LEDE_CHARS
-from bot.relevance.similarity import signature
+from bot.relevance.similarity import event_tokens, signature
 
 # The words the config adds to lexicon concepts: ((concept, (word, ...)), ...).
 LexiconTerms = tuple[tuple[str, tuple[str, ...]], ...]
@@ -34,6 +34,11 @@ class Reading:
     """The headline and the body's first ``LEDE_CHARS``: the same object when the body is short."""
     signature: dict[str, int]
     """``similarity.signature`` of ``features``."""
+    events: frozenset[str] | None = None
+    """``similarity.event_tokens`` of ``features`` (story grouping), for an item naming both
+    countries: only such an item can be relevant (``verdict.relevance``)."""
+    sentences: tuple[tuple[str, frozenset[str]], ...] | None = None
+    """``sentence_events`` of the headline and summary (what is new), for the same items."""
 
     def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
         """Parse workers send thousands a cycle (``bot.pickled``)."""
@@ -41,17 +46,40 @@ class Reading:
 
 
 def read(lexicon: Lexicon, title: str, summary: str, text: str | None) -> Reading:
+    """The item as the scorer reads it. For an item naming both countries, also what a relevant
+    item needs after scoring, read here while the words are at hand (in the bot's process, whose
+    vocabulary cache had seen few of them, it was a third of scoring)."""
     body = body_of(summary, text)
-    if len(body) <= LEDE_CHARS:
-        features = extract(lexicon, title, body)
-        sig = signature(features)
-        features = features.without_tokens()
-        return Reading(features, features, sig)
-    # The lede's headline and whole sentences are the body's: read once, for both.
-    sentences: dict[str, Sentence] = {}
+    # A body longer than the lede: the lede's headline and whole sentences are the body's, read
+    # once for both.
+    sentences: dict[str, Sentence] | None = None if len(body) <= LEDE_CHARS else {}
     features = extract(lexicon, title, body, sentences)
-    lede = extract(lexicon, title, body[:LEDE_CHARS], sentences)
-    return Reading(features.without_tokens(), lede.without_tokens(), signature(features))
+    lede = features if sentences is None else extract(lexicon, title, body[:LEDE_CHARS], sentences)
+    both = features.ru and features.tj
+    slim = features.without_tokens()
+    return Reading(
+        slim,
+        slim if lede is features else lede.without_tokens(),
+        signature(features),
+        event_tokens(features) if both else None,
+        sentence_events(lexicon, title, summary) if both else None,
+    )
+
+
+def sentence_events(
+    lexicon: Lexicon, title: str, summary: str
+) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The headline's and the summary's sentences that could say what an item adds to a story,
+    each with its ``event_tokens`` (concepts, numbers, names), in order: not those of fewer than
+    four words or naming nothing."""
+    found = []
+    for sentence in [title, *SENTENCE.split(summary)]:
+        if len(tokenize(sentence)) < 4:
+            continue
+        words = event_tokens(extract(lexicon, "", sentence))
+        if words:
+            found.append((sentence.strip(), words))
+    return tuple(found)
 
 
 @functools.cache

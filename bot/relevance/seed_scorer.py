@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.models import Item, Verdict
 from bot.relevance import verdict as decide
 from bot.relevance.features import Features, body_of, extract
-from bot.relevance.lexicon import Lexicon, tokenize
-from bot.relevance.reading import Reading, read
+from bot.relevance.lexicon import Lexicon
+from bot.relevance.reading import Reading, read, sentence_events
 from bot.relevance.seeds import Seed
 from bot.relevance.similarity import (
     DocumentFrequencies,
@@ -21,8 +20,6 @@ from bot.relevance.similarity import (
     weighted,
 )
 
-# A full stop after a digit is an ordinal or a date ("9. маја"), not a sentence end.
-_SENTENCE = re.compile(r"(?<=[.!?…])(?<![0-9]\.)\s+|\n+")
 WHATS_NEW_CHARS = 240
 MAX_TERMS = 12
 # Seed vectors are reweighted after this many more documents: IDF moves slowly.
@@ -134,7 +131,7 @@ class SeedScorer:
             nearest_seed=nearest,
             seed_similarity=sims,
             story=story,
-            whats_new=self._whats_new(item) if relevant else None,
+            whats_new=self._whats_new(item, reading.sentences) if relevant else None,
             reason="; ".join(why + ([f"{story}: " + "; ".join(evidence.notes)] if story else [])),
         )
         return Scored(verdict, f, round(evidence.similarity, 3), evidence.notes, tuple(why))
@@ -147,16 +144,19 @@ class SeedScorer:
             self._vectors_at = self.df.docs
         return self._vectors
 
-    def _whats_new(self, item: Item) -> str | None:
-        """The sentence of title and summary whose concepts, names and numbers the seeds lack."""
+    def _whats_new(
+        self, item: Item, sentences: tuple[tuple[str, frozenset[str]], ...] | None = None
+    ) -> str | None:
+        """The sentence of title and summary whose concepts, names and numbers the seeds lack.
+
+        ``sentences``: ``sentence_events`` of the item, when a parse worker read them already."""
+        if sentences is None:
+            sentences = sentence_events(self.lexicon, item.title, item.summary)
         best, best_novelty = None, 0.0
-        for sentence in [item.title, *_SENTENCE.split(item.summary)]:
-            words = event_tokens(extract(self.lexicon, "", sentence))
-            if len(tokenize(sentence)) < 4 or not words:
-                continue
+        for sentence, words in sentences:
             novelty = sum(1 for t in words if t not in self._seed_tokens) / len(words)
             if novelty > best_novelty:
-                best, best_novelty = sentence.strip(), novelty
+                best, best_novelty = sentence, novelty
         if best is None:
             return None
         return best if len(best) <= WHATS_NEW_CHARS else best[: WHATS_NEW_CHARS - 1] + "…"

@@ -137,16 +137,23 @@ class StoryGrouper:
         self._loaded = True
 
     def assign(
-        self, items: Sequence[Item], verdicts: Sequence[Verdict], now: datetime
+        self,
+        items: Sequence[Item],
+        verdicts: Sequence[Verdict],
+        now: datetime,
+        events: Sequence[frozenset[str] | None] | None = None,
     ) -> dict[str, int]:
+        """``events``: each item's ``event_tokens`` where a parse worker read them (``Reading``);
+        None, or an item's None, and they are read here."""
         if not self._loaded:
             self.load(now)
         assigned: dict[str, int] = {}
+        known = events or [None] * len(items)
         with self.store.db.atomic():
-            for item, verdict in zip(items, verdicts, strict=True):
+            for item, verdict, given in zip(items, verdicts, known, strict=True):
                 if not verdict.relevant:
                     continue
-                tokens = event_tokens(self.scorer.features(item))
+                tokens = given if given is not None else event_tokens(self.scorer.features(item))
                 hit = self.index.best(tokens, item.published_at)
                 story_id = hit[0] if hit else self.store.stories.create(item.title, item.id, now)
                 self.store.stories.add_member(

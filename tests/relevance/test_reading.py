@@ -48,6 +48,18 @@ def test_a_workers_reading_gives_the_same_verdicts() -> None:
     assert any(not v.relevant for v in verdicts)
 
 
+def test_what_is_new_reads_the_same_from_a_workers_sentences() -> None:
+    """A worker reads the headline's and summary's sentences of an item naming both countries
+    (``Reading.sentences``); a relevant item's "what's new" is the one the scorer finds alone."""
+    terms = lexicon_terms(shipped_settings())
+    parsed = [_parsed(name, terms) for name in ("topic-en-rss.xml", "topic-ru-rss.xml")]
+    pairs = [(i, r) for p in parsed for i, r in zip(p.items, p.readings, strict=True)]
+    given, alone = scorer(), scorer()
+    verdicts = [given.score(i, r) for i, r in pairs]
+    assert verdicts == [alone.score(i, replace(r, events=None, sentences=None)) for i, r in pairs]
+    assert sum(v.whats_new is not None for v in verdicts) >= 5
+
+
 def test_a_workers_items_and_readings_reach_the_bot_whole() -> None:
     """What a parse worker sends (pickled, as a process pool sends it) arrives equal: every
     field of every item, its features and signature (``bot.pickled``)."""

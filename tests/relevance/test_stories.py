@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.models import Item
+from bot.relevance.reading import read
 from bot.relevance.similarity import event_tokens
 from bot.relevance.stories import StoryGrouper, StoryIndex
 from storage import open_store
@@ -80,3 +81,21 @@ def test_irrelevant_items_get_no_story(tmp_path: Path) -> None:
     quake = dev_item("d011")
     assert StoryGrouper(s, store, 0.35).assign([quake], [s.score(quake)], NOW) == {}
     store.close()
+
+
+def test_a_workers_story_tokens_group_as_the_grouper_own_do(tmp_path: Path) -> None:
+    """Items a parse worker read carry their story tokens (``Reading.events``); grouping with
+    them gives the stories grouping without them gives, in the same order."""
+    items = [dev_item(k) for k in ("d026", "d002", "d042", "d048", "d011")]
+    s = scorer()
+    verdicts = [s.score(i) for i in items]
+    readings = [read(s.lexicon, i.title, i.summary, i.text) for i in items]
+    assert sum(r.events is not None for r in readings) >= 4  # the quake names one side only
+    stories = []
+    for n, events in enumerate((None, [r.events for r in readings])):
+        store = open_store(tmp_path / f"{n}.db")
+        assigned = StoryGrouper(s, store, 0.35).assign(items, verdicts, NOW, events)
+        stories.append([assigned.get(i.id) for i in items])
+        store.close()
+    assert stories[0] == stories[1]
+    assert len(set(stories[0][:3])) == 1 and stories[0][3] != stories[0][0]
