@@ -36,7 +36,8 @@ class Reading:
     """``similarity.signature`` of ``features``."""
     events: frozenset[str] | None = None
     """``similarity.event_tokens`` of ``features`` (story grouping), for an item naming both
-    countries: only such an item can be relevant (``verdict.relevance``)."""
+    countries: at any relevance threshold above one country's score (``verdict.ONE_SIDE``) only
+    such an item is relevant; the scorer reads them itself for any other relevant item."""
     sentences: tuple[tuple[str, frozenset[str]], ...] | None = None
     """``sentence_events`` of the headline and summary (what is new), for the same items."""
 
