@@ -16,6 +16,11 @@ from storage.errors import StorageError
 from storage.migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
+# SQLite's page cache for the one connection, at most (filled as pages are read). The default,
+# 2 MB, holds the item indexes of some 25,000 items: past that, a poll cycle's inserts (random
+# ids, urls) read most index pages back from the OS, and writing a 1,000-feed cycle's 50,000
+# items cost 14 % more than with this cache.
+CACHE_KIB = 16_000
 
 
 def open_database(path: Path) -> Database:
@@ -25,6 +30,7 @@ def open_database(path: Path) -> Database:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         db = Database(conn)
         db.enable_wal()
         migrations.apply(db)
