@@ -109,9 +109,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def raw_floor(feeds: list[Feed]) -> tuple[float, float, int]:
     # feedparser as released: importing tjwatch's parser gives feedparser faster copies of two
-    # methods (bot.ingest.feedparser_fast), and that happens only in the steps after this one.
+    # methods and a shortcut (bot.ingest.feedparser_fast), only in the steps after this one.
     mixin = feedparser.mixin._FeedParserMixin
-    if {mixin.pop.__module__, mixin.push_content.__module__} != {"feedparser.mixin"}:
+    if {mixin.pop.__module__, mixin.push_content.__module__} != {"feedparser.mixin"} or (
+        feedparser.mixin._urljoin.__module__ != "feedparser.urls"
+    ):
         raise RuntimeError("the raw floor must run on feedparser's own code, before tjwatch's")
     started, cpu = time.perf_counter(), time.process_time()
     items = 0

@@ -46,6 +46,12 @@ keys (type, language, base, base64, mode, src) have no alias, so a ``dict`` answ
 what reaches the parsed result is still a ``FeedParserDict`` (``pop`` copies the parameters into
 one). Parsing -16 % time (5,000 benchmark items).
 
+And ``urljoin`` stands in for the module's ``_urljoin`` where the mixin calls it: every element
+that opens joins the feed's base address to its own ``xml:base``; for a feed parsed without a
+base address (tjwatch resolves links itself) both are empty, and feedparser ran a regular
+expression and ``urllib.parse.urljoin`` to give back "". It now answers "" at once and leaves
+every other call to feedparser (-6 % of parsing's instructions).
+
 Everything else is feedparser's code, unchanged: ``tests/ingest/test_feedparser_fast.py`` fails
 when the installed feedparser's methods are not the ones these copies were made from, and checks
 that both give the same result on every feed in the test data.
@@ -75,6 +81,15 @@ _MIXIN = feedparser.mixin._FeedParserMixin
 FEEDPARSER_OWN = {"pop": _MIXIN.pop, "push_content": _MIXIN.push_content}
 """feedparser's own methods: for the tests, and for the benchmark's raw floor, which must use
 them."""
+FEEDPARSER_URLJOIN = feedparser.mixin._urljoin
+"""feedparser's own ``_urljoin``, as the mixin module holds it."""
+
+
+def urljoin(base: Any, uri: Any) -> Any:
+    """feedparser's ``_urljoin``, with nothing to join answered at once."""
+    if base == "" and uri == "":
+        return ""
+    return FEEDPARSER_URLJOIN(base, uri)
 
 
 def install() -> None:
@@ -89,6 +104,7 @@ def install() -> None:
         return
     _MIXIN.pop = pop
     _MIXIN.push_content = push_content
+    feedparser.mixin._urljoin = urljoin
 
 
 # fmt: off

@@ -1,6 +1,6 @@
-"""tjwatch parses with its copies of feedparser's ``pop`` and ``push_content``
-(``bot.ingest.feedparser_fast``): copies of the installed feedparser's, giving the same result on
-every feed in the test data."""
+"""tjwatch parses with its copies of feedparser's ``pop`` and ``push_content`` and its shortcut
+for ``_urljoin`` (``bot.ingest.feedparser_fast``), giving the same result as the installed
+feedparser's own code on every feed in the test data."""
 
 from __future__ import annotations
 
@@ -50,6 +50,16 @@ def test_tjwatch_parses_with_the_copies() -> None:
     assert feedparser.__version__ == feedparser_fast.COPIED_FROM
     for name, method in OURS.items():
         assert getattr(feedparser.mixin._FeedParserMixin, name) is method
+    assert feedparser.mixin._urljoin is feedparser_fast.urljoin
+
+
+@pytest.mark.parametrize(
+    ("base", "uri"),
+    [("", ""), ("", "https://a.example//x"), ("https://a.example/feed/", "../b"),
+     ("https://a.example/", ""), ("", "/relative")],
+)
+def test_urljoin_answers_as_feedparsers_own(base: Any, uri: Any) -> None:
+    assert feedparser_fast.urljoin(base, uri) == feedparser_fast.FEEDPARSER_URLJOIN(base, uri)
 
 
 def test_another_feedparser_release_keeps_its_own_pop(
@@ -60,17 +70,24 @@ def test_another_feedparser_release_keeps_its_own_pop(
     monkeypatch.setattr(feedparser, "__version__", "6.0.15")
     for name, method in feedparser_fast.FEEDPARSER_OWN.items():
         monkeypatch.setattr(feedparser.mixin._FeedParserMixin, name, method)
+    monkeypatch.setattr(feedparser.mixin, "_urljoin", feedparser_fast.FEEDPARSER_URLJOIN)
     feedparser_fast.install()
     for name, method in feedparser_fast.FEEDPARSER_OWN.items():
         assert getattr(feedparser.mixin._FeedParserMixin, name) is method
+    assert feedparser.mixin._urljoin is feedparser_fast.FEEDPARSER_URLJOIN
     assert "feedparser 6.0.15 is installed, not 6.0.14" in caplog.text
 
 
 def _parsed(
-    body: bytes, methods: dict[str, Any], monkeypatch: pytest.MonkeyPatch, **flags: bool
+    body: bytes,
+    methods: dict[str, Any],
+    urljoin: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    **flags: bool,
 ) -> Any:
     for name, method in methods.items():
         monkeypatch.setattr(feedparser.mixin._FeedParserMixin, name, method)
+    monkeypatch.setattr(feedparser.mixin, "_urljoin", urljoin)
     result = feedparser.parse(body, **flags)
     exc = result.pop("bozo_exception", None)
     return result, repr(exc)
@@ -85,8 +102,11 @@ def test_the_copy_parses_every_test_feed_as_feedparser_does(
     body = path.read_bytes()
     if path.suffix == ".gz":
         body = gzip.decompress(body)
-    theirs = _parsed(body, feedparser_fast.FEEDPARSER_OWN, monkeypatch, **flags)
-    ours = _parsed(body, OURS, monkeypatch, **flags)
+    theirs = _parsed(
+        body, feedparser_fast.FEEDPARSER_OWN, feedparser_fast.FEEDPARSER_URLJOIN, monkeypatch,
+        **flags,
+    )
+    ours = _parsed(body, OURS, feedparser_fast.urljoin, monkeypatch, **flags)
     assert ours == theirs
 
 
