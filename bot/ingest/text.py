@@ -25,7 +25,9 @@ _BLOCKS = (
     "article",
 )
 _DROP = ("script", "style", "noscript", "iframe", "object", "embed", "template", "svg", "head")
-_SPACES = re.compile(r"[ \t\u00a0\u200b\u2009\u202f]+")
+# What becomes one space: a run of two or more spaces, or any other kind of space. A single
+# space is left alone (matching it too made the substitution rebuild every text, word by word).
+_SPACES = re.compile(r"[ \t\u00a0\u200b\u2009\u202f]{2,}|[\t\u00a0\u200b\u2009\u202f]")
 _BLANKS = re.compile(r"\n\s*\n+")
 
 
@@ -50,6 +52,8 @@ def html_to_text(fragment: str) -> str:
 
 
 def _tidy(text: str) -> str:
+    if "\n" not in text and "\r" not in text:  # one line: most titles and summaries
+        return _SPACES.sub(" ", text).strip()
     # One substitution for the whole text, not one per line (_SPACES never spans a line break).
     lines = _SPACES.sub(" ", text.replace("\r", "\n")).split("\n")
     return _BLANKS.sub("\n\n", "\n".join(line.strip() for line in lines)).strip()

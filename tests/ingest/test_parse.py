@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.ingest.parse import parse_feed
+from bot.ingest.text import html_to_text
 from bot.ingest.worker import parse_and_normalize
 from tests.ingest.conftest import HOSTILE
 
@@ -78,3 +79,16 @@ def test_an_entry_whose_link_is_no_address_is_kept_without_one() -> None:
         ("Item 0", None), ("Item 1", None), ("Item 2", None),
         ("Item 3", "http://example.org/c?id=7"), ("Item 4", "https://example.org/d"),
     ]
+
+
+def test_feed_text_is_tidied_into_words_and_paragraphs() -> None:
+    """Runs of spaces, tabs, no-break and thin spaces become one space; line ends are trimmed;
+    blank lines between paragraphs become one; markup breaks become paragraphs."""
+    assert html_to_text("Душанбе \u00a0 и\tМосква\u202fсегодня  ") == "Душанбе и Москва сегодня"
+    assert html_to_text("Один  абзац.\r\n\r\n\r\n  Второй\u2009абзац. \nТретья строка") == (
+        "Один абзац.\n\nВторой абзац.\nТретья строка"
+    )
+    assert html_to_text("<p>Первый&nbsp;&nbsp;абзац</p><p>Второй <b>абзац</b></p>") == (
+        "Первый абзац\n\nВторой абзац"
+    )
+    assert html_to_text("a b c") == "a b c"
