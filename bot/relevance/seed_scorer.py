@@ -21,6 +21,7 @@ from bot.relevance.similarity import (
 )
 
 WHATS_NEW_CHARS = 240
+_NO_EVIDENCE = decide.StoryEvidence(0.0, False, ())
 MAX_TERMS = 12
 # Seed vectors are reweighted after this many more documents: IDF moves slowly.
 SEED_REFRESH_DOCS = 64
@@ -88,15 +89,20 @@ class SeedScorer:
         return read(self.lexicon, item.title, item.summary, item.text)
 
     def score(self, item: Item, reading: Reading | None = None) -> Verdict:
-        return self.explain(item, reading=reading).verdict
+        return self.explain(item, reading=reading, story_facts=False).verdict
 
     def explain(
-        self, item: Item, learn: bool | None = None, reading: Reading | None = None
+        self,
+        item: Item,
+        learn: bool | None = None,
+        reading: Reading | None = None,
+        story_facts: bool = True,
     ) -> Scored:
         """Score ``item`` and keep the facts; ``learn=False`` leaves the frequencies untouched.
 
         ``reading`` is the item as a parse worker read it (``bot.relevance.reading``), with this
-        scorer's vocabulary; without one the item is read here.
+        scorer's vocabulary; without one the item is read here. ``story_facts=False`` weighs the
+        evidence for the seeds' story only where the verdict uses it, for a relevant item.
         """
         reading = reading or self.read(item)
         f = reading.features
@@ -115,7 +121,11 @@ class SeedScorer:
         published = item.published_at.date() if item.published_raw else None
         lede = reading.lede
         nearest_sim = sims[nearest] if nearest else 0.0
-        evidence = decide.story(lede, published, self._event, self._cues, nearest_sim)
+        evidence = (
+            decide.story(lede, published, self._event, self._cues, nearest_sim)
+            if relevant or story_facts
+            else _NO_EVIDENCE
+        )
         story = None
         if relevant:  # with no seeds configured there is no seed story to be the same as
             story = (
