@@ -21,8 +21,9 @@ from bot.relevance.similarity import (
 )
 
 WHATS_NEW_CHARS = 240
-_NO_EVIDENCE = decide.StoryEvidence(0.0, False, ())
 MAX_TERMS = 12
+# An irrelevant item's story evidence when ``score`` does not weigh it (its verdict has no story).
+_NO_EVIDENCE = decide.StoryEvidence(0.0, False, ())
 # Seed vectors are reweighted after this many more documents: IDF moves slowly.
 SEED_REFRESH_DOCS = 64
 
