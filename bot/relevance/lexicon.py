@@ -237,7 +237,10 @@ class Lexicon:
     def _rest_matches(tokens: Sequence[str], start: int, rest: tuple[_WordSpec, ...]) -> bool:
         if start + len(rest) > len(tokens):
             return False
-        return all(spec.matches(*token_key(tokens[start + k])) for k, spec in enumerate(rest))
+        for k, spec in enumerate(rest):  # a loop, not all(...): most fail at the first word
+            if not spec.matches(*token_key(tokens[start + k])):
+                return False
+        return True
 
 
 def load_lexicon(extra: Mapping[str, Iterable[str]] | None = None) -> Lexicon:
