@@ -98,13 +98,20 @@ def install() -> None:
     if feedparser.__version__ != COPIED_FROM:
         log.warning(
             "feedparser %s is installed, not %s: parsing uses its own code, correct but slower "
-            "(copy pop and push_content again into bot/ingest/feedparser_fast.py)",
-            feedparser.__version__, COPIED_FROM,
+            "(copy %s again into bot/ingest/feedparser_fast.py)",
+            feedparser.__version__, COPIED_FROM, " and ".join(COPIES),
         )
         return
-    _MIXIN.pop = pop
-    _MIXIN.push_content = push_content
+    for name, method in COPIES.items():
+        setattr(_MIXIN, name, method)
     feedparser.mixin._urljoin = urljoin
+
+
+def installed() -> bool:
+    """Whether any of this module's code stands in for feedparser's in this process."""
+    return feedparser.mixin._urljoin is urljoin or any(
+        getattr(_MIXIN, name) is method for name, method in COPIES.items()
+    )
 
 
 # fmt: off
@@ -271,3 +278,7 @@ def push_content(self: Any, tag: str, attrs_d: Any, default_content_type: str, e
     self.contentparams['base64'] = self._is_base64(attrs_d, self.contentparams)
     self.push(tag, expecting_text)
 # fmt: on
+
+
+COPIES = {"pop": pop, "push_content": push_content}
+"""This module's copies, by the name of the feedparser method each stands in for."""

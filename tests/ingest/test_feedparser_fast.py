@@ -31,7 +31,7 @@ CHANGES = {
     ),
     "push_content": (("self.contentparams = FeedParserDict({", "self.contentparams = dict({"),),
 }
-OURS = {"pop": feedparser_fast.pop, "push_content": feedparser_fast.push_content}
+OURS = feedparser_fast.COPIES
 
 
 @pytest.mark.parametrize("name", sorted(CHANGES))
@@ -51,6 +51,7 @@ def test_tjwatch_parses_with_the_copies() -> None:
     for name, method in OURS.items():
         assert getattr(feedparser.mixin._FeedParserMixin, name) is method
     assert feedparser.mixin._urljoin is feedparser_fast.urljoin
+    assert feedparser_fast.installed()
 
 
 @pytest.mark.parametrize(
@@ -62,7 +63,7 @@ def test_urljoin_answers_as_feedparsers_own(base: Any, uri: Any) -> None:
     assert feedparser_fast.urljoin(base, uri) == feedparser_fast.FEEDPARSER_URLJOIN(base, uri)
 
 
-def test_another_feedparser_release_keeps_its_own_pop(
+def test_another_feedparser_release_keeps_its_own_code(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A feedparser other than the one copied (installed by hand over the pin) parses with its
@@ -75,6 +76,7 @@ def test_another_feedparser_release_keeps_its_own_pop(
     for name, method in feedparser_fast.FEEDPARSER_OWN.items():
         assert getattr(feedparser.mixin._FeedParserMixin, name) is method
     assert feedparser.mixin._urljoin is feedparser_fast.FEEDPARSER_URLJOIN
+    assert not feedparser_fast.installed()
     assert "feedparser 6.0.15 is installed, not 6.0.14" in caplog.text
 
 
