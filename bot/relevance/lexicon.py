@@ -237,7 +237,8 @@ class Lexicon:
     def _rest_matches(tokens: Sequence[str], start: int, rest: tuple[_WordSpec, ...]) -> bool:
         if start + len(rest) > len(tokens):
             return False
-        for k, spec in enumerate(rest):  # a loop, not all(...): most fail at the first word
+        # A loop, not all() over a generator: most checks fail at the first word.
+        for k, spec in enumerate(rest):  # noqa: SIM110
             if not spec.matches(*token_key(tokens[start + k])):
                 return False
         return True

@@ -53,9 +53,9 @@ def read(lexicon: Lexicon, title: str, summary: str, text: str | None) -> Readin
     body = body_of(summary, text)
     # A body longer than the lede: the lede's headline and whole sentences are the body's, read
     # once for both.
-    sentences: dict[str, Sentence] | None = None if len(body) <= LEDE_CHARS else {}
-    features = extract(lexicon, title, body, sentences)
-    lede = features if sentences is None else extract(lexicon, title, body[:LEDE_CHARS], sentences)
+    shared: dict[str, Sentence] | None = None if len(body) <= LEDE_CHARS else {}
+    features = extract(lexicon, title, body, shared)
+    lede = features if shared is None else extract(lexicon, title, body[:LEDE_CHARS], shared)
     both = features.ru and features.tj
     slim = features.without_tokens()
     return Reading(

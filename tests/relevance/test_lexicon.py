@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.relevance.features import extract
-from bot.relevance.lexicon import Lexicon, dash_joined, tokenize
+from bot.relevance.lexicon import Lexicon, dash_joined
 from tests.relevance.support import item, scorer
 
 RUSSIA_FORMS = [

@@ -83,7 +83,7 @@ def test_irrelevant_items_get_no_story(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_workers_story_tokens_group_as_the_grouper_own_do(tmp_path: Path) -> None:
+def test_a_workers_story_tokens_group_as_the_groupers_own_do(tmp_path: Path) -> None:
     """Items a parse worker read carry their story tokens (``Reading.events``); grouping with
     them gives the stories grouping without them gives, in the same order."""
     items = [dev_item(k) for k in ("d026", "d002", "d042", "d048", "d011")]
