@@ -26,8 +26,9 @@
 # CONTRACT, STRICT LIABILITY, OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE)
 # ARISING IN ANY WAY OUT OF THE USE OF THIS SOFTWARE, EVEN IF ADVISED OF THE
 # POSSIBILITY OF SUCH DAMAGE.
-"""Two of feedparser's methods, copied, without costs that made up half of feedparser's
-instructions in the parse workers (benchmark corpus) and do nothing for the result:
+"""Two of feedparser's methods, copied, and a shortcut for a third function, without costs that
+made up two fifths of feedparser's time in the parse workers (benchmark corpus: 166 -> 95 µs an
+item) and do nothing for the result:
 
 ``pop`` (where an element closes and its text is stored):
 
