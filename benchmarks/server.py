@@ -26,6 +26,7 @@ LAST_MODIFIED = "Fri, 20 Nov 2026 00:00:00 GMT"
 def make_handler(files: dict[str, tuple[bytes, str, str]]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             found = files.get(self.path)
