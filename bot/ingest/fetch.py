@@ -1,4 +1,4 @@
-"""Fetching feeds and article pages over HTTP with httpx, politely and defensively.
+"""Fetching feeds and article pages over HTTP with aiohttp, politely and defensively.
 
 Bounded concurrency (overall and per host), a connect and a total timeout, a body cap that aborts
 the download (never buffers past it), conditional GET, and redirects followed hop by hop so that
@@ -7,12 +7,17 @@ loopback or private address (a redirect must not smuggle a fetch into the local 
 
 Expected failures (timeouts, HTTP errors, refusals, oversized bodies) come back as
 ``FetchResult`` values with a short, human ``error``; only bugs raise.
+
+aiohttp rather than httpx (which python-telegram-bot uses for the Bot API): its C parser and
+connection pool cost a sixth of httpx's CPU per request, measured on 500 loopback feeds — 0.04 s
+against 0.26 s when every feed answers 304, 0.04 s against 0.31-0.44 s for 30 MB of feeds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import time
 import urllib.request
 import zlib
@@ -22,13 +27,17 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import aiohttp
+import certifi
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.http_exceptions import ContentEncodingError
 
 from bot.ingest.urls import is_non_public_ip, literal_ip, scheme_problem
 from bot.models import FeedSpec, FetchResult, FetchStatus
 from bot.settings import FetchSettings
 
 MAX_REDIRECTS = 10
+_REDIRECTS = (301, 302, 303, 307, 308)
 _PERMANENT = (301, 308)
 _ACCEPT_FEED = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, "
@@ -36,34 +45,40 @@ _ACCEPT_FEED = (
 )
 _GZIP_MAGIC = b"\x1f\x8b"
 _ACCEPT_PAGE = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+# aiohttp's default (8 KiB) refuses a response line or header longer than that; some sites send
+# cookies longer. h11, which httpx used, allowed 16 KiB for the whole head.
+_MAX_HEADER_BYTES = 16 * 1024
 
 
 class _Abort(Exception):
     """A fetch given up on purpose; the message is the human reason."""
 
 
-class Fetcher:
-    """One shared ``httpx.AsyncClient`` with an overall and a per-host concurrency limit."""
+class _Refused(Exception):
+    """A host name that resolved to a loopback or private address when connecting."""
 
-    def __init__(self, settings: FetchSettings, client: httpx.AsyncClient | None = None) -> None:
+
+class Fetcher:
+    """Shared aiohttp sessions with an overall and a per-host concurrency limit.
+
+    Two sessions at most, made on first use: one for addresses from the configuration, and one
+    for public-only fetches (feeds and pages users added) whose resolver refuses private answers.
+    """
+
+    def __init__(self, settings: FetchSettings) -> None:
         self._settings = settings
-        self._client = client or httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-            follow_redirects=False,  # followed by hand, to check every hop
-            headers={"User-Agent": settings.user_agent},
-            limits=httpx.Limits(
-                max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
-            ),
-        )
-        # Behind a proxy the connection's peer is the proxy, not the site: no peer check then.
+        # Behind a proxy the connection goes to the proxy, not the site: no resolver check then.
         self._proxied = bool(urllib.request.getproxies())
+        self._sessions: dict[bool, aiohttp.ClientSession] = {}
         self._overall = asyncio.Semaphore(settings.concurrency)
         self._per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(settings.per_host)
         )
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            await session.close()
 
     async def fetch(self, feed: FeedSpec, *, public_only: bool = False) -> FetchResult:
         """Fetch a feed (conditionally, when its ETag or Last-Modified is known)."""
@@ -86,17 +101,23 @@ class Fetcher:
                 return f"{host} is a loopback or private network address ({address}); refused"
         return None
 
-    def peer_problem(self, url: str, address: str | None) -> str | None:
-        """Why a response from ``address`` may not be used by a public-only fetch, or None.
+    def _session(self, public_only: bool) -> aiohttp.ClientSession:
+        """The session for this fetch, made on first use (aiohttp wants a running loop).
 
         ``address_problem`` resolves the host before the request, and the connection resolves
         it again: a DNS server answering a public address first and 127.0.0.1 next ("DNS
-        rebinding") would pass that check. This one judges the address actually connected to.
+        rebinding") would pass that check. The public-only session's resolver judges the
+        addresses actually connected to, so such a request is never sent.
         """
-        if address is None or not is_non_public_ip(address):
-            return None
-        host = urlsplit(url).hostname or ""
-        return f"{host} connected to a loopback or private network address ({address}); refused"
+        guarded = public_only and not self._proxied
+        session = self._sessions.get(guarded)
+        if session is None or session.closed:
+            session = self._sessions[guarded] = _new_session(
+                self._settings,
+                _PublicOnlyResolver() if guarded else None,
+                proxied=self._proxied,
+            )
+        return session
 
     async def _fetch(self, feed: FeedSpec, *, public_only: bool, accept: str) -> FetchResult:
         host = urlsplit(feed.url).hostname or ""
@@ -106,17 +127,25 @@ class Fetcher:
             try:
                 async with asyncio.timeout(limit):
                     result = await self._get(feed, public_only=public_only, accept=accept)
-            except (TimeoutError, httpx.TimeoutException):
+            except aiohttp.ConnectionTimeoutError:
+                connect = self._settings.connect_timeout
+                result = _failed(feed, f"cannot connect: no answer within {connect:g} s")
+            except TimeoutError:
                 result = _failed(feed, f"timed out after {limit:g} s")
             except _Abort as exc:
                 result = _failed(feed, str(exc))
-            except httpx.ConnectError as exc:
-                result = _failed(feed, f"cannot connect: {_reason(exc)}")
-            except httpx.RemoteProtocolError as exc:
+            except aiohttp.ClientConnectorError as exc:
+                result = _failed(feed, f"cannot connect to {exc.host}: {_connect_reason(exc)}")
+            except aiohttp.ServerDisconnectedError as exc:
                 result = _failed(feed, f"the server broke the connection: {_reason(exc)}")
-            except httpx.DecodingError as exc:
-                result = _failed(feed, f"cannot decompress the response body: {_reason(exc)}")
-            except (httpx.TransportError, httpx.InvalidURL) as exc:
+            except aiohttp.ClientPayloadError as exc:
+                if isinstance(exc.__cause__, ContentEncodingError):
+                    result = _failed(feed, f"cannot decompress the response body: {_reason(exc)}")
+                else:
+                    result = _failed(feed, f"the server broke the connection: {_reason(exc)}")
+            except aiohttp.ClientResponseError as exc:
+                result = _failed(feed, f"the server's answer is not valid HTTP: {exc.message}")
+            except aiohttp.ClientError as exc:
                 result = _failed(feed, f"network error: {_reason(exc)}")
             elapsed = time.perf_counter() - started
         return replace(result, elapsed_s=elapsed)
@@ -127,6 +156,7 @@ class Fetcher:
             headers["If-None-Match"] = feed.etag
         if feed.last_modified:
             headers["If-Modified-Since"] = feed.last_modified
+        session = self._session(public_only)
         url = feed.url
         seen = {url}
         hops: list[int] = []
@@ -134,33 +164,33 @@ class Fetcher:
             problem = await self.address_problem(url, public_only=public_only)
             if problem:
                 raise _Abort(problem if not hops else f"redirected to {url}: {problem}")
-            async with self._client.stream("GET", url, headers=headers) as response:
-                if public_only and not self._proxied:
-                    problem = self.peer_problem(url, _peer_address(response))
-                    if problem:
-                        raise _Abort(problem if not hops else f"redirected to {url}: {problem}")
-                if response.has_redirect_location:
-                    target = urljoin(url, response.headers["Location"].strip())
-                    hops.append(response.status_code)
-                    if target in seen:
-                        raise _Abort(f"redirect loop: {url} sends back to {target}")
-                    if len(hops) > MAX_REDIRECTS:
-                        raise _Abort(f"more than {MAX_REDIRECTS} redirects")
-                    seen.add(target)
-                    url = target
-                    continue
-                return await self._answer(feed, response, url, hops)
+            try:
+                async with session.get(url, headers=headers, allow_redirects=False) as response:
+                    location = response.headers.get("Location")
+                    if location is not None and response.status in _REDIRECTS:
+                        target = urljoin(url, location.strip())
+                        hops.append(response.status)
+                        if target in seen:
+                            raise _Abort(f"redirect loop: {url} sends back to {target}")
+                        if len(hops) > MAX_REDIRECTS:
+                            raise _Abort(f"more than {MAX_REDIRECTS} redirects")
+                        seen.add(target)
+                        url = target
+                        continue
+                    return await self._answer(feed, response, url, hops)
+            except _Refused as exc:
+                raise _Abort(str(exc) if not hops else f"redirected to {url}: {exc}") from None
 
     async def _answer(
-        self, feed: FeedSpec, response: httpx.Response, url: str, hops: list[int]
+        self, feed: FeedSpec, response: aiohttp.ClientResponse, url: str, hops: list[int]
     ) -> FetchResult:
         # RFC 9110 §15.4: only a chain of permanent redirects lets a client update its link.
         permanent = url if hops and all(code in _PERMANENT for code in hops) else None
-        status = response.status_code
+        status = response.status
         if status == 304:
             # Read to its (empty) end: a response closed unread takes its connection with it, and
             # the next poll of the host would open a new one (a TLS handshake, on the web).
-            await response.aread()
+            await response.read()
             return FetchResult(
                 feed,
                 FetchStatus.NOT_MODIFIED,
@@ -172,7 +202,7 @@ class Fetcher:
             )
         if status >= 300 or status < 200 or status in (204, 205):
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            error = f"HTTP {status} {response.reason_phrase}".strip()
+            error = f"HTTP {status} {response.reason or ''}".strip()
             if status in (429, 503) and retry_after is not None:
                 error += f"; asked to retry after {_duration(retry_after)}"
             return FetchResult(
@@ -190,7 +220,7 @@ class Fetcher:
             # .xml.gz): unpack it, under the same cap.
             body = _gunzip(body, self._settings.max_body_bytes)
         headers_out = {k.lower(): v for k, v in response.headers.items()}
-        # httpx has already decompressed the body: feedparser must not try again.
+        # aiohttp has already decompressed the body: feedparser must not try again.
         headers_out.pop("content-encoding", None)
         headers_out.pop("content-length", None)
         return FetchResult(
@@ -205,25 +235,70 @@ class Fetcher:
             http_status=status,
         )
 
-    async def _read_capped(self, response: httpx.Response) -> bytes:
+    async def _read_capped(self, response: aiohttp.ClientResponse) -> bytes:
         limit = self._settings.max_body_bytes
         too_large = f"response larger than {_size(limit)}; download aborted"
         declared = response.headers.get("Content-Length", "")
         if (
             declared.isdigit()
             and int(declared) > limit
-            and "content-encoding" not in response.headers
+            and "Content-Encoding" not in response.headers
         ):
             raise _Abort(too_large)
         chunks: list[bytes] = []
         size = 0
         # Counted after decompression, so a small gzip bomb is stopped too.
-        async for chunk in response.aiter_bytes():
+        async for chunk in response.content.iter_any():
             size += len(chunk)
             if size > limit:
                 raise _Abort(too_large)
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+class _PublicOnlyResolver(AbstractResolver):
+    """The system resolver, refusing a name that answers any loopback or private address."""
+
+    def __init__(self) -> None:
+        self._resolver = aiohttp.ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        answers = await self._resolver.resolve(host, port, family)
+        for answer in answers:
+            if is_non_public_ip(answer["host"]):
+                raise _Refused(
+                    f"{host} resolved to a loopback or private network address "
+                    f"({answer['host']}) when connecting; refused"
+                )
+        return answers
+
+    async def close(self) -> None:
+        await self._resolver.close()
+
+
+def _new_session(
+    settings: FetchSettings, resolver: AbstractResolver | None, *, proxied: bool
+) -> aiohttp.ClientSession:
+    connector = aiohttp.TCPConnector(
+        limit=settings.concurrency,
+        limit_per_host=0,  # the fetcher's own per-host semaphores limit by host name
+        resolver=resolver,
+        # The same certificate authorities as python-telegram-bot's httpx, on any base image.
+        ssl=ssl.create_default_context(cafile=certifi.where()),
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        headers={"User-Agent": settings.user_agent},
+        # The total deadline is the fetcher's own (asyncio.timeout), over every redirect hop.
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=settings.connect_timeout),
+        # HTTP(S)_PROXY and NO_PROXY, as httpx did. Only when a proxy is set: aiohttp then looks
+        # up the proxy and ~/.netrc in a thread for every request, two hops a fetch.
+        trust_env=proxied,
+        max_line_size=_MAX_HEADER_BYTES,
+        max_field_size=_MAX_HEADER_BYTES,
+    )
 
 
 def _gunzip(body: bytes, limit: int) -> bytes:
@@ -235,13 +310,6 @@ def _gunzip(body: bytes, limit: int) -> bytes:
     if len(data) > limit:
         raise _Abort(f"response larger than {_size(limit)} once unpacked; download aborted")
     return data
-
-
-def _peer_address(response: httpx.Response) -> str | None:
-    """The IP address the response actually came from (None where the transport hides it)."""
-    stream = response.extensions.get("network_stream")
-    peer = stream.get_extra_info("server_addr") if stream is not None else None
-    return str(peer[0]) if peer else None
 
 
 async def _addresses(host: str) -> list[str]:
@@ -286,6 +354,12 @@ def _size(n: int) -> str:
 def _reason(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _connect_reason(exc: aiohttp.ClientConnectorError) -> str:
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return f"its certificate is not valid ({_reason(exc.certificate_error)})"
+    return exc.strerror or _reason(exc.os_error)
 
 
 def _failed(feed: FeedSpec, error: str) -> FetchResult:
