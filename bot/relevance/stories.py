@@ -1,10 +1,11 @@
 """Story grouping: reports of one event, from any outlet and in any language, become one story.
 
 Each relevant item gets a language-independent token set (concept ids, numbers, and the Latin
-consonant skeletons of capitalised names); a MinHash LSH index (datasketch) finds the earlier items
-whose sets are similar, so grouping costs about the same per item however many are stored (never
-all pairs). A candidate joins its best match's story when their Jaccard similarity reaches the
-config's ``[thresholds] story_grouping`` and they were published within ``GROUP_WINDOW_DAYS``.
+consonant skeletons of capitalised names); a MinHash LSH index (``bot.relevance.minhash``) finds
+the earlier items whose sets are similar, so grouping costs about the same per item however many
+are stored (never all pairs). A candidate joins its best match's story when their Jaccard
+similarity reaches the config's ``[thresholds] story_grouping`` and they were published within
+``GROUP_WINDOW_DAYS``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from datasketch import MinHash, MinHashLSH
-
 from bot.models import Item, Verdict
+from bot.relevance.minhash import LSHIndex, MinHasher, Signature
 from bot.relevance.seed_scorer import SeedScorer
 from bot.relevance.similarity import event_tokens
 from storage import Store
@@ -30,17 +30,10 @@ LSH_RECALL_FACTOR = 0.6
 MAX_REPRESENTATIVES = 8
 
 
-@functools.lru_cache(maxsize=1)
-def _template() -> MinHash:
-    """A MinHash whose permutations all others reuse: generating them costs more than hashing."""
-    return MinHash(num_perm=NUM_PERM)
-
-
-def _minhash(tokens: frozenset[str]) -> MinHash:
-    template = _template()
-    mh = MinHash(num_perm=NUM_PERM, permutations=template.permutations, scheme=template.scheme)
-    mh.update_batch([t.encode("utf-8") for t in tokens])
-    return mh
+@functools.cache
+def _hasher() -> MinHasher:
+    """One set of permutations for every signature: generating them costs more than hashing."""
+    return MinHasher(NUM_PERM)
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -67,12 +60,12 @@ class StoryIndex:
         self.threshold = threshold
         self.window = window
         lsh_threshold = max(0.05, threshold * LSH_RECALL_FACTOR)
-        self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=NUM_PERM)
+        self._lsh = LSHIndex(lsh_threshold, NUM_PERM)
         self._members: dict[str, _Member] = {}
         self._per_story: dict[int, int] = {}
         self._order: deque[tuple[datetime, str]] = deque()
         self._newest: datetime | None = None
-        self._last: tuple[frozenset[str], MinHash | None] = (frozenset(), None)  # best → add
+        self._last: tuple[frozenset[str], Signature | None] = (frozenset(), None)  # best → add
 
     def __len__(self) -> int:
         return len(self._members)
@@ -82,9 +75,9 @@ class StoryIndex:
         if not tokens:
             return None
         best: tuple[int, float] | None = None
-        mh = _minhash(tokens)
-        self._last = (tokens, mh)
-        for key in self._lsh.query(mh):
+        signature = _hasher().signature(tokens)
+        self._last = (tokens, signature)
+        for key in self._lsh.query(signature):
             member = self._members[key]
             if abs(member.published - published) > self.window:
                 continue
@@ -100,9 +93,10 @@ class StoryIndex:
             return
         self._per_story[story_id] = self._per_story.get(story_id, 0) + 1
         self._members[item_id] = _Member(story_id, tokens, published)
-        last_tokens, last_mh = self._last
-        reuse = last_mh is not None and last_tokens == tokens
-        self._lsh.insert(item_id, last_mh if reuse and last_mh is not None else _minhash(tokens))
+        last_tokens, last = self._last  # best() has just signed these tokens, as a rule
+        if last is None or last_tokens != tokens:
+            last = _hasher().signature(tokens)
+        self._lsh.insert(item_id, last)
         self._order.append((published, item_id))
         if self._newest is None or published > self._newest:
             self._newest = published
