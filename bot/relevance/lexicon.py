@@ -19,11 +19,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from bot.relevance.terms import stem
+from bot.relevance.terms import VOCABULARY_CACHE, stem
 
 MIN_PREFIX = 5
 # Distinct tokens whose candidate terms are kept; the cache starts over when it is full.
-CACHE_TOKENS = 500_000
+CACHE_TOKENS = VOCABULARY_CACHE
 # Chinese is written without spaces: each Han character is a token, and a term of several
 # characters ("俄罗斯") matches them in a row, as a term of several words does.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
@@ -53,7 +53,7 @@ _FOLD = str.maketrans(
 )
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=VOCABULARY_CACHE)
 def fold(word: str) -> str:
     if word.isascii():  # nothing to decompose, drop or map
         return word.lower()
@@ -61,7 +61,7 @@ def fold(word: str) -> str:
     return "".join(itertools.filterfalse(unicodedata.combining, decomposed)).translate(_FOLD)
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=VOCABULARY_CACHE)
 def token_key(token: str) -> tuple[str, str]:
     """A token's folded form and its stem."""
     folded = fold(token)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 
 from bot.relevance.features import Features
 from bot.relevance.lexicon import fold
+from bot.relevance.terms import VOCABULARY_CACHE
 
 _LATIN = str.maketrans(
     {
@@ -60,7 +61,7 @@ MIN_WORD = 5
 CONCEPT_WEIGHT = 2.0
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=VOCABULARY_CACHE)
 def skeleton(word: str) -> str:
     """First letter + consonants of the Latin transliteration: a crude cross-script key."""
     latin = fold(word).replace("дж", "j").translate(_LATIN)
@@ -76,7 +77,7 @@ def skeleton(word: str) -> str:
 
 # Each distinct word's ``k:<skeleton>`` (None: too short to carry one); starts over when full.
 _WORD_KEYS: dict[str, str | None] = {}
-WORD_KEYS_MAX = 500_000
+WORD_KEYS_MAX = VOCABULARY_CACHE
 
 
 def _word_key(token: str) -> str | None:

@@ -24,11 +24,18 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # Prefix matching below this stem length would be too loose ("рус" would match "русло").
 MIN_PREFIX_STEM = 5
 
+# Distinct words each per-word cache keeps: stems here, and beside them folded forms, lexicon
+# candidates, spelling skeletons and signature keys. Every process that reads items (each parse
+# worker, the bot) has its own; together they take ~0.9 KB a distinct word, so this many cost
+# ~47 MB a process. At 200,000-500,000 they let a long-running bot's workers grow toward 300 MB
+# each as new word forms kept coming; a 500-feed cycle meets ~30,000 distinct words a worker.
+VOCABULARY_CACHE = 50_000
+
 _RU = snowballstemmer.stemmer("russian")
 _EN = snowballstemmer.stemmer("english")
 
 
-@functools.lru_cache(maxsize=200_000)
+@functools.lru_cache(maxsize=VOCABULARY_CACHE)
 def stem(word: str) -> str:
     word = word.lower().replace("ё", "е")
     if _CYRILLIC.search(word):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import random
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,9 +15,10 @@ from bot.relevance import lexicon as lexicon_module
 from bot.relevance import similarity
 from bot.relevance.build import lexicon_terms
 from bot.relevance.features import extract
-from bot.relevance.lexicon import load_lexicon
+from bot.relevance.lexicon import fold, load_lexicon, token_key
 from bot.relevance.reading import LexiconTerms, read
 from bot.relevance.seeds import LEDE_CHARS
+from bot.relevance.terms import VOCABULARY_CACHE, stem
 from tests.relevance.support import scorer, shipped_settings
 
 TOPIC = Path(__file__).resolve().parents[1] / "data" / "topic"
@@ -84,6 +86,23 @@ def test_a_long_running_reader_keeps_its_verdicts_when_its_word_caches_start_ove
     after = [read(fresh, i.title, i.summary, i.text) for i in parsed.items]
     assert after == before
     assert sum(bool(r.features.ru and r.features.tj) for r in after) >= 5
+
+
+def test_a_readers_word_caches_stay_bounded_however_many_new_words_come() -> None:
+    """Every process that reads items keeps per-word caches; new word forms keep coming in the
+    news, and the caches must not grow with them (~0.9 KB a word in all)."""
+    lexicon = load_lexicon()
+    rng = random.Random(4)
+    letters = "абвгдежзиклмнопрстуфхцчшщэюя"
+    for _ in range(VOCABULARY_CACHE * 13 // 10 // 200):  # 1.3 times as many words as kept
+        words = ("".join(rng.choices(letters, k=rng.randrange(6, 12))) for _ in range(200))
+        text = " ".join(word.capitalize() if n % 3 == 0 else word for n, word in enumerate(words))
+        read(lexicon, text[:60], text, None)
+    assert fold.cache_info().currsize == VOCABULARY_CACHE  # full: the words did come
+    for cache in (token_key, stem, similarity.skeleton):
+        assert cache.cache_info().currsize <= VOCABULARY_CACHE
+    assert len(similarity._WORD_KEYS) <= VOCABULARY_CACHE
+    assert len(lexicon._cache) <= VOCABULARY_CACHE
 
 
 def test_a_long_items_lede_reads_as_its_first_characters_alone() -> None:
