@@ -3,6 +3,8 @@
 Each item counts once, under the theme it names most (``ThemeMatcher.primary``; "other" when it
 names none), so a bar's height is that day's number of items. Drawn with matplotlib's object API
 on the Agg canvas (no pyplot, no display, no global figure state: safe in a worker thread).
+matplotlib is imported with the first chart: ~31 MB the bot's process does not hold until someone
+asks for one.
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from bot.digest.period import Period
 from bot.digest.themes import OTHER, ThemeMatcher, matcher_for
 from bot.services import Services
 from storage import PeriodItem
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 100
 _OTHER_COLOUR = "#9e9e9e"
@@ -63,9 +65,17 @@ def trend_data(items: Sequence[PeriodItem], matcher: ThemeMatcher, period: Perio
 
 
 def build_figure(
-    data: TrendData, *, title: str = "", width_px: int = WIDTH_PX, height_px: int = HEIGHT_PX,
+    data: TrendData,
+    *,
+    title: str = "",
+    width_px: int = WIDTH_PX,
+    height_px: int = HEIGHT_PX,
     dpi: int = DPI,
 ) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
