@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from tests.support.feed_server import FeedServer
@@ -103,3 +109,34 @@ def test_help_lists_every_verb(cli) -> None:
     result = cli("--help")
     for verb in ("poll", "digest", "run", "feeds"):
         assert verb in result.out
+
+
+def test_ctrl_c_stops_the_console_service_quietly(
+    config_for, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """Ctrl-C in a terminal interrupts the whole foreground process group, the parse workers
+    too: the service stops cleanly, and no worker prints a traceback on the way out."""
+    config = config_for({"Topic RU": feed_server.url("topic-ru-rss.xml")})
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TJWATCH_"))}
+    with out.open("w") as stdout, err.open("w") as stderr:
+        service = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--config", str(config), "run"],
+            cwd=tmp_path,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "tjwatch digest" not in out.read_text() and time.monotonic() < deadline:
+            assert service.poll() is None, err.read_text()
+            time.sleep(0.2)
+        assert "tjwatch digest" in out.read_text(), err.read_text()
+        os.killpg(service.pid, signal.SIGINT)
+        assert service.wait(30) == 0, err.read_text()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(service.pid, signal.SIGKILL)
+    assert "Traceback" not in err.read_text() + out.read_text(), err.read_text()

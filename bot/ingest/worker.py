@@ -5,6 +5,7 @@ Kept in its own module with only picklable inputs and outputs, so a process pool
 
 from __future__ import annotations
 
+import signal
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,12 @@ class ParsedItems:
     fatal: bool
     readings: tuple[Reading, ...] = ()
     """Each item as the scorer reads it, in the same order (when the vocabulary was given)."""
+
+
+def ignore_interrupts() -> None:
+    """A worker's start: Ctrl-C in a terminal interrupts the whole foreground process group, and
+    the workers would each die with a traceback mid-task; the bot's process stops them itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 # In a feed that declares no language, the first this many items are identified one by one; when
