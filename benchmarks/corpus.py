@@ -12,8 +12,9 @@ the real ones do, and Atom feeds do not.
     python -m benchmarks.corpus FOLDER [--feeds 500 --items 50]
 
 writes the corpus into FOLDER. The poll-cycle benchmark builds it that way, in a process of its
-own: building keeps the pool of real entries and leaves the memory it went through, ~45 MB that
-would stay in the measured process's peak though tjwatch never holds them.
+own: building holds the pool of real entries and goes through ~45 MB that tjwatch itself never
+needs, and the measured process should hold only what tjwatch does (the bot reused most of that
+memory later: the peak moved by ~4 MB).
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ class Fetcher:
         """
         guarded = public_only and not self._proxied
         session = self._sessions.get(guarded)
-        if session is None or session.closed:
+        if session is None:
             session = self._sessions[guarded] = _new_session(
                 self._settings,
                 _PublicOnlyResolver() if guarded else None,

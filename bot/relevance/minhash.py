@@ -8,8 +8,9 @@ one integral that chooses the bands: 52 MB of private memory in the bot's proces
 what a 500-feed poll cycle may use in all. Here those integrals are exact: the probabilities
 are polynomials of degree ≤ bands × rows ≤ ``num_perm``, which Gauss–Legendre quadrature with
 ``num_perm // 2 + 1`` nodes integrates without error. Same signatures and same bands, so the
-same candidates, as datasketch's (checked on every threshold from 0.01 to 1.0 when this was
-written, and on the benchmark's items).
+same candidates, as datasketch's: checked when this was written on the bands for every threshold
+from 0.01 to 1.0, on 2,000 signatures, and on 15,000 queries of near-duplicate sets at five
+thresholds, with insertions and removals.
 """
 
 from __future__ import annotations
