@@ -28,8 +28,12 @@ async def run_console(services: Services, *, stop_after_cycles: int | None = Non
     settings = services.settings.file
     channel = ConsoleChannel(tz_name=settings.schedule.timezone)
     chat = await services.store.run(
-        services.store.chats.ensure, CONSOLE_CHAT_ID, channel="console", kind="console",
-        now=services.clock.now(), defaults={"subscribed": True, "title": "console", "frequency": "instant"},
+        services.store.chats.ensure,
+        CONSOLE_CHAT_ID,
+        channel="console",
+        kind="console",
+        now=services.clock.now(),
+        defaults={"subscribed": True, "title": "console", "frequency": "instant"},
     )
     others = await configured_channels(services)  # Slack etc., beside the console
     stop = asyncio.Event()
@@ -47,8 +51,13 @@ async def run_console(services: Services, *, stop_after_cycles: int | None = Non
 
     scheduler = AsyncIOScheduler(timezone=settings.schedule.timezone)
     scheduler.add_job(
-        poll_then_digest, "interval", minutes=settings.schedule.poll_interval_minutes,
-        id="poll", next_run_time=datetime.now(scheduler.timezone), max_instances=1, coalesce=True,
+        poll_then_digest,
+        "interval",
+        minutes=settings.schedule.poll_interval_minutes,
+        id="poll",
+        next_run_time=datetime.now(scheduler.timezone),
+        max_instances=1,
+        coalesce=True,
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -58,8 +58,9 @@ def digest_schedule(chat: ChatRecord) -> DigestSchedule | None:
         case "hourly":
             return DigestSchedule(interval=timedelta(hours=1))
         case "weekly":
-            return DigestSchedule(at=time(chat.digest_hour, tzinfo=zone),
-                                  days=((chat.digest_weekday + 1) % 7,))
+            return DigestSchedule(
+                at=time(chat.digest_hour, tzinfo=zone), days=((chat.digest_weekday + 1) % 7,)
+            )
         case _:
             return DigestSchedule(at=time(chat.digest_hour, tzinfo=zone))
 
@@ -72,7 +73,10 @@ def schedule_poll(queue: Queue, interval_minutes: int, *, first: float = 1.0) ->
     for job in queue.get_jobs_by_name(POLL_JOB):
         job.schedule_removal()
     queue.run_repeating(
-        _poll, interval=interval_minutes * 60, first=first, name=POLL_JOB,
+        _poll,
+        interval=interval_minutes * 60,
+        first=first,
+        name=POLL_JOB,
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": MISFIRE_GRACE_S},
     )
 
@@ -86,16 +90,31 @@ def schedule_chat(queue: Queue, chat: ChatRecord) -> None:
     plan = digest_schedule(chat)
     if plan is None:
         return
-    kwargs: dict[str, Any] = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_S,
-                              "max_instances": 1}
+    kwargs: dict[str, Any] = {
+        "coalesce": True,
+        "misfire_grace_time": MISFIRE_GRACE_S,
+        "max_instances": 1,
+    }
     if plan.interval is not None:
         first = next_full_hour(datetime.now(ZoneInfo(chat.timezone)))
-        queue.run_repeating(_digest, interval=plan.interval, first=first, data=chat.id,
-                            name=job_name(chat.id), job_kwargs=kwargs)
+        queue.run_repeating(
+            _digest,
+            interval=plan.interval,
+            first=first,
+            data=chat.id,
+            name=job_name(chat.id),
+            job_kwargs=kwargs,
+        )
     else:
         assert plan.at is not None
-        queue.run_daily(_digest, time=plan.at, days=plan.days, data=chat.id,
-                        name=job_name(chat.id), job_kwargs=kwargs)
+        queue.run_daily(
+            _digest,
+            time=plan.at,
+            days=plan.days,
+            data=chat.id,
+            name=job_name(chat.id),
+            job_kwargs=kwargs,
+        )
 
 
 async def schedule_all(queue: Queue, chats: list[ChatRecord]) -> int:

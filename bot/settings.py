@@ -207,9 +207,7 @@ def load_settings(
     file_settings = _read_file(path)
     secrets = _read_secrets(env)
     db = Path(env.get("TJWATCH_DB") or file_settings.database.path)
-    settings = Settings(
-        config_path=path, file=file_settings, secrets=secrets, database_path=db
-    )
+    settings = Settings(config_path=path, file=file_settings, secrets=secrets, database_path=db)
     _check_seed_files(settings)
     return settings
 
@@ -230,12 +228,18 @@ def _read_file(path: Path) -> FileSettings:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
-            shown, "(file)", "the configuration file does not exist",
+            shown,
+            "(file)",
+            "the configuration file does not exist",
             "create it (copy config/tjwatch.toml) or pass --config PATH / set TJWATCH_CONFIG",
         ) from None
     except OSError as exc:
-        raise ConfigError(shown, "(file)", f"cannot be read ({exc.strerror})",
-                          "check the path and its permissions") from None
+        raise ConfigError(
+            shown,
+            "(file)",
+            f"cannot be read ({exc.strerror})",
+            "check the path and its permissions",
+        ) from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -244,7 +248,9 @@ def _read_file(path: Path) -> FileSettings:
         where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         key = f"line {where.group(1)}" if where else "(syntax)"
         raise ConfigError(
-            shown, key, f"is not valid TOML ({exc})",
+            shown,
+            key,
+            f"is not valid TOML ({exc})",
             "check quotes, brackets and '=' on that line (https://toml.io)",
         ) from None
     try:
@@ -263,7 +269,9 @@ def _read_secrets(env: Mapping[str, str]) -> Secrets:
             values["admin_ids"] = tuple(int(x) for x in re.split(r"[,\s]+", admin_ids) if x)
         except ValueError:
             raise ConfigError(
-                "environment", "TJWATCH_ADMIN_IDS", f"{admin_ids!r} is not a list of user ids",
+                "environment",
+                "TJWATCH_ADMIN_IDS",
+                f"{admin_ids!r} is not a list of user ids",
                 "give numeric Telegram user ids separated by commas, e.g. 12345,67890",
             ) from None
     try:
@@ -281,7 +289,8 @@ def _check_seed_files(settings: Settings) -> None:
         path = settings.seed_path(seed)
         if not path.is_file():
             raise ConfigError(
-                str(settings.config_path), f"seeds[{index}].file",
+                str(settings.config_path),
+                f"seeds[{index}].file",
                 f"seed file {str(path)!r} does not exist",
                 "put the article text in that file, or correct the path "
                 "(relative paths are relative to the config file's folder)",

@@ -18,8 +18,14 @@ FREQUENCIES: tuple[Frequency, ...] = ("instant", "hourly", "daily", "weekly")
 LANGUAGES = ("en", "ru")
 SCORE_STEPS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 COMMON_ZONES = (
-    "UTC", "Asia/Dushanbe", "Europe/Moscow", "Asia/Tashkent", "Asia/Almaty", "Europe/Berlin",
-    "Europe/London", "America/New_York",
+    "UTC",
+    "Asia/Dushanbe",
+    "Europe/Moscow",
+    "Asia/Tashkent",
+    "Asia/Almaty",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
 )
 
 
@@ -61,7 +67,12 @@ def threshold(services: Services, chat: ChatRecord) -> float:
 
 
 async def record_chat(
-    services: Services, chat_id: int, *, kind: str, title: str | None, lang: str | None,
+    services: Services,
+    chat_id: int,
+    *,
+    kind: str,
+    title: str | None,
+    lang: str | None,
 ) -> ChatRecord:
     """The chat as stored, created with the configured defaults the first time it is seen.
 
@@ -71,9 +82,18 @@ async def record_chat(
     schedule = services.settings.file.schedule
     store = services.store
     chat = await store.run(
-        store.chats.ensure, chat_id, channel="telegram", kind=kind, now=services.clock.now(),
-        defaults={"title": title, "lang": lang, "frequency": "daily",
-                  "digest_hour": schedule.digest_time.hour, "timezone": schedule.timezone},
+        store.chats.ensure,
+        chat_id,
+        channel="telegram",
+        kind=kind,
+        now=services.clock.now(),
+        defaults={
+            "title": title,
+            "lang": lang,
+            "frequency": "daily",
+            "digest_hour": schedule.digest_time.hour,
+            "timezone": schedule.timezone,
+        },
     )
     changes: dict[str, Any] = {}
     if title and chat.title != title:
@@ -91,7 +111,10 @@ async def get_chat(services: Services, chat_id: int) -> ChatRecord | None:
 
 
 async def subscribe(
-    services: Services, chat: ChatRecord, *, thread_id: int | None = None,
+    services: Services,
+    chat: ChatRecord,
+    *,
+    thread_id: int | None = None,
     managed_by: int | None = None,
 ) -> SubscribeResult:
     """Subscribe the chat (into a forum topic when ``thread_id``); reactivates a blocked chat."""

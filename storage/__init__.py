@@ -55,12 +55,12 @@ __all__ = [
 # SQLite's primary result codes for an environment problem, and what the operator can do.
 _FIXES = {
     sqlite3.SQLITE_FULL: "Free some space on its volume and run again; nothing of the failed "
-                         "transaction was kept (`tjwatch db check` confirms the file is whole).",
+    "transaction was kept (`tjwatch db check` confirms the file is whole).",
     sqlite3.SQLITE_READONLY: "Make the file and its folder writable by this user, or set "
-                             "TJWATCH_DB to a writable path.",
+    "TJWATCH_DB to a writable path.",
     sqlite3.SQLITE_IOERR: "The disk reported an I/O error; check it, then `tjwatch db check`.",
     sqlite3.SQLITE_BUSY: "Another process held a write lock for longer than the busy timeout; "
-                         "stop it or run again.",
+    "stop it or run again.",
 }
 
 
@@ -89,14 +89,14 @@ class Store:
         """
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._thread,
-                                              functools.partial(fn, *args, **kwargs))
+            return await loop.run_in_executor(self._thread, functools.partial(fn, *args, **kwargs))
         except sqlite3.OperationalError as exc:
             fix = _FIXES.get(getattr(exc, "sqlite_errorcode", 0) & 0xFF)
             if fix is None:
                 raise
-            raise StorageError(f"the database {str(self.path)!r} cannot be written: {exc}. "
-                               f"{fix}") from exc
+            raise StorageError(
+                f"the database {str(self.path)!r} cannot be written: {exc}. {fix}"
+            ) from exc
 
     def close(self) -> None:
         self._thread.shutdown(wait=True)

@@ -13,19 +13,40 @@ from storage.records import ChatRecord, from_iso, to_iso
 CONSOLE_CHAT_ID = 0
 
 _SETTABLE = {
-    "title", "lang", "active", "subscribed", "thread_id", "frequency", "digest_hour",
-    "digest_weekday", "timezone", "min_score", "only_new", "managed_by", "kind",
+    "title",
+    "lang",
+    "active",
+    "subscribed",
+    "thread_id",
+    "frequency",
+    "digest_hour",
+    "digest_weekday",
+    "timezone",
+    "min_score",
+    "only_new",
+    "managed_by",
+    "kind",
 }
 
 
 def _chat(row: dict[str, Any]) -> ChatRecord:
     return ChatRecord(
-        id=row["id"], channel=row["channel"], kind=row["kind"], title=row["title"],
-        lang=row["lang"], active=bool(row["active"]), subscribed=bool(row["subscribed"]),
-        thread_id=row["thread_id"], frequency=row["frequency"], digest_hour=row["digest_hour"],
-        digest_weekday=row["digest_weekday"], timezone=row["timezone"],
-        min_score=row["min_score"], only_new=bool(row["only_new"]),
-        managed_by=row["managed_by"], last_digest_at=from_iso(row["last_digest_at"]),
+        id=row["id"],
+        channel=row["channel"],
+        kind=row["kind"],
+        title=row["title"],
+        lang=row["lang"],
+        active=bool(row["active"]),
+        subscribed=bool(row["subscribed"]),
+        thread_id=row["thread_id"],
+        frequency=row["frequency"],
+        digest_hour=row["digest_hour"],
+        digest_weekday=row["digest_weekday"],
+        timezone=row["timezone"],
+        min_score=row["min_score"],
+        only_new=bool(row["only_new"]),
+        managed_by=row["managed_by"],
+        last_digest_at=from_iso(row["last_digest_at"]),
     )
 
 
@@ -34,7 +55,12 @@ class ChatRepository:
         self._db = db
 
     def ensure(
-        self, chat_id: int, *, channel: str, kind: str, now: datetime,
+        self,
+        chat_id: int,
+        *,
+        channel: str,
+        kind: str,
+        now: datetime,
         defaults: dict[str, Any] | None = None,
     ) -> ChatRecord:
         """Return the chat, creating it with ``defaults`` the first time it is seen."""
@@ -77,13 +103,19 @@ class ChatRepository:
     def migrate(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup: move the chat and everything keyed on its id."""
         with self._db.atomic():
-            self._db.execute("UPDATE chats SET id = ?, kind = 'supergroup' WHERE id = ?", [new_id, old_id])
-            self._db.execute("UPDATE deliveries SET chat_id = ? WHERE chat_id = ?", [new_id, old_id])
+            self._db.execute(
+                "UPDATE chats SET id = ?, kind = 'supergroup' WHERE id = ?", [new_id, old_id]
+            )
+            self._db.execute(
+                "UPDATE deliveries SET chat_id = ? WHERE chat_id = ?", [new_id, old_id]
+            )
             self._db.execute("UPDATE feedback SET chat_id = ? WHERE chat_id = ?", [new_id, old_id])
 
     def mark_digest(self, chat_id: int, at: datetime) -> None:
         with self._db.atomic():
-            self._db.execute("UPDATE chats SET last_digest_at = ? WHERE id = ?", [to_iso(at), chat_id])
+            self._db.execute(
+                "UPDATE chats SET last_digest_at = ? WHERE id = ?", [to_iso(at), chat_id]
+            )
 
     def subscribed(self, channel: str | None = None) -> list[ChatRecord]:
         sql = "SELECT * FROM chats WHERE subscribed = 1 AND active = 1"

@@ -28,7 +28,11 @@ class DeliveryRepository:
                 )
 
     def mark_sent(
-        self, channel: str, chat_id: int, item_ids: Sequence[str], now: datetime,
+        self,
+        channel: str,
+        chat_id: int,
+        item_ids: Sequence[str],
+        now: datetime,
         message_id: int | None = None,
     ) -> None:
         with self._db.atomic():
@@ -64,7 +68,9 @@ class DeliveryRepository:
 
     def count_sent(self, channel: str | None = None) -> int:
         if channel is None:
-            row = self._db.execute("SELECT count(*) FROM deliveries WHERE status = 'sent'").fetchone()
+            row = self._db.execute(
+                "SELECT count(*) FROM deliveries WHERE status = 'sent'"
+            ).fetchone()
         else:
             row = self._db.execute(
                 "SELECT count(*) FROM deliveries WHERE status = 'sent' AND channel = ?", [channel]

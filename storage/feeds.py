@@ -183,9 +183,18 @@ class FeedRepository:
         with self._db.atomic():
             if ok:
                 execute_rows(
-                    self._db, "u",
-                    ("id", "polled", "status", "etag", "last_modified", "fresh", "bozo",
-                     "next_poll"),
+                    self._db,
+                    "u",
+                    (
+                        "id",
+                        "polled",
+                        "status",
+                        "etag",
+                        "last_modified",
+                        "fresh",
+                        "bozo",
+                        "next_poll",
+                    ),
                     ok,
                     """
                     UPDATE feeds SET last_polled_at = u.polled, last_success_at = u.polled,
@@ -200,7 +209,10 @@ class FeedRepository:
                 )
             if failed:
                 execute_rows(
-                    self._db, "u", ("id", "polled", "status", "error", "next_poll"), failed,
+                    self._db,
+                    "u",
+                    ("id", "polled", "status", "error", "next_poll"),
+                    failed,
                     """
                     UPDATE feeds SET last_polled_at = u.polled, http_status = u.status,
                         last_error = u.error, last_error_at = u.polled,

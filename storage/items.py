@@ -25,21 +25,48 @@ _SELECT = _COLUMNS + " FROM items i LEFT JOIN verdicts v ON v.item_id = i.id"
 
 
 def stored_item(row: Sequence[Any]) -> StoredItem:
-    (item_id, url, title, summary, text, lang, published_at, fetched_at, relevant, score,
-     matched_terms, nearest_seed, seed_similarity, story, whats_new, reason, story_id,
-     sources) = row
+    (
+        item_id,
+        url,
+        title,
+        summary,
+        text,
+        lang,
+        published_at,
+        fetched_at,
+        relevant,
+        score,
+        matched_terms,
+        nearest_seed,
+        seed_similarity,
+        story,
+        whats_new,
+        reason,
+        story_id,
+        sources,
+    ) = row
     published = from_iso(published_at)
     fetched = from_iso(fetched_at)
     assert published is not None and fetched is not None
     return StoredItem(
-        id=item_id, url=url, title=title, summary=summary, text=text, lang=lang,
-        published_at=published, fetched_at=fetched,
+        id=item_id,
+        url=url,
+        title=title,
+        summary=summary,
+        text=text,
+        lang=lang,
+        published_at=published,
+        fetched_at=fetched,
         sources=tuple(sources.split("\x1f")) if sources else (),
-        relevant=bool(relevant), score=score or 0.0,
+        relevant=bool(relevant),
+        score=score or 0.0,
         matched_terms=tuple(json.loads(matched_terms)) if matched_terms else (),
         nearest_seed=nearest_seed,
         seed_similarity=json.loads(seed_similarity) if seed_similarity else {},
-        story=story, whats_new=whats_new, reason=reason or "", story_id=story_id,
+        story=story,
+        whats_new=whats_new,
+        reason=reason or "",
+        story_id=story_id,
     )
 
 
@@ -65,14 +92,38 @@ class ItemRepository:
                 seen.add(item.id)
                 new.append(item.id)
                 rows.append(
-                    (item.id, item.guid, item.url, item.title, item.summary, item.text, item.lang,
-                     to_iso(item.published_at), item.published_raw, to_iso(item.fetched_at),
-                     item.feed_id)
+                    (
+                        item.id,
+                        item.guid,
+                        item.url,
+                        item.title,
+                        item.summary,
+                        item.text,
+                        item.lang,
+                        to_iso(item.published_at),
+                        item.published_raw,
+                        to_iso(item.fetched_at),
+                        item.feed_id,
+                    )
                 )
-            columns = ("id", "guid", "url", "title", "summary", "text", "lang", "published_at",
-                       "published_raw", "fetched_at", "first_feed_id")
+            columns = (
+                "id",
+                "guid",
+                "url",
+                "title",
+                "summary",
+                "text",
+                "lang",
+                "published_at",
+                "published_raw",
+                "fetched_at",
+                "first_feed_id",
+            )
             execute_rows(
-                self._db, "new", columns, rows,
+                self._db,
+                "new",
+                columns,
+                rows,
                 f"INSERT INTO items ({', '.join(columns)}) SELECT * FROM new WHERE true"
                 " ON CONFLICT(id) DO NOTHING",
             )
@@ -85,7 +136,9 @@ class ItemRepository:
                 [last_rowid],
             )
             execute_rows(
-                self._db, "seen", ("item_id", "feed_id", "seen_at"),
+                self._db,
+                "seen",
+                ("item_id", "feed_id", "seen_at"),
                 [(i.id, i.feed_id, to_iso(i.fetched_at)) for i in items],
                 "INSERT INTO item_sources (item_id, feed_id, seen_at) SELECT * FROM seen WHERE true"
                 " ON CONFLICT DO NOTHING",
@@ -104,17 +157,40 @@ class ItemRepository:
 
     def save_verdicts(self, verdicts: Iterable[VerdictRecord]) -> None:
         rows = [
-            (v.item_id, int(v.relevant), v.score,
-             json.dumps(list(v.matched_terms), ensure_ascii=False), v.nearest_seed,
-             json.dumps(v.seed_similarity), v.story, v.whats_new, v.reason, v.story_id,
-             to_iso(v.scored_at))
+            (
+                v.item_id,
+                int(v.relevant),
+                v.score,
+                json.dumps(list(v.matched_terms), ensure_ascii=False),
+                v.nearest_seed,
+                json.dumps(v.seed_similarity),
+                v.story,
+                v.whats_new,
+                v.reason,
+                v.story_id,
+                to_iso(v.scored_at),
+            )
             for v in verdicts
         ]
-        columns = ("item_id", "relevant", "score", "matched_terms", "nearest_seed",
-                   "seed_similarity", "story", "whats_new", "reason", "story_id", "scored_at")
+        columns = (
+            "item_id",
+            "relevant",
+            "score",
+            "matched_terms",
+            "nearest_seed",
+            "seed_similarity",
+            "story",
+            "whats_new",
+            "reason",
+            "story_id",
+            "scored_at",
+        )
         with self._db.atomic():
             execute_rows(
-                self._db, "new", columns, rows,
+                self._db,
+                "new",
+                columns,
+                rows,
                 f"INSERT INTO verdicts ({', '.join(columns)}) SELECT * FROM new WHERE true"
                 + """
                 ON CONFLICT(item_id) DO UPDATE SET relevant = excluded.relevant,
@@ -166,8 +242,10 @@ class ItemRepository:
         return self._stored(sql, [n])
 
     def relevant_between(self, start: datetime, end: datetime) -> list[StoredItem]:
-        sql = _SELECT + (" WHERE v.relevant = 1 AND i.published_at >= ? AND i.published_at < ?"
-                         " ORDER BY i.published_at")
+        sql = _SELECT + (
+            " WHERE v.relevant = 1 AND i.published_at >= ? AND i.published_at < ?"
+            " ORDER BY i.published_at"
+        )
         return self._stored(sql, [to_iso(start), to_iso(end)])
 
     def search(self, query: str, limit: int = 10) -> list[StoredItem]:

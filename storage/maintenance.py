@@ -37,8 +37,9 @@ def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
             "or set TJWATCH_DB to the right file"
         )
     mode = "ro" if read_only else "rw"
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True,
-                           timeout=BUSY_TIMEOUT_MS / 1000)
+    conn = sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+    )
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return conn
 

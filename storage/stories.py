@@ -110,7 +110,10 @@ class DocFreqRepository:
         """Write the current counts of the tokens that changed (absolute values, not deltas)."""
         with self._db.atomic():
             execute_rows(
-                self._db, "new", ("token", "n"), [*counts, ("", docs)],
+                self._db,
+                "new",
+                ("token", "n"),
+                [*counts, ("", docs)],
                 "INSERT INTO doc_freq (token, n) SELECT * FROM new WHERE true"
                 " ON CONFLICT(token) DO UPDATE SET n = excluded.n",
             )

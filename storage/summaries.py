@@ -59,9 +59,16 @@ def _parse_time(value: str) -> datetime:
 
 def _row(row: Sequence[Any]) -> PeriodItem:
     return PeriodItem(
-        id=row[0], url=row[1], title=row[2], summary=row[3] or "", lang=row[4],
-        published_at=_parse_time(row[5]), score=float(row[6] or 0.0), story=row[7],
-        whats_new=row[8], story_id=row[9],
+        id=row[0],
+        url=row[1],
+        title=row[2],
+        summary=row[3] or "",
+        lang=row[4],
+        published_at=_parse_time(row[5]),
+        score=float(row[6] or 0.0),
+        story=row[7],
+        whats_new=row[8],
+        story_id=row[9],
         sources=tuple(row[10].split("\x1f")) if row[10] else (),
     )
 

@@ -45,8 +45,15 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp
     """Run ``tjwatch`` in-process with a clean environment; returns exit code, stdout, stderr."""
     from bot.cli import main
 
-    for name in ("TELEGRAM_BOT_TOKEN", "TJWATCH_CONFIG", "TJWATCH_DB", "SLACK_WEBHOOK_URL",
-                 "SLACK_BOT_TOKEN", "TJWATCH_ADMIN_IDS", "TELEGRAM_API_BASE_URL"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "TJWATCH_CONFIG",
+        "TJWATCH_DB",
+        "SLACK_WEBHOOK_URL",
+        "SLACK_BOT_TOKEN",
+        "TJWATCH_ADMIN_IDS",
+        "TELEGRAM_API_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 

@@ -19,12 +19,16 @@ def _rows(db: Path, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-def test_poll_stores_items_then_304_then_digest_once(cli, config_for, feed_server: FeedServer, tmp_path: Path) -> None:
-    config = config_for({
-        "Topic EN": feed_server.url("topic-en-rss.xml"),
-        "Topic RU": feed_server.url("topic-ru-rss.xml"),
-        "Lenta.ru": feed_server.url("lenta-ru-2022-12-rss.xml"),
-    })
+def test_poll_stores_items_then_304_then_digest_once(
+    cli, config_for, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    config = config_for(
+        {
+            "Topic EN": feed_server.url("topic-en-rss.xml"),
+            "Topic RU": feed_server.url("topic-ru-rss.xml"),
+            "Lenta.ru": feed_server.url("lenta-ru-2022-12-rss.xml"),
+        }
+    )
     db = tmp_path / "tjwatch.db"
 
     first = cli("--config", str(config), "poll", "--once")
@@ -67,25 +71,36 @@ def test_digest_dry_run_leaves_items_undelivered(cli, config_for, feed_server: F
     assert "nothing new" in cli("--config", str(config), "digest").out
 
 
-def test_same_article_in_two_feeds_is_stored_once_with_both_sources(cli, config_for, feed_server: FeedServer, tmp_path: Path) -> None:
-    config = config_for({"EN": feed_server.url("topic-en-rss.xml"), "RU": feed_server.url("topic-ru-rss.xml")})
+def test_same_article_in_two_feeds_is_stored_once_with_both_sources(
+    cli, config_for, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    config = config_for(
+        {"EN": feed_server.url("topic-en-rss.xml"), "RU": feed_server.url("topic-ru-rss.xml")}
+    )
     assert cli("--config", str(config), "poll", "--once").code == 0
-    rows = _rows(tmp_path / "tjwatch.db", """
+    rows = _rows(
+        tmp_path / "tjwatch.db",
+        """
         SELECT i.url, group_concat(f.name, ',') FROM items i
         JOIN item_sources s ON s.item_id = i.id JOIN feeds f ON f.id = s.feed_id
-        GROUP BY i.id HAVING count(*) > 1""")
+        GROUP BY i.id HAVING count(*) > 1""",
+    )
     assert len(rows) == 2
     for url, sources in rows:
         assert "utm_" not in url
         assert sorted(sources.split(",")) == ["EN", "RU"]
 
 
-def test_unreachable_feed_is_reported_and_others_go_on(cli, config_for, feed_server: FeedServer) -> None:
-    config = config_for({
-        "Gone": "http://127.0.0.1:9/feed.xml",
-        "Missing": feed_server.url("/feeds/no-such-file.xml"),
-        "Topic RU": feed_server.url("topic-ru-rss.xml"),
-    })
+def test_unreachable_feed_is_reported_and_others_go_on(
+    cli, config_for, feed_server: FeedServer
+) -> None:
+    config = config_for(
+        {
+            "Gone": "http://127.0.0.1:9/feed.xml",
+            "Missing": feed_server.url("/feeds/no-such-file.xml"),
+            "Topic RU": feed_server.url("topic-ru-rss.xml"),
+        }
+    )
     result = cli("--config", str(config), "poll", "--once")
     assert result.code == 0
     assert "1 ok" in result.out and "2 failed" in result.out

@@ -23,22 +23,44 @@ MINIMAL_RULES = '[rules]\nrussia = ["Russia"]\ntajikistan = ["Tajikistan"]\n'
 @pytest.mark.parametrize(
     ("text", "key", "fix"),
     [
-        ('[schedule]\npoll_interval_minutes = "often"\n' + MINIMAL_RULES,
-         "schedule.poll_interval_minutes", "whole number"),
-        ('[schedule]\npoll_intervall_minutes = 5\n' + MINIMAL_RULES,
-         "schedule.poll_intervall_minutes", "known keys here: digest_time, poll_interval_minutes"),
-        (MINIMAL_RULES + '[[feeds]]\nname = "TASS"\nurl = "tass.ru/rss"\n',
-         "feeds[0] (TASS).url", "https://"),
-        (MINIMAL_RULES + '[[feeds]]\nname = "X"\nurl = "ftp://example.org/feed"\n',
-         "feeds[0] (X).url", "http(s)"),
-        (MINIMAL_RULES + '[[seeds]]\nfile = "seeds/nope.txt"\n', "seeds[0].file", "put the article text"),
+        (
+            '[schedule]\npoll_interval_minutes = "often"\n' + MINIMAL_RULES,
+            "schedule.poll_interval_minutes",
+            "whole number",
+        ),
+        (
+            "[schedule]\npoll_intervall_minutes = 5\n" + MINIMAL_RULES,
+            "schedule.poll_intervall_minutes",
+            "known keys here: digest_time, poll_interval_minutes",
+        ),
+        (
+            MINIMAL_RULES + '[[feeds]]\nname = "TASS"\nurl = "tass.ru/rss"\n',
+            "feeds[0] (TASS).url",
+            "https://",
+        ),
+        (
+            MINIMAL_RULES + '[[feeds]]\nname = "X"\nurl = "ftp://example.org/feed"\n',
+            "feeds[0] (X).url",
+            "http(s)",
+        ),
+        (
+            MINIMAL_RULES + '[[seeds]]\nfile = "seeds/nope.txt"\n',
+            "seeds[0].file",
+            "put the article text",
+        ),
         ('[rules]\nrussia = ["Russia"]\n', "rules.tajikistan", "add this key"),
         ('colour = "red"\n' + MINIMAL_RULES, "colour", "remove it"),
-        (MINIMAL_RULES + '[schedule]\ntimezone = "Mars/Olympus"\n', "schedule.timezone", "Asia/Dushanbe"),
+        (
+            MINIMAL_RULES + '[schedule]\ntimezone = "Mars/Olympus"\n',
+            "schedule.timezone",
+            "Asia/Dushanbe",
+        ),
         ('[rules\nrussia = ["Russia"]\n', "line 1", "TOML"),
     ],
 )
-def test_each_mistake_names_file_key_and_fix(cli, tmp_path: Path, text: str, key: str, fix: str) -> None:
+def test_each_mistake_names_file_key_and_fix(
+    cli, tmp_path: Path, text: str, key: str, fix: str
+) -> None:
     path = _write(tmp_path, text)
     result = cli("--config", str(path), "poll", "--once")
     assert result.code == 2
@@ -58,8 +80,10 @@ def test_missing_config_file_says_how_to_fix(cli, tmp_path: Path) -> None:
 def test_config_is_read_after_the_command_too(cli, tmp_path: Path) -> None:
     """``scripts/run-bot --config my.toml`` becomes ``tjwatch run --config my.toml``."""
     absent = tmp_path / "absent.toml"
-    for argv in (("digest", "--config", str(absent)), ("feeds", "add", "--config", str(absent),
-                                                        "https://example.org/feed.xml")):
+    for argv in (
+        ("digest", "--config", str(absent)),
+        ("feeds", "add", "--config", str(absent), "https://example.org/feed.xml"),
+    ):
         result = cli(*argv)
         assert result.code == 2 and str(absent) in result.err
     config = write_config(tmp_path, {"Own feed": "https://example.org/own.xml"})
@@ -86,10 +110,15 @@ def test_bad_secret_url_is_not_echoed(tmp_path: Path) -> None:
 
 def test_environment_overrides(tmp_path: Path) -> None:
     config = write_config(tmp_path, {"A": "https://example.org/a.xml"})
-    settings = load_settings(None, env={
-        "TJWATCH_CONFIG": str(config), "TJWATCH_DB": str(tmp_path / "other.db"),
-        "TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ", "TJWATCH_ADMIN_IDS": "1, 2",
-    })
+    settings = load_settings(
+        None,
+        env={
+            "TJWATCH_CONFIG": str(config),
+            "TJWATCH_DB": str(tmp_path / "other.db"),
+            "TELEGRAM_BOT_TOKEN": "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            "TJWATCH_ADMIN_IDS": "1, 2",
+        },
+    )
     assert settings.database_path == tmp_path / "other.db"
     assert settings.admin_ids == {1, 2}
     assert "ABCDEFGHIJ" not in repr(settings)
@@ -99,7 +128,17 @@ def test_environment_overrides(tmp_path: Path) -> None:
 def test_shipped_config_is_valid_and_names_real_outlets() -> None:
     settings = load_settings(Path("config/tjwatch.toml").resolve(), env={})
     names = " ".join(f.name for f in settings.feeds)
-    for outlet in ("Asia-Plus", "Ozodi", "Eurasianet", "TASS", "RIA", "Interfax", "Sputnik", "Khovar", "Google News"):
+    for outlet in (
+        "Asia-Plus",
+        "Ozodi",
+        "Eurasianet",
+        "TASS",
+        "RIA",
+        "Interfax",
+        "Sputnik",
+        "Khovar",
+        "Google News",
+    ):
         assert outlet in names
     assert len(settings.file.seeds) == 2
     for seed in settings.file.seeds:

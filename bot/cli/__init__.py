@@ -34,12 +34,21 @@ def _add_global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> N
     def default(value: object) -> object:
         return value if defaults else argparse.SUPPRESS
 
-    parser.add_argument("--config", metavar="PATH", default=default(None),
-                        help="configuration file (default: $TJWATCH_CONFIG or config/tjwatch.toml)")
-    parser.add_argument("--log-level", default=default("INFO"),
-                        choices=["DEBUG", "INFO", "WARNING", "ERROR"])
-    parser.add_argument("--log-format", default=default("text"), choices=["text", "json"],
-                        help="json: one JSON object per line")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default(None),
+        help="configuration file (default: $TJWATCH_CONFIG or config/tjwatch.toml)",
+    )
+    parser.add_argument(
+        "--log-level", default=default("INFO"), choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    parser.add_argument(
+        "--log-format",
+        default=default("text"),
+        choices=["text", "json"],
+        help="json: one JSON object per line",
+    )
 
 
 def _accept_global_options_after_verbs(parser: argparse.ArgumentParser) -> None:

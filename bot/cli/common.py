@@ -22,8 +22,12 @@ def log_secrets(settings: Settings) -> list[str]:
     s = settings.secrets
     secrets = [
         v.get_secret_value()
-        for v in (s.telegram_bot_token, s.slack_webhook_url, s.slack_bot_token,
-                  s.slack_signing_secret)
+        for v in (
+            s.telegram_bot_token,
+            s.slack_webhook_url,
+            s.slack_bot_token,
+            s.slack_signing_secret,
+        )
         if v is not None
     ]
     if s.telegram_webhook_url is not None:

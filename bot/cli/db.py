@@ -27,8 +27,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def handle_backup(args: argparse.Namespace) -> int:
     settings = load(args)
     result = backup_database(settings.database_path, args.path)
-    print(f"backed up {str(settings.database_path)!r} to {str(result.path)!r} "
-          f"({result.pages} pages, {result.bytes} bytes)")
+    print(
+        f"backed up {str(settings.database_path)!r} to {str(result.path)!r} "
+        f"({result.pages} pages, {result.bytes} bytes)"
+    )
     return 0
 
 

@@ -18,9 +18,13 @@ from storage import CONSOLE_CHAT_ID, ChatRecord
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "digest", help="print the digest of matched items not yet delivered to the console "
-                       "(and send it to Slack when configured)")
-    parser.add_argument("--dry-run", action="store_true", help="print it but leave the items undelivered")
+        "digest",
+        help="print the digest of matched items not yet delivered to the console "
+        "(and send it to Slack when configured)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print it but leave the items undelivered"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -31,8 +35,12 @@ def handle(args: argparse.Namespace) -> int:
 
 async def console_chat(svc: Services) -> ChatRecord:
     return await svc.store.run(
-        svc.store.chats.ensure, CONSOLE_CHAT_ID, channel="console", kind="console",
-        now=svc.clock.now(), defaults={"subscribed": True, "title": "console"},
+        svc.store.chats.ensure,
+        CONSOLE_CHAT_ID,
+        channel="console",
+        kind="console",
+        now=svc.clock.now(),
+        defaults={"subscribed": True, "title": "console"},
     )
 
 
@@ -59,5 +67,8 @@ def _say(channel: str, report: DeliveryReport) -> None:
     elif isinstance(report.outcome, Sent):
         print(f"tjwatch: {channel}: sent {stories} stories", file=sys.stderr)
     else:
-        print(f"tjwatch: {channel}: not sent ({report.outcome}); "
-              "the items stay queued for the next digest", file=sys.stderr)
+        print(
+            f"tjwatch: {channel}: not sent ({report.outcome}); "
+            "the items stay queued for the next digest",
+            file=sys.stderr,
+        )

@@ -11,7 +11,9 @@ from bot.ingest.cycle import CycleReport, run_cycle
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("poll", help="fetch all feeds once and print the new matching items")
-    parser.add_argument("--once", action="store_true", required=True, help="poll once and exit (required)")
+    parser.add_argument(
+        "--once", action="store_true", required=True, help="poll once and exit (required)"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -38,10 +40,18 @@ def format_report(report: CycleReport) -> str:
     if report.matched:
         rows = [("SCORE", "PUBLISHED", "SOURCE", "TITLE")]
         for item, verdict in report.matched:
-            rows.append((f"{verdict.score:.2f}", item.published_at.strftime("%Y-%m-%d %H:%M"),
-                         item.feed_name[:24], item.title[:90]))
+            rows.append(
+                (
+                    f"{verdict.score:.2f}",
+                    item.published_at.strftime("%Y-%m-%d %H:%M"),
+                    item.feed_name[:24],
+                    item.title[:90],
+                )
+            )
         widths = [max(len(r[i]) for r in rows) for i in range(3)]
         lines.append("")
         for row in rows:
-            lines.append("  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
+            lines.append(
+                "  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
+            )
     return "\n".join(lines)

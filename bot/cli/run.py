@@ -12,9 +12,12 @@ from bot.settings import Settings
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "run", help="start the scheduled service: Telegram bot with TELEGRAM_BOT_TOKEN, else console mode"
+        "run",
+        help="start the scheduled service: Telegram bot with TELEGRAM_BOT_TOKEN, else console mode",
     )
-    parser.add_argument("--cycles", type=int, metavar="N", help="stop after N poll cycles (console mode)")
+    parser.add_argument(
+        "--cycles", type=int, metavar="N", help="stop after N poll cycles (console mode)"
+    )
     parser.set_defaults(handler=handle)
 
 

@@ -45,16 +45,27 @@ async def build_digest(services: Services, channel: str, chat: ChatRecord) -> Di
 
 
 async def deliver_digest(
-    services: Services, channel: Channel, chat: ChatRecord, *, dry_run: bool = False,
-    send_empty: bool = False, _migrated: bool = False,
+    services: Services,
+    channel: Channel,
+    chat: ChatRecord,
+    *,
+    dry_run: bool = False,
+    send_empty: bool = False,
+    _migrated: bool = False,
 ) -> DeliveryReport:
     async with services.chat_lock(chat.id):
-        return await _deliver(services, channel, chat, dry_run=dry_run, send_empty=send_empty,
-                              migrated=_migrated)
+        return await _deliver(
+            services, channel, chat, dry_run=dry_run, send_empty=send_empty, migrated=_migrated
+        )
 
 
 async def _deliver(
-    services: Services, channel: Channel, chat: ChatRecord, *, dry_run: bool, send_empty: bool,
+    services: Services,
+    channel: Channel,
+    chat: ChatRecord,
+    *,
+    dry_run: bool,
+    send_empty: bool,
     migrated: bool,
 ) -> DeliveryReport:
     store = services.store
@@ -77,8 +88,9 @@ async def _deliver(
             await store.run(store.chats.migrate, chat.id, new_id)
             moved = await store.run(store.chats.get, new_id)
             if moved is not None and moved.id != chat.id and not migrated:
-                return await deliver_digest(services, channel, moved, send_empty=send_empty,
-                                            _migrated=True)
+                return await deliver_digest(
+                    services, channel, moved, send_empty=send_empty, _migrated=True
+                )
         case _:
             log.warning("digest to chat %s not sent: %s", chat.id, outcome)
     return DeliveryReport(chat.id, digest, outcome)
@@ -112,5 +124,11 @@ async def _mark_sent(
 ) -> None:
     if item_ids:
         store = services.store
-        await store.run(store.deliveries.mark_sent, channel.name, chat.id, list(item_ids),
-                        services.clock.now(), sent.message_ids[0] if sent.message_ids else None)
+        await store.run(
+            store.deliveries.mark_sent,
+            channel.name,
+            chat.id,
+            list(item_ids),
+            services.clock.now(),
+            sent.message_ids[0] if sent.message_ids else None,
+        )

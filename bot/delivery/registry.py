@@ -18,9 +18,7 @@ from storage import ChatRecord
 
 Factory = Callable[[Services], Awaitable[tuple[Channel, ChatRecord] | None]]
 
-FACTORIES: tuple[Factory, ...] = (
-    slack_target,
-)
+FACTORIES: tuple[Factory, ...] = (slack_target,)
 
 
 @dataclass(frozen=True, slots=True)

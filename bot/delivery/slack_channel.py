@@ -48,9 +48,20 @@ TIMEOUT_S = 30
 SLACK_ID_BASE = 1 << 60
 """Slack targets get chat ids above every Telegram id (those stay well under 2**53)."""
 _GONE = {
-    "channel_not_found", "channel_is_archived", "is_archived", "no_service", "no_team",
-    "team_disabled", "invalid_token", "invalid_auth", "token_revoked", "token_expired",
-    "account_inactive", "not_in_channel", "action_prohibited", "posting_to_general_channel_denied",
+    "channel_not_found",
+    "channel_is_archived",
+    "is_archived",
+    "no_service",
+    "no_team",
+    "team_disabled",
+    "invalid_token",
+    "invalid_auth",
+    "token_revoked",
+    "token_expired",
+    "account_inactive",
+    "not_in_channel",
+    "action_prohibited",
+    "posting_to_general_channel_denied",
 }
 _BAD_BLOCKS = {"invalid_blocks", "invalid_blocks_format", "invalid_payload", "invalid_attachments"}
 
@@ -109,13 +120,17 @@ class WebApiPoster:
 
     async def post(self, payload: dict[str, Any]) -> PostResult:
         try:
-            await self._client.chat_postMessage(channel=self._channel, unfurl_links=False,
-                                                **payload)
+            await self._client.chat_postMessage(
+                channel=self._channel, unfurl_links=False, **payload
+            )
         except SlackApiError as exc:
             response = exc.response
             data = response.data if isinstance(response.data, dict) else {}
-            return PostResult(response.status_code, str(data.get("error") or "error"),
-                              _retry_after(response.headers or {}))
+            return PostResult(
+                response.status_code,
+                str(data.get("error") or "error"),
+                _retry_after(response.headers or {}),
+            )
         return PostResult(200)
 
 
@@ -123,8 +138,12 @@ class SlackChannel:
     name = "slack"
 
     def __init__(
-        self, poster: Poster, labels: DigestLabels | None = None, *,
-        max_wait_s: float = MAX_WAIT_S, server_retry_s: float = SERVER_RETRY_S,
+        self,
+        poster: Poster,
+        labels: DigestLabels | None = None,
+        *,
+        max_wait_s: float = MAX_WAIT_S,
+        server_retry_s: float = SERVER_RETRY_S,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._poster = poster
@@ -201,10 +220,14 @@ def configured_poster(settings: Settings) -> tuple[Poster, str, str] | None:
     """
     secrets = settings.secrets
     if secrets.slack_bot_token is not None and secrets.slack_channel:
-        base = str(secrets.slack_api_base_url).rstrip("/") + "/" if secrets.slack_api_base_url \
+        base = (
+            str(secrets.slack_api_base_url).rstrip("/") + "/"
+            if secrets.slack_api_base_url
             else None
-        poster = WebApiPoster(secrets.slack_bot_token.get_secret_value(), secrets.slack_channel,
-                              base_url=base)
+        )
+        poster = WebApiPoster(
+            secrets.slack_bot_token.get_secret_value(), secrets.slack_channel, base_url=base
+        )
         return poster, f"channel:{secrets.slack_channel}", f"slack {secrets.slack_channel}"
     if secrets.slack_webhook_url is not None:
         url = secrets.slack_webhook_url.get_secret_value()
@@ -220,9 +243,17 @@ async def slack_target(services: Services) -> tuple[SlackChannel, ChatRecord] | 
     poster, key, title = found
     lang = services.settings.file.telegram.default_lang
     chat = await services.store.run(
-        services.store.chats.ensure, slack_chat_id(key), channel="slack", kind="slack",
+        services.store.chats.ensure,
+        slack_chat_id(key),
+        channel="slack",
+        kind="slack",
         now=services.clock.now(),
-        defaults={"subscribed": True, "title": title, "frequency": "instant", "lang": lang,
-                  "timezone": services.settings.file.schedule.timezone},
+        defaults={
+            "subscribed": True,
+            "title": title,
+            "frequency": "instant",
+            "lang": lang,
+            "timezone": services.settings.file.schedule.timezone,
+        },
     )
     return SlackChannel(poster, slack_labels(chat.lang)), chat

@@ -50,8 +50,10 @@ def keyboard(message: RenderedMessage) -> InlineKeyboardMarkup | None:
     if not message.keyboard:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row]
-         for row in message.keyboard]
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.data) for b in row]
+            for row in message.keyboard
+        ]
     )
 
 
@@ -98,7 +100,10 @@ class TelegramChannel:
         while True:
             try:
                 sent = await self._bot.send_message(
-                    chat.id, text, parse_mode=parse_mode, reply_markup=keyboard(message),
+                    chat.id,
+                    text,
+                    parse_mode=parse_mode,
+                    reply_markup=keyboard(message),
                     message_thread_id=thread_id,
                 )
                 return Sent((sent.message_id,))
@@ -111,8 +116,11 @@ class TelegramChannel:
             except BadRequest as exc:
                 reason = exc.message.lower()
                 if "parse entities" in reason and parse_mode is not None:
-                    log.error("chat %s: Telegram rejected our HTML (%s); sending plain text",
-                              chat.id, exc.message)
+                    log.error(
+                        "chat %s: Telegram rejected our HTML (%s); sending plain text",
+                        chat.id,
+                        exc.message,
+                    )
                     text, parse_mode = plain_text(message.text), None
                     continue
                 if "thread not found" in reason and thread_id is not None:

@@ -14,8 +14,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
 def compose_digest(
-    items: Iterable[StoredItem], *, now: datetime, title: str = "tjwatch digest",
-    min_score: float = 0.0, only_new: bool = False, limit: int | None = None,
+    items: Iterable[StoredItem],
+    *,
+    now: datetime,
+    title: str = "tjwatch digest",
+    min_score: float = 0.0,
+    only_new: bool = False,
+    limit: int | None = None,
 ) -> Digest:
     groups: dict[str, list[StoredItem]] = {}
     for item in items:

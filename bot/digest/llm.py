@@ -52,10 +52,13 @@ class LlmClient:
             "temperature": 0.2,
             "max_tokens": 200,
             "messages": [
-                {"role": "system", "content": (
-                    "You summarise news for analysts of Russia–Tajikistan relations. Answer with "
-                    f"one or two plain sentences in {language}, using only facts in the reports."
-                )},
+                {
+                    "role": "system",
+                    "content": (
+                        "You summarise news for analysts of Russia–Tajikistan relations. Answer with "
+                        f"one or two plain sentences in {language}, using only facts in the reports."
+                    ),
+                },
                 {"role": "user", "content": f"Story: {headline}\n\n{material}"},
             ],
         }
@@ -67,14 +70,16 @@ class LlmClient:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         try:
             async with httpx.AsyncClient(timeout=self.timeout_s, trust_env=False) as client:
-                response = await client.post(url, json=self.request(headline, docs, lang),
-                                             headers=headers)
+                response = await client.post(
+                    url, json=self.request(headline, docs, lang), headers=headers
+                )
                 response.raise_for_status()
                 content = response.json()["choices"][0]["message"]["content"]
         except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
             # Never log the URL or headers: either may carry a key.
-            log.warning("abstractive summary unavailable (%s); using the extractive one",
-                        type(exc).__name__)
+            log.warning(
+                "abstractive summary unavailable (%s); using the extractive one", type(exc).__name__
+            )
             return None
         text = " ".join(str(content or "").split())
         if not text:

@@ -97,9 +97,7 @@ def rank_stories(items: Sequence[PeriodItem]) -> list[list[PeriodItem]]:
 
 
 def documents(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> list[Document]:
-    return [
-        Document(i.title, texts.get(i.id) or i.summary, i.lang) for i in group[:REPORTS_QUOTED]
-    ]
+    return [Document(i.title, texts.get(i.id) or i.summary, i.lang) for i in group[:REPORTS_QUOTED]]
 
 
 def summarize_story(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> StorySummary:
@@ -127,8 +125,13 @@ def summarize_story(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> St
 
 
 def compose_summary(
-    items: Sequence[PeriodItem], ranked: Sequence[Sequence[PeriodItem]],
-    texts: Mapping[str, str], matcher: ThemeMatcher, period: Period, *, now: datetime,
+    items: Sequence[PeriodItem],
+    ranked: Sequence[Sequence[PeriodItem]],
+    texts: Mapping[str, str],
+    matcher: ThemeMatcher,
+    period: Period,
+    *,
+    now: datetime,
     limit: int = TOP_STORIES,
 ) -> Summary:
     sources: Counter[str] = Counter(s for i in items for s in i.sources)
@@ -139,9 +142,10 @@ def compose_summary(
         story_count=len(ranked),
         stories=tuple(summarize_story(g, texts) for g in ranked[:limit]),
         themes=count_themes(matcher, (f"{i.title}\n{i.summary}" for i in items)),
-        sources=tuple(SourceCount(n, c) for n, c in sorted(sources.items(),
-                                                           key=lambda kv: (-kv[1], kv[0]))
-                      [:BUSIEST_SOURCES]),
+        sources=tuple(
+            SourceCount(n, c)
+            for n, c in sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))[:BUSIEST_SOURCES]
+        ),
     )
 
 
@@ -150,7 +154,11 @@ def _quoted_ids(ranked: Sequence[Sequence[PeriodItem]], limit: int) -> list[str]
 
 
 def summary_from_store(
-    store: Store, matcher: ThemeMatcher, period: Period, *, now: datetime,
+    store: Store,
+    matcher: ThemeMatcher,
+    period: Period,
+    *,
+    now: datetime,
     limit: int = TOP_STORIES,
 ) -> Summary:
     """The whole summary in one thread (the benchmark's path; no LLM)."""
@@ -161,7 +169,11 @@ def summary_from_store(
 
 
 async def summarize(
-    services: Services, period: Period, *, limit: int = TOP_STORIES, lang: str = "en",
+    services: Services,
+    period: Period,
+    *,
+    limit: int = TOP_STORIES,
+    lang: str = "en",
     llm: LlmClient | None = None,
 ) -> Summary:
     """The period's summary; abstractive story summaries when an LLM endpoint is configured."""
@@ -170,8 +182,14 @@ async def summarize(
     ranked = await asyncio.to_thread(rank_stories, items)
     texts = await store.run(store.summaries.texts, _quoted_ids(ranked, limit))
     summary = await asyncio.to_thread(
-        compose_summary, items, ranked, texts, matcher_for(services.settings), period,
-        now=services.clock.now(), limit=limit,
+        compose_summary,
+        items,
+        ranked,
+        texts,
+        matcher_for(services.settings),
+        period,
+        now=services.clock.now(),
+        limit=limit,
     )
     llm = llm or LlmClient.from_settings(services.settings)
     if llm is None or not summary.stories:

@@ -72,8 +72,9 @@ class ThemeMatcher:
                 if term.strip():
                     self._owners.setdefault(term.strip(), []).append(index)
         multi = [label for label in self._owners if len(tokens(label)) > 1]
-        self._single = StemIndex((stem(tokens(label)[0]), label) for label in self._owners
-                                 if len(tokens(label)) == 1)
+        self._single = StemIndex(
+            (stem(tokens(label)[0]), label) for label in self._owners if len(tokens(label)) == 1
+        )
         self._multi = TermSet(multi)
         self._multi_first = StemIndex((stem(tokens(label)[0]), label) for label in multi)
         self._words: dict[str, tuple[tuple[str, ...], bool]] = {}

@@ -100,7 +100,9 @@ def install() -> None:
         log.warning(
             "feedparser %s is installed, not %s: parsing uses its own code, correct but slower "
             "(copy %s again into bot/ingest/feedparser_fast.py)",
-            feedparser.__version__, COPIED_FROM, " and ".join(COPIES),
+            feedparser.__version__,
+            COPIED_FROM,
+            " and ".join(COPIES),
         )
         return
     for name, method in COPIES.items():

@@ -10,7 +10,10 @@ _STORY_TAGS = {"same_story": "same story", "new_development": "new development"}
 def render_plain(digest: Digest, *, tz_name: str = "UTC") -> str:
     if not digest.entries:
         return f"{digest.title}: nothing new."
-    lines = [f"{digest.title} — {len(digest.entries)} stor{'y' if len(digest.entries) == 1 else 'ies'}", ""]
+    lines = [
+        f"{digest.title} — {len(digest.entries)} stor{'y' if len(digest.entries) == 1 else 'ies'}",
+        "",
+    ]
     for n, entry in enumerate(digest.entries, 1):
         lines.extend(_entry(n, entry, tz_name))
         lines.append("")
@@ -24,7 +27,9 @@ def _entry(n: int, entry: DigestEntry, tz_name: str) -> list[str]:
     tag = _STORY_TAGS.get(entry.story or "", "")
     more = f" +{entry.more_sources} more" if entry.more_sources else ""
     head = f"{n}. {entry.headline}"
-    meta = f"   {entry.sources[0]}{more} · {when} · relevance {entry.score:.2f}" + (f" · {tag}" if tag else "")
+    meta = f"   {entry.sources[0]}{more} · {when} · relevance {entry.score:.2f}" + (
+        f" · {tag}" if tag else ""
+    )
     out = [head, meta]
     if entry.summary:
         out.append(f"   {entry.summary}")

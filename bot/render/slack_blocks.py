@@ -105,8 +105,10 @@ def entry_blocks(entry: DigestEntry, labels: DigestLabels, tz_name: str) -> list
 
 
 def _header(text: str) -> Block:
-    return {"type": "header",
-            "text": {"type": "plain_text", "text": clip(text, HEADER_TEXT_LIMIT), "emoji": True}}
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": clip(text, HEADER_TEXT_LIMIT), "emoji": True},
+    }
 
 
 def _stories(labels: DigestLabels, n: int) -> str:
@@ -140,8 +142,10 @@ def render_digest(
     name = labels.title if digest.title == DigestLabels().title else digest.title
     title = f"{name} — {_stories(labels, len(digest.entries))}"
     if not digest.entries:
-        empty = [_header(name),
-                 {"type": "section", "text": {"type": "mrkdwn", "text": escape(labels.empty)}}]
+        empty = [
+            _header(name),
+            {"type": "section", "text": {"type": "mrkdwn", "text": escape(labels.empty)}},
+        ]
         return [SlackMessage(escape(f"{name}: {labels.empty}"), tuple(empty))]
     parts: list[tuple[list[DigestEntry], list[Block]]] = []
     entries: list[DigestEntry] = []
@@ -150,8 +154,10 @@ def render_digest(
         own = entry_blocks(entry, labels, tz_name)
         added = [{"type": "divider"}, *own] if entries else own
         # One block and HEADER_TEXT_LIMIT characters are kept for each message's header.
-        full = (len(blocks) + len(added) + 1 > BLOCKS_PER_MESSAGE
-                or _size(blocks) + _size(added) + HEADER_TEXT_LIMIT > MESSAGE_TEXT_LIMIT)
+        full = (
+            len(blocks) + len(added) + 1 > BLOCKS_PER_MESSAGE
+            or _size(blocks) + _size(added) + HEADER_TEXT_LIMIT > MESSAGE_TEXT_LIMIT
+        )
         if entries and full:
             parts.append((entries, blocks))
             entries, blocks, added = [], [], own
@@ -160,11 +166,16 @@ def render_digest(
     parts.append((entries, blocks))
     messages: list[SlackMessage] = []
     for n, (part, part_blocks) in enumerate(parts, 1):
-        heading = title if len(parts) == 1 else \
-            f"{title} ({labels.continued.format(part=n, parts=len(parts))})"
-        messages.append(SlackMessage(
-            text=_fallback(heading, part),
-            blocks=(_header(heading), *part_blocks),
-            item_ids=tuple(i for e in part for i in e.item_ids),
-        ))
+        heading = (
+            title
+            if len(parts) == 1
+            else f"{title} ({labels.continued.format(part=n, parts=len(parts))})"
+        )
+        messages.append(
+            SlackMessage(
+                text=_fallback(heading, part),
+                blocks=(_header(heading), *part_blocks),
+                item_ids=tuple(i for e in part for i in e.item_ids),
+            )
+        )
     return messages

@@ -48,8 +48,12 @@ def sources_line(story: StorySummary, limit: int = SOURCES_SHOWN) -> str:
 
 
 def _story(n: int, story: StorySummary, texts: SummaryTexts, tz: ZoneInfo) -> list[str]:
-    meta = [f"ID {story.key}", texts.n_reports(story.reports), _when(story.first_seen, tz),
-            f"{story.score:.2f}"]
+    meta = [
+        f"ID {story.key}",
+        texts.n_reports(story.reports),
+        _when(story.first_seen, tz),
+        f"{story.score:.2f}",
+    ]
     kind = texts.kind(story.kind)
     if kind:
         meta.append(kind)

@@ -42,8 +42,11 @@ def _link(title: str, url: str | None) -> str:
 
 
 def render_story_block(n: int, story: StorySummary, texts: SummaryTexts, tz: ZoneInfo) -> str:
-    meta = [esc(texts.n_reports(story.reports)), esc(_when(story.first_seen, tz)),
-            f"{story.score:.2f}"]
+    meta = [
+        esc(texts.n_reports(story.reports)),
+        esc(_when(story.first_seen, tz)),
+        f"{story.score:.2f}",
+    ]
     kind = texts.kind(story.kind)
     if kind:
         meta.append(f"<b>{esc(kind)}</b>")
@@ -66,8 +69,9 @@ def render_story_block(n: int, story: StorySummary, texts: SummaryTexts, tz: Zon
 def _tail(summary: Summary, texts: SummaryTexts) -> str:
     themes = [f"{esc(t.name)}: {t.count}" for t in summary.themes] or [esc(texts.no_themes)]
     sources = [f"{esc(clip(s.name, SOURCE_CHARS))}: {s.count}" for s in summary.sources]
-    return "\n".join([f"<b>{esc(texts.themes)}</b>", *themes, "",
-                      f"<b>{esc(texts.busiest)}</b>", *sources])
+    return "\n".join(
+        [f"<b>{esc(texts.themes)}</b>", *themes, "", f"<b>{esc(texts.busiest)}</b>", *sources]
+    )
 
 
 def _header(summary: Summary, texts: SummaryTexts, part: int, parts: int) -> str:
@@ -78,7 +82,10 @@ def _header(summary: Summary, texts: SummaryTexts, part: int, parts: int) -> str
 
 
 def render_summary_telegram(
-    summary: Summary, texts: SummaryTexts | None = None, *, tz_name: str = "UTC",
+    summary: Summary,
+    texts: SummaryTexts | None = None,
+    *,
+    tz_name: str = "UTC",
     limit: int = MESSAGE_LIMIT,
 ) -> list[str]:
     """The summary as HTML messages, each under ``limit``, split between stories."""
@@ -119,20 +126,32 @@ def render_report_line(item: PeriodItem, tz: ZoneInfo) -> str:
 
 
 def render_story_telegram(
-    reports: StoryReports, texts: SummaryTexts | None = None, *, tz_name: str = "UTC",
+    reports: StoryReports,
+    texts: SummaryTexts | None = None,
+    *,
+    tz_name: str = "UTC",
     limit: int = MESSAGE_LIMIT,
 ) -> list[str]:
     """Every report of one story by time, as many messages as it needs."""
     texts = texts or summary_texts("en")
     tz = ZoneInfo(tz_name)
     key = str(reports.story_id) if reports.story_id is not None else reports.items[0].id
-    header = "\n".join([
-        "<b>" + esc(texts.story_header.format(key=key, headline=clip(reports.headline,
-                                                                     HEADLINE_CHARS))) + "</b>",
-        esc(texts.story_reports.format(n=len(reports.items),
-                                       first=_when(reports.items[0].published_at, tz),
-                                       last=_when(reports.items[-1].published_at, tz))),
-    ])
+    header = "\n".join(
+        [
+            "<b>"
+            + esc(
+                texts.story_header.format(key=key, headline=clip(reports.headline, HEADLINE_CHARS))
+            )
+            + "</b>",
+            esc(
+                texts.story_reports.format(
+                    n=len(reports.items),
+                    first=_when(reports.items[0].published_at, tz),
+                    last=_when(reports.items[-1].published_at, tz),
+                )
+            ),
+        ]
+    )
     return render_items([render_report_line(i, tz) for i in reports.items], header, limit=limit)
 
 

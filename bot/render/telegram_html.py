@@ -125,8 +125,12 @@ def _header(labels: DigestLabels, count: int, part: int, parts: int) -> str:
 
 
 def render_digest(
-    digest: Digest, labels: DigestLabels | None = None, *, tz_name: str = "UTC",
-    limit: int = MESSAGE_LIMIT, per_message: int = ENTRIES_PER_MESSAGE,
+    digest: Digest,
+    labels: DigestLabels | None = None,
+    *,
+    tz_name: str = "UTC",
+    limit: int = MESSAGE_LIMIT,
+    per_message: int = ENTRIES_PER_MESSAGE,
 ) -> list[RenderedMessage]:
     """The digest as one or more messages, entries never cut, each under ``limit``."""
     labels = labels or DigestLabels()
@@ -180,8 +184,15 @@ def render_items(lines: list[str], header: str, *, limit: int = MESSAGE_LIMIT) -
 
 
 def render_item_line(
-    *, title: str, url: str | None, sources: tuple[str, ...], published_at: datetime,
-    score: float, item_id: str, tz_name: str = "UTC", relevance: str = "relevance",
+    *,
+    title: str,
+    url: str | None,
+    sources: tuple[str, ...],
+    published_at: datetime,
+    score: float,
+    item_id: str,
+    tz_name: str = "UTC",
+    relevance: str = "relevance",
 ) -> str:
     """One stored item in a list (/latest, /search): linked title, source, time, score, ID."""
     name = esc(clip(title, HEADLINE_CHARS)) or "—"
@@ -189,7 +200,11 @@ def render_item_line(
     head = f'<a href="{href}">{name}</a>' if href else name
     source = esc(clip(sources[0], SOURCE_CHARS)) if sources else ""
     when = esc(_when(published_at, ZoneInfo(tz_name)))
-    parts = (f"<i>{source}</i>" if source else "", when, f"{esc(relevance)} {score:.2f}",
-             f"ID <code>{esc(item_id)}</code>")
+    parts = (
+        f"<i>{source}</i>" if source else "",
+        when,
+        f"{esc(relevance)} {score:.2f}",
+        f"ID <code>{esc(item_id)}</code>",
+    )
     meta = " · ".join(x for x in parts if x)
     return f"{head}\n{meta}"

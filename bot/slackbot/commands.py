@@ -45,9 +45,15 @@ def listing(title: str, items: Sequence[StoredItem], services: Services) -> Dige
     """Stored items as a digest with one entry per item (``latest`` and ``search``)."""
     entries = tuple(
         DigestEntry(
-            headline=i.title, url=i.url, sources=i.sources or ("—",), published_at=i.published_at,
-            score=i.score, story=i.story, summary=summary_line(i.summary or i.text or ""),
-            item_ids=(i.id,), whats_new=i.whats_new,
+            headline=i.title,
+            url=i.url,
+            sources=i.sources or ("—",),
+            published_at=i.published_at,
+            score=i.score,
+            story=i.story,
+            summary=summary_line(i.summary or i.text or ""),
+            item_ids=(i.id,),
+            whats_new=i.whats_new,
         )
         for i in items
     )
@@ -59,11 +65,16 @@ async def command_chat(services: Services, command: dict[str, Any]) -> ChatRecor
     channel_id = str(command.get("channel_id") or "unknown")
     store = services.store
     return await store.run(
-        store.chats.ensure, slack_chat_id(f"channel:{channel_id}"), channel="slack", kind="slack",
+        store.chats.ensure,
+        slack_chat_id(f"channel:{channel_id}"),
+        channel="slack",
+        kind="slack",
         now=services.clock.now(),
-        defaults={"title": f"slack {command.get('channel_name') or channel_id}",
-                  "lang": services.settings.file.telegram.default_lang,
-                  "timezone": services.settings.file.schedule.timezone},
+        defaults={
+            "title": f"slack {command.get('channel_name') or channel_id}",
+            "lang": services.settings.file.telegram.default_lang,
+            "timezone": services.settings.file.schedule.timezone,
+        },
     )
 
 
@@ -179,8 +190,9 @@ def build_app(services: Services, commands: Commands | None = None) -> AsyncApp:
         kind = "in_channel" if public else "ephemeral"
         await ack(text=first.text, blocks=list(first.blocks), response_type=kind)
         if rest:
-            follow = SlackChannel(WebhookPoster(str(command["response_url"]),
-                                                {"response_type": kind}))
+            follow = SlackChannel(
+                WebhookPoster(str(command["response_url"]), {"response_type": kind})
+            )
             for message in rest:
                 await follow.send_message(message)
 

@@ -37,8 +37,12 @@ class SlackCommandServer:
         await site.start()
         addresses = self._runner.addresses  # the real port when 0 asked for any free one
         self.port = int(addresses[0][1]) if addresses else self._settings.commands_port
-        log.info("Slack commands: listening on %s:%s%s", self._settings.commands_host, self.port,
-                 self.path)
+        log.info(
+            "Slack commands: listening on %s:%s%s",
+            self._settings.commands_host,
+            self.port,
+            self.path,
+        )
         return self.port
 
     async def stop(self) -> None:

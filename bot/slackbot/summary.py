@@ -60,9 +60,15 @@ async def brief(services: Services, arg: str, lang: str) -> Brief | None:
         return Brief(None, note=t(lang, "summary_none_period", period=period.label))
     entries = tuple(
         DigestEntry(
-            headline=s.headline, url=s.url, sources=tuple(s.sources) or ("—",),
-            published_at=s.first_seen, score=s.score, story=s.kind, summary=s.summary,
-            item_ids=(), whats_new=s.whats_new,
+            headline=s.headline,
+            url=s.url,
+            sources=tuple(s.sources) or ("—",),
+            published_at=s.first_seen,
+            score=s.score,
+            story=s.kind,
+            summary=s.summary,
+            item_ids=(),
+            whats_new=s.whats_new,
         )
         for s in summary.stories
     )
@@ -81,8 +87,9 @@ async def _recent(services: Services, arg: str, lang: str) -> Brief | None:
     if arg:
         return None
     store, now = services.store, services.clock.now()
-    items = await store.run(store.items.relevant_between, now - timedelta(hours=FALLBACK_HOURS),
-                            now)
+    items = await store.run(
+        store.items.relevant_between, now - timedelta(hours=FALLBACK_HOURS), now
+    )
     if not items:
         return Brief(None, note=t(lang, "summary_none", hours=FALLBACK_HOURS))
     sources = {s for i in items for s in i.sources}

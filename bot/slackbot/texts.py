@@ -33,7 +33,13 @@ def slack_labels(lang: str | None) -> DigestLabels:
         return catalog_t(lang, f"digest.{key}")
 
     return DigestLabels(
-        title=g("title"), stories=g("stories"), continued=g("continued"), empty=g("empty"),
-        relevance=g("relevance"), same_story=g("same_story"), new_development=g("new_development"),
-        more_sources=g("more_sources"), more_source=g("more_source"),
+        title=g("title"),
+        stories=g("stories"),
+        continued=g("continued"),
+        empty=g("empty"),
+        relevance=g("relevance"),
+        same_story=g("same_story"),
+        new_development=g("new_development"),
+        more_sources=g("more_sources"),
+        more_source=g("more_source"),
     )

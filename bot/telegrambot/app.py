@@ -53,12 +53,34 @@ log = logging.getLogger(__name__)
 
 # The handler families, each a module exporting HANDLERS; order matters only for overlapping
 # patterns.
-HANDLER_MODULES = (start, subscriptions, reading, settings_commands, info, admin, feedback,
-                   summaries)
+HANDLER_MODULES = (
+    start,
+    subscriptions,
+    reading,
+    settings_commands,
+    info,
+    admin,
+    feedback,
+    summaries,
+)
 # The menu (setMyCommands), in this order; descriptions come from the catalogs ("commands.*").
 MENU = (
-    "digest", "latest", "search", "summary", "story", "trend", "settings", "subscribe",
-    "unsubscribe", "sources", "seeds", "stats", "why", "lang", "help", "start",
+    "digest",
+    "latest",
+    "search",
+    "summary",
+    "story",
+    "trend",
+    "settings",
+    "subscribe",
+    "unsubscribe",
+    "sources",
+    "seeds",
+    "stats",
+    "why",
+    "lang",
+    "help",
+    "start",
 )
 WEBHOOK_LISTEN = "0.0.0.0"  # the webhook server listens on every interface
 WEBHOOK_PORT = 8443
@@ -101,7 +123,10 @@ def api_base_url(settings: Settings) -> str | None:
 
 
 def build_application(
-    settings: Settings, services: Services, *, first_poll_s: float = 1.0,
+    settings: Settings,
+    services: Services,
+    *,
+    first_poll_s: float = 1.0,
 ) -> Application[Any, BotContext, Any, Any, Services, Any]:
     """The bot, ready to run; nothing touches the network until it is initialised."""
     token = settings.secrets.telegram_bot_token
@@ -111,13 +136,15 @@ def build_application(
     async def post_init(app: Application[Any, BotContext, Any, Any, Services, Any]) -> None:
         for lang in LANGS:
             try:
-                await app.bot.set_my_commands(menu(lang),
-                                              language_code=None if lang == "en" else lang)
+                await app.bot.set_my_commands(
+                    menu(lang), language_code=None if lang == "en" else lang
+                )
             except TelegramError as exc:  # the menu is a nicety: never a reason not to start
                 log.warning("could not set the %s command menu: %s", lang, exc)
         assert app.job_queue is not None
-        schedule_poll(app.job_queue, settings.file.schedule.poll_interval_minutes,
-                      first=first_poll_s)
+        schedule_poll(
+            app.job_queue, settings.file.schedule.poll_interval_minutes, first=first_poll_s
+        )
         timed = await schedule_all(app.job_queue, await telegram_chats(services))
         log.info("telegram bot @%s ready: %d chats with timed digests", app.bot.username, timed)
 
@@ -125,8 +152,11 @@ def build_application(
         Application.builder()
         .token(token.get_secret_value())
         .context_types(context_types(services))
-        .defaults(Defaults(parse_mode=ParseMode.HTML,
-                           link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+            )
+        )
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(post_init)
     )
@@ -172,8 +202,13 @@ def run_telegram(settings: Settings) -> None:
         path = urlsplit(str(webhook)).path.lstrip("/")
         token = settings.secrets.telegram_bot_token
         assert token is not None
-        app.run_webhook(listen=WEBHOOK_LISTEN, port=WEBHOOK_PORT, url_path=path,
-                        webhook_url=str(webhook), allowed_updates=Update.ALL_TYPES,
-                        secret_token=webhook_secret(token.get_secret_value()))
+        app.run_webhook(
+            listen=WEBHOOK_LISTEN,
+            port=WEBHOOK_PORT,
+            url_path=path,
+            webhook_url=str(webhook),
+            allowed_updates=Update.ALL_TYPES,
+            secret_token=webhook_secret(token.get_secret_value()),
+        )
     else:
         app.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -20,8 +20,10 @@ from storage import ChatRecord
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]):
     def __init__(
-        self, application: Application[Any, Any, Any, Any, Any, Any],
-        chat_id: int | None = None, user_id: int | None = None,
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
     ) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         self.chat_record: ChatRecord | None = None
@@ -57,9 +59,15 @@ def digest_labels(lang: str | None) -> DigestLabels:
         return t(lang, f"digest.{key}")
 
     return DigestLabels(
-        title=g("title"), stories=g("stories"), continued=g("continued"), empty=g("empty"),
-        relevance=g("relevance"), same_story=g("same_story"), new_development=g("new_development"),
-        more_sources=g("more_sources"), more_source=g("more_source"),
+        title=g("title"),
+        stories=g("stories"),
+        continued=g("continued"),
+        empty=g("empty"),
+        relevance=g("relevance"),
+        same_story=g("same_story"),
+        new_development=g("new_development"),
+        more_sources=g("more_sources"),
+        more_source=g("more_source"),
     )
 
 

@@ -26,16 +26,21 @@ def describe(update: object) -> str:
     message = update.effective_message
     if message is not None and message.text and message.text.startswith("/"):
         what = f"command {message.text.split(maxsplit=1)[0][:40]}"
-    return (f"update {update.update_id} ({what}) in chat {chat.id if chat else None} "
-            f"from user {user.id if user else None}")
+    return (
+        f"update {update.update_id} ({what}) in chat {chat.id if chat else None} "
+        f"from user {user.id if user else None}"
+    )
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    log.error("error while handling %s: %r", describe(update), context.error,
-              exc_info=context.error)
+    log.error(
+        "error while handling %s: %r", describe(update), context.error, exc_info=context.error
+    )
     if isinstance(update, Update) and update.effective_message is not None:
         try:
             await reply(update, context.t("errors.generic"))
         except TelegramError:
-            log.warning("could not tell chat %s about the error", update.effective_chat.id
-                        if update.effective_chat else None)
+            log.warning(
+                "could not tell chat %s about the error",
+                update.effective_chat.id if update.effective_chat else None,
+            )

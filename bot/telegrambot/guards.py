@@ -40,7 +40,7 @@ _COMMAND_WORD = re.compile(r"[a-z0-9_]{1,32}")  # what Telegram accepts as a bot
 
 
 def command_name(text: str | None, bot_username: str | None) -> str | None:
-    """"/Settings@our_bot x" → "settings"; None when not a command or addressed to another bot."""
+    """ "/Settings@our_bot x" → "settings"; None when not a command or addressed to another bot."""
     if not text or not text.startswith("/"):
         return None
     word = text.split(maxsplit=1)[0][1:]
@@ -107,8 +107,13 @@ async def guard(update: Update, context: BotContext) -> None:
 
 
 def _known_commands(context: BotContext) -> set[str]:
-    return {c for group in context.application.handlers.values() for h in group
-            if isinstance(h, CommandHandler) for c in h.commands}
+    return {
+        c
+        for group in context.application.handlers.values()
+        for h in group
+        if isinstance(h, CommandHandler)
+        for c in h.commands
+    }
 
 
 async def _refuse_malformed(
@@ -119,14 +124,20 @@ async def _refuse_malformed(
         if _COMMAND_WORD.fullmatch(command):
             return  # an unknown command: answered by the catch-all handler
         if message.chat.type == ChatType.PRIVATE:
-            await reply(update, context.t("errors.unknown_command",
-                                          command=esc(f"/{clip(command, 32)}")))
+            await reply(
+                update, context.t("errors.unknown_command", command=esc(f"/{clip(command, 32)}"))
+            )
         raise ApplicationHandlerStop
     length = len(command_args(message.text))
     limit = MAX_ARGUMENT_FOR.get(command, MAX_ARGUMENT)
     if length > limit:
-        log.info("refused /%s with a %d-character argument in chat %s", command, length,
-                 message.chat.id)
-        await reply(update, context.t("errors.too_long", command=f"/{command}",
-                                      length=f"{length:,}", limit=f"{limit:,}"))
+        log.info(
+            "refused /%s with a %d-character argument in chat %s", command, length, message.chat.id
+        )
+        await reply(
+            update,
+            context.t(
+                "errors.too_long", command=f"/{command}", length=f"{length:,}", limit=f"{limit:,}"
+            ),
+        )
         raise ApplicationHandlerStop

@@ -55,35 +55,64 @@ def settings_keyboard(chat: ChatRecord, view: str, lang: str | None) -> InlineKe
     rows: list[list[InlineKeyboardButton]]
     match view:
         case "freq":
-            rows = [[_b(_mark(t(lang, f"settings.{f}"), chat.frequency == f), cid, "freq", f)
-                     for f in FREQUENCIES], back]
+            rows = [
+                [
+                    _b(_mark(t(lang, f"settings.{f}"), chat.frequency == f), cid, "freq", f)
+                    for f in FREQUENCIES
+                ],
+                back,
+            ]
         case "hour":
-            rows = [[_b(_mark(f"{h:02d}", chat.digest_hour == h), cid, "hour", h)
-                     for h in range(start, start + 6)] for start in range(0, 24, 6)] + [back]
+            rows = [
+                [
+                    _b(_mark(f"{h:02d}", chat.digest_hour == h), cid, "hour", h)
+                    for h in range(start, start + 6)
+                ]
+                for start in range(0, 24, 6)
+            ] + [back]
         case "day":
-            days = [_b(_mark(t(lang, f"weekday.{d}")[:3], chat.digest_weekday == d), cid, "day", d)
-                    for d in range(7)]
+            days = [
+                _b(_mark(t(lang, f"weekday.{d}")[:3], chat.digest_weekday == d), cid, "day", d)
+                for d in range(7)
+            ]
             rows = [days[:4], days[4:], back]
         case "tz":
             zones = [_b(_mark(z, chat.timezone == z), cid, "tz", z) for z in COMMON_ZONES]
-            rows = [zones[i:i + 2] for i in range(0, len(zones), 2)] + [back]
+            rows = [zones[i : i + 2] for i in range(0, len(zones), 2)] + [back]
         case "score":
-            rows = [[_b(_mark(f"{s:.1f}", chat.min_score == s), cid, "score", s)
-                     for s in SCORE_STEPS], back]
+            rows = [
+                [_b(_mark(f"{s:.1f}", chat.min_score == s), cid, "score", s) for s in SCORE_STEPS],
+                back,
+            ]
         case "lang":
-            rows = [[_b(_mark(LANGUAGE_NAMES[code], chat.lang == code), cid, "lang", code)
-                     for code in LANGUAGES], back]
+            rows = [
+                [
+                    _b(_mark(LANGUAGE_NAMES[code], chat.lang == code), cid, "lang", code)
+                    for code in LANGUAGES
+                ],
+                back,
+            ]
         case _:
             state = "✅" if chat.only_new else "✖️"
             rows = [
-                [_b(t(lang, "settings.frequency"), cid, "view", "freq"),
-                 _b(t(lang, "settings.hour"), cid, "view", "hour"),
-                 _b(t(lang, "settings.weekday"), cid, "view", "day")],
-                [_b(t(lang, "settings.timezone"), cid, "view", "tz"),
-                 _b(t(lang, "settings.threshold"), cid, "view", "score")],
-                [_b(t(lang, "settings.only_new", state=state), cid, "new",
-                    "0" if chat.only_new else "1"),
-                 _b(t(lang, "settings.language"), cid, "view", "lang")],
+                [
+                    _b(t(lang, "settings.frequency"), cid, "view", "freq"),
+                    _b(t(lang, "settings.hour"), cid, "view", "hour"),
+                    _b(t(lang, "settings.weekday"), cid, "view", "day"),
+                ],
+                [
+                    _b(t(lang, "settings.timezone"), cid, "view", "tz"),
+                    _b(t(lang, "settings.threshold"), cid, "view", "score"),
+                ],
+                [
+                    _b(
+                        t(lang, "settings.only_new", state=state),
+                        cid,
+                        "new",
+                        "0" if chat.only_new else "1",
+                    ),
+                    _b(t(lang, "settings.language"), cid, "view", "lang"),
+                ],
                 [_b(t(lang, "settings.done"), cid, "done")],
             ]
     return InlineKeyboardMarkup(rows)

@@ -11,7 +11,12 @@ def schedule_text(lang: str | None, chat: ChatRecord) -> str:
         case "instant" | "hourly":
             return t(lang, f"schedule.{chat.frequency}")
         case "weekly":
-            return t(lang, "schedule.weekly", weekday=t(lang, f"weekday.{chat.digest_weekday}"),
-                     hour=chat.digest_hour, tz=chat.timezone)
+            return t(
+                lang,
+                "schedule.weekly",
+                weekday=t(lang, f"weekday.{chat.digest_weekday}"),
+                hour=chat.digest_hour,
+                tz=chat.timezone,
+            )
         case _:
             return t(lang, "schedule.daily", hour=chat.digest_hour, tz=chat.timezone)

@@ -21,9 +21,14 @@ from tests.support.summary_data import fill_week
 
 pytestmark = pytest.mark.asyncio
 
-DOCS = [Document("Putin, Rahmon to meet for talks in Moscow on Monday",
-                 "Putin and Rahmon will hold talks in the Kremlin on Monday. They will discuss "
-                 "trade, energy and migration.", "en")]
+DOCS = [
+    Document(
+        "Putin, Rahmon to meet for talks in Moscow on Monday",
+        "Putin and Rahmon will hold talks in the Kremlin on Monday. They will discuss "
+        "trade, energy and migration.",
+        "en",
+    )
+]
 
 
 @pytest.fixture

@@ -19,14 +19,18 @@ from bot.ingest.parse import parse_feed
 
 DATA = Path(__file__).parents[1] / "data"
 FEEDS = sorted(
-    p for folder in ("feeds", "topic", "hostile") for p in (DATA / folder).iterdir()
+    p
+    for folder in ("feeds", "topic", "hostile")
+    for p in (DATA / folder).iterdir()
     if p.suffix in {".xml", ".gz", ".rss", ".atom"}
 )
 # Each copy's changes, as written in it.
 CHANGES = {
     "pop": (
-        ("output = output.translate(_cp1252)",
-         "output = output.translate(_cp1252) if _C1.search(output) else output"),
+        (
+            "output = output.translate(_cp1252)",
+            "output = output.translate(_cp1252) if _C1.search(output) else output",
+        ),
         ("copy.deepcopy(self.contentparams)", "FeedParserDict(self.contentparams)"),
     ),
     "push_content": (("self.contentparams = FeedParserDict({", "self.contentparams = dict({"),),
@@ -56,8 +60,13 @@ def test_tjwatch_parses_with_the_copies() -> None:
 
 @pytest.mark.parametrize(
     ("base", "uri"),
-    [("", ""), ("", "https://a.example//x"), ("https://a.example/feed/", "../b"),
-     ("https://a.example/", ""), ("", "/relative")],
+    [
+        ("", ""),
+        ("", "https://a.example//x"),
+        ("https://a.example/feed/", "../b"),
+        ("https://a.example/", ""),
+        ("", "/relative"),
+    ],
 )
 def test_urljoin_answers_as_feedparsers_own(base: Any, uri: Any) -> None:
     assert feedparser_fast.urljoin(base, uri) == feedparser_fast.FEEDPARSER_URLJOIN(base, uri)
@@ -96,8 +105,11 @@ def _parsed(
 
 
 @pytest.mark.parametrize("path", FEEDS, ids=[p.name for p in FEEDS])
-@pytest.mark.parametrize("flags", [{}, {"sanitize_html": False, "resolve_relative_uris": False}],
-                         ids=["default", "as-tjwatch"])
+@pytest.mark.parametrize(
+    "flags",
+    [{}, {"sanitize_html": False, "resolve_relative_uris": False}],
+    ids=["default", "as-tjwatch"],
+)
 def test_the_copy_parses_every_test_feed_as_feedparser_does(
     path: Path, flags: dict[str, bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -105,7 +117,10 @@ def test_the_copy_parses_every_test_feed_as_feedparser_does(
     if path.suffix == ".gz":
         body = gzip.decompress(body)
     theirs = _parsed(
-        body, feedparser_fast.FEEDPARSER_OWN, feedparser_fast.FEEDPARSER_URLJOIN, monkeypatch,
+        body,
+        feedparser_fast.FEEDPARSER_OWN,
+        feedparser_fast.FEEDPARSER_URLJOIN,
+        monkeypatch,
         **flags,
     )
     ours = _parsed(body, OURS, feedparser_fast.urljoin, monkeypatch, **flags)

@@ -63,8 +63,13 @@ def test_an_entry_whose_link_is_no_address_is_kept_without_one() -> None:
     """A port that is no number, a broken IPv6 host, another scheme: the entry keeps its title
     and text and gets no link; the feed's other entries are not lost with it (a bad port used
     to fail the whole feed: "the parser crashed")."""
-    links = ["http://example.org:port/a", "http://[::1/b", "javascript:alert(1)",
-             "HTTP://Example.ORG:80/c?utm_source=x&id=7#top", "/d?from=rss"]
+    links = [
+        "http://example.org:port/a",
+        "http://[::1/b",
+        "javascript:alert(1)",
+        "HTTP://Example.ORG:80/c?utm_source=x&id=7#top",
+        "/d?from=rss",
+    ]
     items = "".join(
         f"<item><title>Item {n}</title><link>{link}</link><guid>g{n}</guid></item>"
         for n, link in enumerate(links)
@@ -72,12 +77,18 @@ def test_an_entry_whose_link_is_no_address_is_kept_without_one() -> None:
     parsed = parse_and_normalize(
         f"<rss version='2.0'><channel><title>T</title>{items}</channel></rss>".encode(),
         {"content-type": "application/rss+xml"},
-        feed_id=1, feed_name="T", feed_url="https://example.org/feed.xml", feed_lang="en",
+        feed_id=1,
+        feed_name="T",
+        feed_url="https://example.org/feed.xml",
+        feed_lang="en",
         fetched_at=datetime(2026, 12, 3, tzinfo=UTC),
     )
     assert [(i.title, i.url) for i in parsed.items] == [
-        ("Item 0", None), ("Item 1", None), ("Item 2", None),
-        ("Item 3", "http://example.org/c?id=7"), ("Item 4", "https://example.org/d"),
+        ("Item 0", None),
+        ("Item 1", None),
+        ("Item 2", None),
+        ("Item 3", "http://example.org/c?id=7"),
+        ("Item 4", "https://example.org/d"),
     ]
 
 

@@ -19,8 +19,15 @@ def _parse(
     body: bytes, headers: dict[str, str] | None = None, url: str = "https://example.org/"
 ) -> ParsedItems:
     """Parse and normalise a feed's bytes as one poll would, fetched at ``NOW``."""
-    return parse_and_normalize(body, headers or {}, feed_id=1, feed_name="test", feed_url=url,
-                               feed_lang=None, fetched_at=NOW)
+    return parse_and_normalize(
+        body,
+        headers or {},
+        feed_id=1,
+        feed_name="test",
+        feed_url=url,
+        feed_lang=None,
+        fetched_at=NOW,
+    )
 
 
 @pytest.mark.parametrize("path", FEEDS, ids=[p.name for p in FEEDS])
@@ -70,8 +77,11 @@ def test_windows_1251_bytes_declared_as_utf8_are_rescued() -> None:
 
 def test_relative_links_resolve_against_the_feed_url() -> None:
     path = FEED_DIR / "neverwinter-relative-urls-rss.xml"
-    parsed = _parse(path.read_bytes(), {"content-type": "application/rss+xml"},
-                    url="https://www.arcgames.com/en/games/neverwinter/news/rss")
+    parsed = _parse(
+        path.read_bytes(),
+        {"content-type": "application/rss+xml"},
+        url="https://www.arcgames.com/en/games/neverwinter/news/rss",
+    )
     assert parsed.items[0].url == (
         "https://www.arcgames.com/en/games/neverwinter/news/detail/"
         "10743874-neverwinter-%26-jingle-jam-humble-bundle%21"

@@ -13,8 +13,12 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 def test_a_feed_file_keeps_its_dates_so_the_seed_visit_is_the_same_story(cli, monkeypatch) -> None:
     # A relative path, as people type it.
     monkeypatch.chdir(DATA)
-    result = cli("--config", str(DATA.parents[1] / "config" / "tjwatch.toml"), "score",
-                 "topic/topic-ru-rss.xml")
+    result = cli(
+        "--config",
+        str(DATA.parents[1] / "config" / "tjwatch.toml"),
+        "score",
+        "topic/topic-ru-rss.xml",
+    )
     assert result.code == 0, result.err
     # One verdict per item, in the feed's order; the feed's guids are the dev set's ids.
     feed = feedparser.parse((DATA / "topic" / "topic-ru-rss.xml").read_bytes())

@@ -27,9 +27,19 @@ _MEASURE = (
     "file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
-SECRET_ENV = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "TELEGRAM_WEBHOOK_URL",
-              "SLACK_WEBHOOK_URL", "SLACK_BOT_TOKEN", "SLACK_CHANNEL", "SLACK_SIGNING_SECRET",
-              "TJWATCH_ADMIN_IDS", "TJWATCH_CONFIG", "TJWATCH_DB", "METRICS_PORT")
+SECRET_ENV = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "TELEGRAM_WEBHOOK_URL",
+    "SLACK_WEBHOOK_URL",
+    "SLACK_BOT_TOKEN",
+    "SLACK_CHANNEL",
+    "SLACK_SIGNING_SECRET",
+    "TJWATCH_ADMIN_IDS",
+    "TJWATCH_CONFIG",
+    "TJWATCH_DB",
+    "METRICS_PORT",
+)
 
 
 def child_env(**extra: str) -> dict[str, str]:
@@ -47,11 +57,16 @@ class Measured:
     peak_rss_mb: float
 
 
-def run_measured(args: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 120
-                 ) -> Measured:
+def run_measured(
+    args: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 120
+) -> Measured:
     proc = subprocess.run(
-        [sys.executable, "-c", _MEASURE, TJWATCH, *args], cwd=cwd, env=env,
-        capture_output=True, text=True, timeout=timeout,
+        [sys.executable, "-c", _MEASURE, TJWATCH, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     lines = proc.stderr.splitlines()
     peak = [int(line.split()[1]) for line in lines if line.startswith("PEAK_RSS_KB ")]
@@ -92,8 +107,14 @@ class BotProcess:
     def start(self) -> None:
         with self.log.open("ab") as out:
             # Its own process group: the parser pool's fork server goes with it (see kill9).
-            self.proc = subprocess.Popen(self.args, env=self.env, stdout=out, stderr=out,
-                                         cwd=self.log.parent, start_new_session=True)
+            self.proc = subprocess.Popen(
+                self.args,
+                env=self.env,
+                stdout=out,
+                stderr=out,
+                cwd=self.log.parent,
+                start_new_session=True,
+            )
 
     def peak_rss_mb(self) -> float:
         """The largest peak resident set (VmHWM) of the running process and its children (the
@@ -134,5 +155,6 @@ def _vm_hwm_kb(pid: int) -> int:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return 0  # gone meanwhile
-    return next((int(line.split()[1]) for line in status.splitlines()
-                 if line.startswith("VmHWM:")), 0)
+    return next(
+        (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0
+    )

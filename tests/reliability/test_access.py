@@ -27,17 +27,26 @@ CONFIG_ADMIN = 515151
 
 
 @pytest_asyncio.fixture
-async def locked_rig(tmp_path: Path, telegram_emulator: TelegramEmulator, bot_token: str,
-                     feed_server: FeedServer) -> AsyncIterator[BotRig]:
+async def locked_rig(
+    tmp_path: Path, telegram_emulator: TelegramEmulator, bot_token: str, feed_server: FeedServer
+) -> AsyncIterator[BotRig]:
     """The bot with its admin named only in the config file, private addresses refused."""
-    config = write_config(tmp_path, {}, telegram={"admins": [CONFIG_ADMIN]},
-                          fetch={"allow_private_addresses": False, "timeout": 3})
+    config = write_config(
+        tmp_path,
+        {},
+        telegram={"admins": [CONFIG_ADMIN]},
+        fetch={"allow_private_addresses": False, "timeout": 3},
+    )
     env = {"TELEGRAM_BOT_TOKEN": bot_token, "TELEGRAM_API_BASE_URL": telegram_emulator.api_root}
     settings = load_settings(config, env, dotenv=False)
-    rig = BotRig(emulator=telegram_emulator, token=bot_token, settings=settings,
-                 services=Services.build(settings),
-                 user=telegram_emulator.user(bot_token, first_name="Mallory"),
-                 admin=telegram_emulator.user(bot_token, user=make_user(CONFIG_ADMIN)))
+    rig = BotRig(
+        emulator=telegram_emulator,
+        token=bot_token,
+        settings=settings,
+        services=Services.build(settings),
+        user=telegram_emulator.user(bot_token, first_name="Mallory"),
+        admin=telegram_emulator.user(bot_token, user=make_user(CONFIG_ADMIN)),
+    )
     yield rig
     await rig.aclose()
 
@@ -96,8 +105,10 @@ async def test_addfeed_cannot_reach_loopback_or_private_addresses(
         for url in private_urls(feed_server):
             rig.admin.send_command(f"/addfeed {url} Intranet")
             [answer] = await rig.admin.wait_for_messages_async(timeout=15)
-            if not (answer.text.startswith(refused_prefix)
-                    and "loopback or private network address" in answer.text):
+            if not (
+                answer.text.startswith(refused_prefix)
+                and "loopback or private network address" in answer.text
+            ):
                 wrong[url] = answer.text
         feeds = await rig.db(store.feeds.all)
     assert not wrong, wrong

@@ -29,8 +29,9 @@ from tests.support.tjwatch_bot import BotRig, rig
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
 __all__ = ["rig"]  # the fixture
 
-COMMANDS = sorted(c for h in collect_handlers() if isinstance(h, CommandHandler)
-                  for c in h.commands)
+COMMANDS = sorted(
+    c for h in collect_handlers() if isinstance(h, CommandHandler) for c in h.commands
+)
 HUGE = 100_000  # characters; the emulator's JSON body limit is 100 KiB
 ARGUMENTS = {
     "missing": "",
@@ -38,9 +39,9 @@ ARGUMENTS = {
     "int64 overflow": "-" + "9" * 30,
     "huge words": ("Tajikistan & <x> " * (HUGE // 17))[:HUGE],
     "binary": bytes(range(1, 256)).decode("latin-1") + "\u200b\u202e\ufeff\ufffd\U0001f600",
-    "html": "<b>bold</b> <script>alert(1)</script> &amp; <a href=\"javascript:alert(1)\">x</a></i>",
+    "html": '<b>bold</b> <script>alert(1)</script> &amp; <a href="javascript:alert(1)">x</a></i>',
     "injection": "1; DROP TABLE items; -- ' OR '1'='1 \" NEAR(a b) * ^x {lang} %s %(x)s "
-                 "../../etc/passwd $(id) `id` -1",
+    "../../etc/passwd $(id) `id` -1",
 }
 GENERIC = {t(lang, "errors.generic") for lang in ("en", "ru")}
 # After our reply Telegram needs no further time; a straggler would show up in the next wait.
@@ -85,11 +86,16 @@ async def test_every_command_answers_bad_arguments_clearly(rig: BotRig, kind: st
             text = f"/{command} {argument}".rstrip()
             # The administrator reaches every handler; anyone else is refused the admin ones.
             replies = await answers(rig.admin, text)
-            too_long = t("en", "errors.too_long", command=f"/{command}",
-                         length=f"{len(argument.strip()):,}",
-                         limit=f"{MAX_ARGUMENT_FOR.get(command, MAX_ARGUMENT):,}")
+            too_long = t(
+                "en",
+                "errors.too_long",
+                command=f"/{command}",
+                length=f"{len(argument.strip()):,}",
+                limit=f"{MAX_ARGUMENT_FOR.get(command, MAX_ARGUMENT):,}",
+            )
             report[f"/{command}"] = problems_with(
-                replies, expect=too_long if kind.startswith("huge") else None)
+                replies, expect=too_long if kind.startswith("huge") else None
+            )
             if command in ADMIN_COMMANDS:
                 refusal = t("en", "admin.only", command=f"/{command}")
                 refused = await answers(rig.user, text)
@@ -99,8 +105,10 @@ async def test_every_command_answers_bad_arguments_clearly(rig: BotRig, kind: st
             word = "".join(argument.split()).replace("@", "")[: HUGE - 2]  # "@": another bot's
             report["/unknown"] = problems_with(await answers(rig.user, f"/x{word}"))
     failing = {where: found for where, found in report.items() if found}
-    print(f"\nbad input {kind!r}: {len(report)} answers checked in "
-          f"{time.monotonic() - started:.1f} s, {len(failing)} failing")
+    print(
+        f"\nbad input {kind!r}: {len(report)} answers checked in "
+        f"{time.monotonic() - started:.1f} s, {len(failing)} failing"
+    )
     assert not failing, "\n".join(f"{at}: {'; '.join(found)}" for at, found in failing.items())
     assert store.items.count() == items_before
     assert check_database(rig.settings.database_path).ok

@@ -40,23 +40,34 @@ HREF = re.compile(r'<a href="([^"]+)"')
 
 
 @pytest.fixture
-def crash_rig(tmp_path: Path, feed_server: FeedServer, telegram_emulator: TelegramEmulator,
-              bot_token: str) -> Iterator[tuple[BotProcess, Path]]:
+def crash_rig(
+    tmp_path: Path, feed_server: FeedServer, telegram_emulator: TelegramEmulator, bot_token: str
+) -> Iterator[tuple[BotProcess, Path]]:
     config = write_config(
         tmp_path,
-        {"Topic EN": feed_server.url("topic-en-rss.xml"),
-         "Topic RU": feed_server.url("topic-ru-rss.xml"),
-         "Slow": feed_server.trickle("/slow", b"<rss></rss>" * 100, per_second=2.0)},
+        {
+            "Topic EN": feed_server.url("topic-en-rss.xml"),
+            "Topic RU": feed_server.url("topic-ru-rss.xml"),
+            "Slow": feed_server.trickle("/slow", b"<rss></rss>" * 100, per_second=2.0),
+        },
         fetch={"timeout": 4, "connect_timeout": 2},
     )
     store = open_store(tmp_path / "tjwatch.db")
     now = datetime.now(UTC)
     for chat_id in CHATS:
-        store.chats.ensure(chat_id, channel="telegram", kind="private", now=now,
-                           defaults={"subscribed": 1, "frequency": "instant"})
+        store.chats.ensure(
+            chat_id,
+            channel="telegram",
+            kind="private",
+            now=now,
+            defaults={"subscribed": 1, "frequency": "instant"},
+        )
     store.close()
-    env = child_env(TELEGRAM_BOT_TOKEN=bot_token, TELEGRAM_API_BASE_URL=telegram_emulator.api_root,
-                    PTB_TIMEDELTA="true")
+    env = child_env(
+        TELEGRAM_BOT_TOKEN=bot_token,
+        TELEGRAM_API_BASE_URL=telegram_emulator.api_root,
+        PTB_TIMEDELTA="true",
+    )
     bot = BotProcess(["--config", str(config), "run"], env, tmp_path / "bot.log")
     yield bot, tmp_path / "tjwatch.db"
     bot.stop()
@@ -80,11 +91,17 @@ def all_delivered(emulator: TelegramEmulator, token: str, db: Path) -> Callable[
     def check() -> bool:
         seen = accepted_links(emulator, token)
         return all(seen[c] for c in CHATS) and undelivered(db) == 0
+
     return check
 
 
 def assert_each_chat_got_every_story_once(
-    emulator: TelegramEmulator, token: str, db: Path, *, label: str, peak_rss_mb: float,
+    emulator: TelegramEmulator,
+    token: str,
+    db: Path,
+    *,
+    label: str,
+    peak_rss_mb: float,
     allowed_repeats: set[str] = frozenset(),
 ) -> None:
     """Print the figures (items lost, duplicates, peak RSS), then check them."""
@@ -96,11 +113,13 @@ def assert_each_chat_got_every_story_once(
     relevant = query(db, "SELECT count(*) FROM verdicts WHERE relevant = 1")[0][0]
     sent = query(db, "SELECT count(*) FROM deliveries WHERE status = 'sent'")[0][0]
     items_lost = relevant * len(CHATS) - sent
-    print(f"\n{label}: {len(stories)} stories ({relevant} relevant items) for each of "
-          f"{len(CHATS)} chats; items lost {items_lost}, stories lost "
-          f"{sum(map(len, stories_lost.values()))}, duplicates {duplicates} "
-          f"(at-least-once repeats allowed: {len(allowed_repeats)}), "
-          f"peak RSS {peak_rss_mb:.0f} MB")
+    print(
+        f"\n{label}: {len(stories)} stories ({relevant} relevant items) for each of "
+        f"{len(CHATS)} chats; items lost {items_lost}, stories lost "
+        f"{sum(map(len, stories_lost.values()))}, duplicates {duplicates} "
+        f"(at-least-once repeats allowed: {len(allowed_repeats)}), "
+        f"peak RSS {peak_rss_mb:.0f} MB"
+    )
     assert stories and relevant > 0, "nothing was delivered"
     assert not any(stories_lost.values()), stories_lost
     for chat in CHATS:
@@ -109,8 +128,10 @@ def assert_each_chat_got_every_story_once(
 
 
 def test_kill_during_the_poll_then_restart_delivers_everything_once(
-    crash_rig: tuple[BotProcess, Path], feed_server: FeedServer,
-    telegram_emulator: TelegramEmulator, bot_token: str,
+    crash_rig: tuple[BotProcess, Path],
+    feed_server: FeedServer,
+    telegram_emulator: TelegramEmulator,
+    bot_token: str,
 ) -> None:
     bot, db = crash_rig
     bot.start()
@@ -123,22 +144,38 @@ def test_kill_during_the_poll_then_restart_delivers_everything_once(
     bot.start()
     wait_for(all_delivered(telegram_emulator, bot_token, db), 120, "every chat's digest")
     time.sleep(2)  # a duplicate would arrive now
-    assert_each_chat_got_every_story_once(telegram_emulator, bot_token, db,
-                                          label="kill -9 during the poll",
-                                          peak_rss_mb=max(peak, bot.peak_rss_mb()))
+    assert_each_chat_got_every_story_once(
+        telegram_emulator,
+        bot_token,
+        db,
+        label="kill -9 during the poll",
+        peak_rss_mb=max(peak, bot.peak_rss_mb()),
+    )
 
 
 def test_kill_between_sends_then_restart_neither_resends_nor_skips(
-    crash_rig: tuple[BotProcess, Path], telegram_emulator: TelegramEmulator, bot_token: str,
+    crash_rig: tuple[BotProcess, Path],
+    telegram_emulator: TelegramEmulator,
+    bot_token: str,
 ) -> None:
     bot, db = crash_rig
     # Sends to the victim hang and are never accepted: the kill lands mid-delivery, after the
     # first chats were served.
-    telegram_emulator.fail_next("sendMessage", 500, "Internal Server Error", times=-1,
-                                chat_id=VICTIM, token=bot_token, delay=60)
+    telegram_emulator.fail_next(
+        "sendMessage",
+        500,
+        "Internal Server Error",
+        times=-1,
+        chat_id=VICTIM,
+        token=bot_token,
+        delay=60,
+    )
     bot.start()
-    wait_for(lambda: bool(telegram_emulator.calls("sendMessage", token=bot_token,
-                                                  chat_id=VICTIM)), 120, "the send to the victim")
+    wait_for(
+        lambda: bool(telegram_emulator.calls("sendMessage", token=bot_token, chat_id=VICTIM)),
+        120,
+        "the send to the victim",
+    )
     peak = bot.peak_rss_mb()
     bot.kill9()
     served = {c for c, links in accepted_links(telegram_emulator, bot_token).items() if links}
@@ -148,29 +185,45 @@ def test_kill_between_sends_then_restart_neither_resends_nor_skips(
     bot.start()
     wait_for(all_delivered(telegram_emulator, bot_token, db), 120, "every chat's digest")
     time.sleep(2)
-    assert_each_chat_got_every_story_once(telegram_emulator, bot_token, db,
-                                          label="kill -9 between two sends",
-                                          peak_rss_mb=max(peak, bot.peak_rss_mb()))
+    assert_each_chat_got_every_story_once(
+        telegram_emulator,
+        bot_token,
+        db,
+        label="kill -9 between two sends",
+        peak_rss_mb=max(peak, bot.peak_rss_mb()),
+    )
 
 
 def test_kill_after_telegram_accepted_but_before_the_answer_repeats_only_that_message(
-    crash_rig: tuple[BotProcess, Path], telegram_emulator: TelegramEmulator, bot_token: str,
+    crash_rig: tuple[BotProcess, Path],
+    telegram_emulator: TelegramEmulator,
+    bot_token: str,
 ) -> None:
     bot, db = crash_rig
     telegram_emulator.delay_next("sendMessage", 4, chat_id=VICTIM, token=bot_token)
     bot.start()
-    wait_for(lambda: bool(telegram_emulator.calls("sendMessage", token=bot_token,
-                                                  chat_id=VICTIM)), 120, "the send to the victim")
+    wait_for(
+        lambda: bool(telegram_emulator.calls("sendMessage", token=bot_token, chat_id=VICTIM)),
+        120,
+        "the send to the victim",
+    )
     peak = bot.peak_rss_mb()
     bot.kill9()
-    wait_for(lambda: bool(accepted_links(telegram_emulator, bot_token)[VICTIM]), 10,
-             "Telegram to accept the in-flight message")
+    wait_for(
+        lambda: bool(accepted_links(telegram_emulator, bot_token)[VICTIM]),
+        10,
+        "Telegram to accept the in-flight message",
+    )
     in_flight = set(accepted_links(telegram_emulator, bot_token)[VICTIM])
 
     bot.start()
     wait_for(all_delivered(telegram_emulator, bot_token, db), 120, "every chat's digest")
     time.sleep(2)
-    assert_each_chat_got_every_story_once(telegram_emulator, bot_token, db,
-                                          label="kill -9 after Telegram accepted a send",
-                                          peak_rss_mb=max(peak, bot.peak_rss_mb()),
-                                          allowed_repeats=in_flight)
+    assert_each_chat_got_every_story_once(
+        telegram_emulator,
+        bot_token,
+        db,
+        label="kill -9 after Telegram accepted a send",
+        peak_rss_mb=max(peak, bot.peak_rss_mb()),
+        allowed_repeats=in_flight,
+    )

@@ -49,8 +49,12 @@ WRITER = textwrap.dedent(
 @contextlib.contextmanager
 def writer(db: Path) -> Iterator[subprocess.Popen[str]]:
     """Another process writing items as fast as it can."""
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE,
-                            text=True, cwd=Path(__file__).parents[2])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[2],
+    )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         yield proc
@@ -74,8 +78,13 @@ def test_backup_and_reads_while_another_process_writes(tmp_path: Path) -> None:
             time.sleep(0.5)
             assert items(db) >= 0  # a reader is never blocked by the writer (WAL)
             copy = tmp_path / f"backup-{n}.db"
-            done = subprocess.run([TJWATCH, "--config", str(config), "db", "backup", str(copy)],
-                                  capture_output=True, text=True, env=child_env(), timeout=120)
+            done = subprocess.run(
+                [TJWATCH, "--config", str(config), "db", "backup", str(copy)],
+                capture_output=True,
+                text=True,
+                env=child_env(),
+                timeout=120,
+            )
             assert done.returncode == 0, done.stderr
             assert "backed up" in done.stdout
             copies.append(copy)
@@ -86,8 +95,13 @@ def test_backup_and_reads_while_another_process_writes(tmp_path: Path) -> None:
     for copy in copies:
         assert check_database(copy).ok
         assert not Path(f"{copy}-wal").exists()  # one self-contained file
-    checked = subprocess.run([TJWATCH, "--config", str(config), "db", "check"],
-                             capture_output=True, text=True, env=child_env(), timeout=60)
+    checked = subprocess.run(
+        [TJWATCH, "--config", str(config), "db", "check"],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        timeout=60,
+    )
     assert checked.returncode == 0 and checked.stdout.startswith("ok:"), checked
 
 
@@ -107,7 +121,7 @@ def test_check_names_damage_and_backup_refuses_to_overwrite_the_source(tmp_path:
     raw = bytearray(db.read_bytes())
     page = 4096
     for offset in range(page * 5, len(raw) - page, page * 3):  # scribble over some pages
-        raw[offset + 8: offset + 200] = b"\xa5" * 192
+        raw[offset + 8 : offset + 200] = b"\xa5" * 192
     db.write_bytes(bytes(raw))
     result = check_database(db)
     assert not result.ok and result.problems
@@ -120,8 +134,13 @@ def test_check_names_damage_and_backup_refuses_to_overwrite_the_source(tmp_path:
 async def test_full_disk_is_a_clear_error_and_the_database_stays_whole(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    config = write_config(tmp_path, {"Lenta": feed_server.url("lenta-ru-2022-12-rss.xml"),
-                                     "Topic": feed_server.url("topic-ru-rss.xml")})
+    config = write_config(
+        tmp_path,
+        {
+            "Lenta": feed_server.url("lenta-ru-2022-12-rss.xml"),
+            "Topic": feed_server.url("topic-ru-rss.xml"),
+        },
+    )
     db = tmp_path / "tjwatch.db"
     async with Services.build(load_settings(config, env={})) as services:
         store = services.store
@@ -136,6 +155,7 @@ async def test_full_disk_is_a_clear_error_and_the_database_stays_whole(
         await run_cycle(services, force=True)
     assert check_database(db).ok
     assert items(db) == 198 + 12
+
 
 # Real read-only and full volumes need mount(8), i.e. root or CAP_SYS_ADMIN: a property of the
 # machine, not a missing install, so these skip (with this reason) where it is not there, CI too.
@@ -156,12 +176,16 @@ def test_read_only_database_gives_a_clear_error(tmp_path: Path, feed_server: Fee
     if subprocess.run(["mount", "--bind", str(tmp_path), str(ro)], capture_output=True).returncode:
         pytest.skip(MOUNT_NEEDED + "a read-only view of the database")
     try:
-        if subprocess.run(["mount", "-o", "remount,ro,bind", str(ro)],
-                          capture_output=True).returncode:
+        if subprocess.run(
+            ["mount", "-o", "remount,ro,bind", str(ro)], capture_output=True
+        ).returncode:
             pytest.skip(MOUNT_NEEDED + "a read-only view of the database")
         done = subprocess.run(
-            [TJWATCH, "--config", str(config), "poll", "--once"], capture_output=True, text=True,
-            timeout=120, env=child_env(TJWATCH_DB=str(ro / "tjwatch.db")),
+            [TJWATCH, "--config", str(config), "poll", "--once"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=child_env(TJWATCH_DB=str(ro / "tjwatch.db")),
         )
     finally:
         subprocess.run(["umount", str(ro)], check=False)
@@ -180,10 +204,17 @@ def test_concurrent_reader_waits_out_a_long_write(tmp_path: Path) -> None:
     try:
         # another process writing while this transaction holds the lock waits (busy timeout)
         proc = subprocess.Popen(
-            [sys.executable, "-c",
-             "import sys; from pathlib import Path; from storage import open_store;"
-             "s = open_store(Path(sys.argv[1])); s.state.set('other', 'y'); print('wrote')",
-             str(db)], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pathlib import Path; from storage import open_store;"
+                "s = open_store(Path(sys.argv[1])); s.state.set('other', 'y'); print('wrote')",
+                str(db),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).parents[2],
+        )
         time.sleep(1.5)
         assert proc.poll() is None  # still waiting, not failed
     finally:
@@ -194,31 +225,42 @@ def test_concurrent_reader_waits_out_a_long_write(tmp_path: Path) -> None:
     assert dict(query(db, "SELECT key, value FROM state")).keys() >= {"held", "other"}
 
 
-
-
 @pytest.mark.slow
 def test_full_disk_under_the_cli_is_a_clear_error_and_nothing_is_half_written(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
     """A real full volume (a tmpfs a little larger than the empty database), not a pragma."""
-    config = write_config(tmp_path, {"Lenta": feed_server.url("lenta-ru-2022-12-rss.xml"),
-                                     "Topic": feed_server.url("topic-ru-rss.xml")})
+    config = write_config(
+        tmp_path,
+        {
+            "Lenta": feed_server.url("lenta-ru-2022-12-rss.xml"),
+            "Topic": feed_server.url("topic-ru-rss.xml"),
+        },
+    )
     empty = tmp_path / "empty.db"
     open_store(empty).close()
     volume = tmp_path / "volume"
     volume.mkdir()
     size_kb = empty.stat().st_size // 1024 + 96
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(volume)],
-                      capture_output=True).returncode:
+    if subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(volume)],
+        capture_output=True,
+    ).returncode:
         pytest.skip(MOUNT_NEEDED + "a small volume to fill")
     try:
         db = volume / "tjwatch.db"
         db.write_bytes(empty.read_bytes())
-        done = subprocess.run([TJWATCH, "--config", str(config), "poll", "--once"],
-                              capture_output=True, text=True, timeout=120,
-                              env=child_env(TJWATCH_DB=str(db)))
-        print(f"\nfull disk ({size_kb} KiB volume): exit {done.returncode}, "
-              f"{done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ''}")
+        done = subprocess.run(
+            [TJWATCH, "--config", str(config), "poll", "--once"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=child_env(TJWATCH_DB=str(db)),
+        )
+        print(
+            f"\nfull disk ({size_kb} KiB volume): exit {done.returncode}, "
+            f"{done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ''}"
+        )
         assert done.returncode == 3, done.stderr[-3000:]
         assert "tjwatch: error:" in done.stderr and "Traceback" not in done.stderr
         assert "full" in done.stderr
@@ -229,14 +271,23 @@ def test_full_disk_under_the_cli_is_a_clear_error_and_nothing_is_half_written(
     finally:
         subprocess.run(["umount", str(volume)], check=False)
     assert half == 0  # items and their verdicts are written in one transaction
-    done = subprocess.run([TJWATCH, "--config", str(config), "poll", "--once"],
-                          capture_output=True, text=True, timeout=120,
-                          env=child_env(TJWATCH_DB=str(rescued)))
+    done = subprocess.run(
+        [TJWATCH, "--config", str(config), "poll", "--once"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=child_env(TJWATCH_DB=str(rescued)),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert check_database(rescued).ok and items(rescued) == 198 + 12 and unscored(rescued) == 0
 
 
 def unscored(db: Path) -> int:
     """Items stored without their verdict: never judged, so never delivered (lost)."""
-    return int(query(db, "SELECT count(*) FROM items i LEFT JOIN verdicts v "
-                         "ON v.item_id = i.id WHERE v.item_id IS NULL")[0][0])
+    return int(
+        query(
+            db,
+            "SELECT count(*) FROM items i LEFT JOIN verdicts v "
+            "ON v.item_id = i.id WHERE v.item_id IS NULL",
+        )[0][0]
+    )

@@ -43,10 +43,14 @@ def xxe_feed(secret: Path) -> bytes:
 
 
 def bad_utf8_feed() -> bytes:
-    head = ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Bad '
-            "bytes</title><link>https://bytes.example/</link><description>x</description>")
-    item = ("<item><title>Russia and Tajikistan \xff\xfe\xc3( broken</title>"
-            "<link>https://bytes.example/1</link><guid>bytes-1</guid></item>")
+    head = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Bad '
+        "bytes</title><link>https://bytes.example/</link><description>x</description>"
+    )
+    item = (
+        "<item><title>Russia and Tajikistan \xff\xfe\xc3( broken</title>"
+        "<link>https://bytes.example/1</link><guid>bytes-1</guid></item>"
+    )
     return head.encode() + item.encode("latin-1") + b"</channel></rss>"
 
 
@@ -78,18 +82,26 @@ def test_all_hostile_feeds_in_one_cycle_leave_the_good_ones_whole(
         "Flapping": h.flapping("/flap", "topic-ru-rss.xml", failures=1),
     }
     good = {name: feed_server.url(file) for name, (file, _n) in GOOD.items()}
-    config = write_config(tmp_path, {**good, **hostile},
-                          fetch={"timeout": 3, "connect_timeout": 2, "max_body_bytes": 1 << 20})
+    config = write_config(
+        tmp_path,
+        {**good, **hostile},
+        fetch={"timeout": 3, "connect_timeout": 2, "max_body_bytes": 1 << 20},
+    )
     db = tmp_path / "tjwatch.db"
 
     run = run_measured(["--config", str(config), "poll", "--once"], cwd=tmp_path, env=child_env())
 
     assert run.code == 0, run.err
-    stored = query(db, "SELECT count(*) FROM item_sources s JOIN feeds f "
-                       "ON f.id = s.feed_id WHERE f.name IN ('Topic EN', 'Topic RU')")[0][0]
+    stored = query(
+        db,
+        "SELECT count(*) FROM item_sources s JOIN feeds f "
+        "ON f.id = s.feed_id WHERE f.name IN ('Topic EN', 'Topic RU')",
+    )[0][0]
     lost = sum(n for _f, n in GOOD.values()) - stored
-    print(f"\n9 hostile feeds beside 2 good ones, one tjwatch poll --once: good items lost "
-          f"{lost}, duplicates {duplicates(db)}, peak RSS {run.peak_rss_mb:.1f} MB")
+    print(
+        f"\n9 hostile feeds beside 2 good ones, one tjwatch poll --once: good items lost "
+        f"{lost}, duplicates {duplicates(db)}, peak RSS {run.peak_rss_mb:.1f} MB"
+    )
     assert run.peak_rss_mb < PEAK_RSS_LIMIT_MB, f"peak RSS {run.peak_rss_mb:.0f} MB"
     health = asyncio.run(_health(config))
     for name, (_file, n) in GOOD.items():
@@ -118,17 +130,21 @@ def test_all_hostile_feeds_in_one_cycle_leave_the_good_ones_whole(
     assert not any(marker in str(v) for row in query(db, "SELECT * FROM items") for v in row)
 
     # The flapping feed recovers on the next cycle; nothing is stored twice.
-    second = run_measured(["--config", str(config), "poll", "--once"], cwd=tmp_path,
-                          env=child_env())
+    second = run_measured(
+        ["--config", str(config), "poll", "--once"], cwd=tmp_path, env=child_env()
+    )
     assert second.code == 0, second.err
     health = asyncio.run(_health(config))
-    print(f"second cycle (the flapping feed recovers): duplicates {duplicates(db)}, "
-          f"peak RSS {second.peak_rss_mb:.1f} MB")
+    print(
+        f"second cycle (the flapping feed recovers): duplicates {duplicates(db)}, "
+        f"peak RSS {second.peak_rss_mb:.1f} MB"
+    )
     assert health["Flapping"].status == "ok" and health["Flapping"].items_seen == 12
     assert duplicates(db) == 0  # its items are the Topic RU items: one row each, two sources
-    assert query(db, "SELECT count(*) FROM items WHERE id IN "
-                     "(SELECT item_id FROM item_sources)")[0][0] == query(
-        db, "SELECT count(*) FROM items")[0][0]
+    assert (
+        query(db, "SELECT count(*) FROM items WHERE id IN (SELECT item_id FROM item_sources)")[0][0]
+        == query(db, "SELECT count(*) FROM items")[0][0]
+    )
 
 
 def duplicates(db: Path) -> int:

@@ -60,22 +60,36 @@ def busiest_second(times: list[float]) -> int:
 
 
 @pytest_asyncio.fixture
-async def crowded(tmp_path: Path, telegram_emulator: TelegramEmulator, bot_token: str,
-                  monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotRig]:
+async def crowded(
+    tmp_path: Path,
+    telegram_emulator: TelegramEmulator,
+    bot_token: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[BotRig]:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")  # as run_telegram does
     rig = BotRig.create(tmp_path, telegram_emulator, bot_token, {})
     store_relevant_items(rig.services, ITEMS)
     store, now = rig.services.store, datetime.now(UTC)
     for chat_id in range(FIRST_CHAT, FIRST_CHAT + CHATS):
-        store.chats.ensure(chat_id, channel="telegram", kind="private", now=now,
-                           defaults={"subscribed": 1, "frequency": "instant"})
+        store.chats.ensure(
+            chat_id,
+            channel="telegram",
+            kind="private",
+            now=now,
+            defaults={"subscribed": 1, "frequency": "instant"},
+        )
     yield rig
     await rig.aclose()
 
 
 def delivered_chats(db: Path) -> int:
-    return int(query(db, "SELECT count(DISTINCT chat_id) FROM deliveries "
-                         "WHERE channel = 'telegram' AND status = 'sent'")[0][0])
+    return int(
+        query(
+            db,
+            "SELECT count(DISTINCT chat_id) FROM deliveries "
+            "WHERE channel = 'telegram' AND status = 'sent'",
+        )[0][0]
+    )
 
 
 async def test_a_thousand_chats_within_the_rate_limit_while_commands_are_answered(
@@ -87,8 +101,10 @@ async def test_a_thousand_chats_within_the_rate_limit_while_commands_are_answere
     async with rig.running(first_poll_s=0.2):
         while delivered_chats(db) < 50:  # the delivery is well under way
             assert time.monotonic() - started < 120, (
-                "the delivery did not start", len(rig.emulator.calls(token=rig.token)),
-                query(db, "SELECT channel, status, count(*) FROM deliveries GROUP BY 1, 2"))
+                "the delivery did not start",
+                len(rig.emulator.calls(token=rig.token)),
+                query(db, "SELECT channel, status, count(*) FROM deliveries GROUP BY 1, 2"),
+            )
             await asyncio.sleep(0.1)
         asked = time.monotonic()
         person.send_command("/stats")
@@ -108,13 +124,14 @@ async def test_a_thousand_chats_within_the_rate_limit_while_commands_are_answere
     too_many = sum(1 for c in calls if c["error_code"] == 429)
     took = max(times) - min(times)
     refused = flood_refusals(times)
-    print(f"\n{CHATS} chats: delivered in {took:.1f} s ({len(times) / took:.1f} messages/s, "
-          f"busiest second {busiest_second(times)}), 429 answers {too_many}, "
-          f"sends Telegram's limit would refuse {refused}; /stats answered in "
-          f"{answered_s:.2f} s with {during} chats served")
+    print(
+        f"\n{CHATS} chats: delivered in {took:.1f} s ({len(times) / took:.1f} messages/s, "
+        f"busiest second {busiest_second(times)}), 429 answers {too_many}, "
+        f"sends Telegram's limit would refuse {refused}; /stats answered in "
+        f"{answered_s:.2f} s with {during} chats served"
+    )
     assert len(per_chat) == CHATS and set(per_chat.values()) == {1}  # each once
-    assert query(db, "SELECT count(*) FROM deliveries WHERE status = 'sent'")[0][0] \
-        == CHATS * ITEMS
+    assert query(db, "SELECT count(*) FROM deliveries WHERE status = 'sent'")[0][0] == CHATS * ITEMS
     assert too_many == 0
     assert refused == 0
     assert answered_s < 5

@@ -44,15 +44,24 @@ def secrets_in(text: str, secrets: dict[str, str]) -> list[str]:
     return [name for name, value in secrets.items() if value in text]
 
 
-def prepare(folder: Path, feed_server: FeedServer, chats: tuple[int, ...], **config: object
-            ) -> Path:
-    path = write_config(folder, {"Topic": feed_server.url("topic-en-rss.xml"),
-                                 "Gone": feed_server.url("missing.xml")}, **config)
+def prepare(
+    folder: Path, feed_server: FeedServer, chats: tuple[int, ...], **config: object
+) -> Path:
+    path = write_config(
+        folder,
+        {"Topic": feed_server.url("topic-en-rss.xml"), "Gone": feed_server.url("missing.xml")},
+        **config,
+    )
     store = open_store(folder / "tjwatch.db")
     store_relevant_items(SimpleNamespace(store=store), 3)  # type: ignore[arg-type]
     for chat_id in chats:
-        store.chats.ensure(chat_id, channel="telegram", kind="private", now=datetime.now(UTC),
-                           defaults={"subscribed": 1, "frequency": "instant"})
+        store.chats.ensure(
+            chat_id,
+            channel="telegram",
+            kind="private",
+            now=datetime.now(UTC),
+            defaults={"subscribed": 1, "frequency": "instant"},
+        )
     store.close()
     return path
 
@@ -62,27 +71,52 @@ def test_long_polling_run_with_every_error_path_logs_no_secret(
 ) -> None:
     emu, token = telegram_emulator, bot_token
     slash_port = free_port()
-    config = prepare(tmp_path, feed_server, (GOOD, BLOCKED, BAD_MARKUP, FAILING),
-                     slack={"commands_port": slash_port})
+    config = prepare(
+        tmp_path,
+        feed_server,
+        (GOOD, BLOCKED, BAD_MARKUP, FAILING),
+        slack={"commands_port": slash_port},
+    )
     with SlackReceiver() as slack:
         for status in (500, 404):  # 5xx is retried once, then the webhook is gone
             slack.script(status, "no_service" if status == 404 else "oops")
-        secrets = {"token": token, "token secret half": token.split(":", 1)[1],
-                   "Slack webhook URL": slack.webhook_url, "Slack webhook path": "XXXXSECRETXXXX",
-                   "signing secret": SIGNING_SECRET, "webhook secret token": webhook_secret(token)}
+        secrets = {
+            "token": token,
+            "token secret half": token.split(":", 1)[1],
+            "Slack webhook URL": slack.webhook_url,
+            "Slack webhook path": "XXXXSECRETXXXX",
+            "signing secret": SIGNING_SECRET,
+            "webhook secret token": webhook_secret(token),
+        }
         emu.fail_next("setMyCommands", 500, "Internal Server Error", token=token)
         emu.fail_next("getUpdates", 502, "Bad Gateway", times=2, token=token)
         emu.drop_next("getUpdates", token=token)
-        emu.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user",
-                      chat_id=BLOCKED, token=token)
-        emu.fail_next("sendMessage", 400, "Bad Request: can't parse entities: unexpected end tag",
-                      chat_id=BAD_MARKUP, token=token)
-        emu.fail_next("sendMessage", 500, "Internal Server Error", times=-1, chat_id=FAILING,
-                      token=token)
+        emu.fail_next(
+            "sendMessage",
+            403,
+            "Forbidden: bot was blocked by the user",
+            chat_id=BLOCKED,
+            token=token,
+        )
+        emu.fail_next(
+            "sendMessage",
+            400,
+            "Bad Request: can't parse entities: unexpected end tag",
+            chat_id=BAD_MARKUP,
+            token=token,
+        )
+        emu.fail_next(
+            "sendMessage", 500, "Internal Server Error", times=-1, chat_id=FAILING, token=token
+        )
         emu.fail_next("sendMessage", 500, "Internal Server Error", chat_id=ASKER, token=token)
-        env = child_env(TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL=emu.api_root,
-                        SLACK_WEBHOOK_URL=slack.webhook_url, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                        TJWATCH_ADMIN_IDS=str(ADMIN), PTB_TIMEDELTA="true")
+        env = child_env(
+            TELEGRAM_BOT_TOKEN=token,
+            TELEGRAM_API_BASE_URL=emu.api_root,
+            SLACK_WEBHOOK_URL=slack.webhook_url,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            TJWATCH_ADMIN_IDS=str(ADMIN),
+            PTB_TIMEDELTA="true",
+        )
         log = tmp_path / "run.log"
         bot = BotProcess(["--config", str(config), "--log-level", "DEBUG", "run"], env, log)
         bot.start()
@@ -97,10 +131,12 @@ def test_long_polling_run_with_every_error_path_logs_no_secret(
             admin = emu.user(token, user=make_user(ADMIN))
             admin.send_command(f"/addfeed http://127.0.0.1:{free_port()}/feed.xml")
             wait_for(lambda: bool(admin.bot_messages()), 30, "the refusal of a dead feed")
-            forged = httpx.post(f"http://127.0.0.1:{slash_port}/slack/events",
-                                data={"command": "/tjwatch", "text": "latest"},
-                                headers={"X-Slack-Signature": "v0=forged",
-                                         "X-Slack-Request-Timestamp": "1"}, timeout=10)
+            forged = httpx.post(
+                f"http://127.0.0.1:{slash_port}/slack/events",
+                data={"command": "/tjwatch", "text": "latest"},
+                headers={"X-Slack-Signature": "v0=forged", "X-Slack-Request-Timestamp": "1"},
+                timeout=10,
+            )
             assert forged.status_code == 401
             wait_for(lambda: len(slack.requests) >= 2, 30, "Slack's failing answers")
         finally:
@@ -108,8 +144,14 @@ def test_long_polling_run_with_every_error_path_logs_no_secret(
     text = log.read_text("utf-8", errors="replace")
     assert code == 0, text[-3000:]
     # Each error path ran and logged.
-    for evidence in ("unreachable", "rejected our HTML", "error while handling",
-                     "feed 'Gone' failed", "not sent", "could not set the"):
+    for evidence in (
+        "unreachable",
+        "rejected our HTML",
+        "error while handling",
+        "feed 'Gone' failed",
+        "not sent",
+        "could not set the",
+    ):
         assert evidence in text, f"nothing logged for {evidence!r}"
     assert not secrets_in(text, secrets), secrets_in(text, secrets)
     db = tmp_path / "tjwatch.db"
@@ -119,11 +161,14 @@ def test_long_polling_run_with_every_error_path_logs_no_secret(
     assert resent.parse_mode is None and "agreement number" in (resent.text or "")
     active = dict(query(db, "SELECT id, active FROM chats WHERE id IN (?, ?)", BLOCKED, FAILING))
     assert active == {BLOCKED: 0, FAILING: 1}  # blocked is inactive; failing waits for a retry
-    sent = dict(query(db, "SELECT chat_id, count(*) FROM deliveries WHERE status = 'sent' "
-                          "GROUP BY chat_id"))
+    sent = dict(
+        query(db, "SELECT chat_id, count(*) FROM deliveries WHERE status = 'sent' GROUP BY chat_id")
+    )
     assert sent[GOOD] == sent[BAD_MARKUP] >= 3 and FAILING not in sent
-    print(f"\nlong polling, DEBUG: {len(text.splitlines())} log lines, "
-          f"{text.count('[REDACTED]')} redactions, 0 secrets")
+    print(
+        f"\nlong polling, DEBUG: {len(text.splitlines())} log lines, "
+        f"{text.count('[REDACTED]')} redactions, 0 secrets"
+    )
 
 
 def test_webhook_run_logs_neither_token_nor_webhook_url(
@@ -133,12 +178,20 @@ def test_webhook_run_logs_neither_token_nor_webhook_url(
     path_secret = "hook-9f1c2e7a5b"
     webhook_url = f"http://127.0.0.1:{WEBHOOK_PORT}/{path_secret}"
     config = prepare(tmp_path, feed_server, (GOOD,))
-    secrets = {"token": token, "token secret half": token.split(":", 1)[1],
-               "webhook URL": webhook_url, "webhook path": path_secret,
-               "webhook secret token": webhook_secret(token)}
+    secrets = {
+        "token": token,
+        "token secret half": token.split(":", 1)[1],
+        "webhook URL": webhook_url,
+        "webhook path": path_secret,
+        "webhook secret token": webhook_secret(token),
+    }
     emu.fail_next("sendMessage", 500, "Internal Server Error", chat_id=ASKER, token=token)
-    env = child_env(TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL=emu.api_root,
-                    TELEGRAM_WEBHOOK_URL=webhook_url, PTB_TIMEDELTA="true")
+    env = child_env(
+        TELEGRAM_BOT_TOKEN=token,
+        TELEGRAM_API_BASE_URL=emu.api_root,
+        TELEGRAM_WEBHOOK_URL=webhook_url,
+        PTB_TIMEDELTA="true",
+    )
     log = tmp_path / "run.log"
     bot = BotProcess(["--config", str(config), "--log-level", "DEBUG", "run"], env, log)
     bot.start()
@@ -157,5 +210,7 @@ def test_webhook_run_logs_neither_token_nor_webhook_url(
     assert [d["status"] for d in emu.webhook_deliveries(token)][:1] == [200]
     assert "error while handling" in text
     assert not secrets_in(text, secrets), secrets_in(text, secrets)
-    print(f"\nwebhook, DEBUG: {len(text.splitlines())} log lines, "
-          f"{text.count('[REDACTED]')} redactions, 0 secrets")
+    print(
+        f"\nwebhook, DEBUG: {len(text.splitlines())} log lines, "
+        f"{text.count('[REDACTED]')} redactions, 0 secrets"
+    )

@@ -24,8 +24,12 @@ ITEMS = 3  # one message per digest
 
 
 @pytest_asyncio.fixture
-async def rig(tmp_path: Path, telegram_emulator: TelegramEmulator, bot_token: str,
-              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[BotRig]:
+async def rig(
+    tmp_path: Path,
+    telegram_emulator: TelegramEmulator,
+    bot_token: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[BotRig]:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")  # as run_telegram does
     rig = BotRig.create(tmp_path, telegram_emulator, bot_token, {})
     store_relevant_items(rig.services, ITEMS)
@@ -43,21 +47,31 @@ async def eventually(check: Callable[[], bool], timeout: float) -> None:
 def people(rig: BotRig, *ids: int) -> list[TelegramUser]:
     store, now = rig.services.store, datetime.now(UTC)
     for chat_id in ids:
-        store.chats.ensure(chat_id, channel="telegram", kind="private", now=now,
-                           defaults={"subscribed": 1, "frequency": "instant"})
+        store.chats.ensure(
+            chat_id,
+            channel="telegram",
+            kind="private",
+            now=now,
+            defaults={"subscribed": 1, "frequency": "instant"},
+        )
     return [rig.emulator.user(rig.token, user=make_user(i)) for i in ids]
 
 
 def stories(person: TelegramUser) -> list[str]:
     """Every digest entry the person received (a repeat shows up twice)."""
-    return [line for m in person.bot_messages() for line in (m.text or "").splitlines()
-            if "agreement number" in line]
+    return [
+        line
+        for m in person.bot_messages()
+        for line in (m.text or "").splitlines()
+        if "agreement number" in line
+    ]
 
 
 async def test_a_blocked_chat_is_deactivated_and_the_others_get_their_digest(rig: BotRig) -> None:
     alice, bob, carol = people(rig, 501, 502, 503)
-    rig.emulator.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user",
-                           chat_id=502, token=rig.token)
+    rig.emulator.fail_next(
+        "sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=502, token=rig.token
+    )
     async with rig.running(first_poll_s=0.2):
         await eventually(lambda: bool(stories(alice)) and bool(stories(carol)), timeout=30)
     store = rig.services.store

@@ -26,17 +26,28 @@ def week() -> Period:
 
 def busy_story(n: int) -> StorySummary:
     return StorySummary(
-        key=str(n), headline=f"{n}: {HOSTILE * 12}", url=f"https://example.org/{n}?a=1&b=2",
-        summary=(HOSTILE * 40), sources=tuple(f"Outlet {k} & Co" for k in range(40)),
-        langs=("ru", "en", "tg"), reports=40, score=0.9, kind="new_development",
-        whats_new=HOSTILE * 20, first_seen=NOW - timedelta(days=3), last_seen=NOW,
+        key=str(n),
+        headline=f"{n}: {HOSTILE * 12}",
+        url=f"https://example.org/{n}?a=1&b=2",
+        summary=(HOSTILE * 40),
+        sources=tuple(f"Outlet {k} & Co" for k in range(40)),
+        langs=("ru", "en", "tg"),
+        reports=40,
+        score=0.9,
+        kind="new_development",
+        whats_new=HOSTILE * 20,
+        first_seen=NOW - timedelta(days=3),
+        last_seen=NOW,
         abstractive=n % 2 == 0,
     )
 
 
 def busy_week(stories: int) -> Summary:
     return Summary(
-        period=week(), generated_at=NOW, items=10_000, story_count=3_000,
+        period=week(),
+        generated_at=NOW,
+        items=10_000,
+        story_count=3_000,
         stories=tuple(busy_story(n) for n in range(1, stories + 1)),
         themes=tuple(ThemeCount(f"theme <{k}>", 100 - k) for k in range(12)),
         sources=tuple(SourceCount(f"Outlet {k} & Co", 50 - k) for k in range(5)),
@@ -72,9 +83,17 @@ def test_an_empty_week_is_one_plain_message() -> None:
 def test_every_report_of_a_big_story_by_time() -> None:
     items = tuple(
         PeriodItem(
-            id=f"item-{k}", url=f"https://example.org/{k}?x=1&y=2", title=f"{k} {HOSTILE * 5}",
-            summary="", lang="ru", published_at=NOW - timedelta(hours=500 - k), score=0.7,
-            story="same_story", whats_new=None, story_id=7, sources=(f"Outlet <{k}>",),
+            id=f"item-{k}",
+            url=f"https://example.org/{k}?x=1&y=2",
+            title=f"{k} {HOSTILE * 5}",
+            summary="",
+            lang="ru",
+            published_at=NOW - timedelta(hours=500 - k),
+            score=0.7,
+            story="same_story",
+            whats_new=None,
+            story_id=7,
+            sources=(f"Outlet <{k}>",),
         )
         for k in range(300)
     )

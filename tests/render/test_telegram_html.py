@@ -21,8 +21,13 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 def entry(n: int, **kw: object) -> DigestEntry:
     values: dict[str, object] = {
-        "headline": f"Headline {n}", "url": f"https://example.org/{n}", "sources": ("Source A",),
-        "published_at": NOW, "score": 0.9, "story": None, "summary": f"Summary {n}.",
+        "headline": f"Headline {n}",
+        "url": f"https://example.org/{n}",
+        "sources": ("Source A",),
+        "published_at": NOW,
+        "score": 0.9,
+        "story": None,
+        "summary": f"Summary {n}.",
         "item_ids": (f"item{n:04d}",),
     }
     values.update(kw)
@@ -31,8 +36,11 @@ def entry(n: int, **kw: object) -> DigestEntry:
 
 def test_feed_strings_are_escaped_and_markup_is_valid() -> None:
     hostile = entry(
-        1, headline="Russia & Tajikistan <script>alert(1)</script> sign", url='https://x.org/?a=1&b="2"',
-        sources=("A&B <News>",), summary="5 < 6 & <b>bold</b>",
+        1,
+        headline="Russia & Tajikistan <script>alert(1)</script> sign",
+        url='https://x.org/?a=1&b="2"',
+        sources=("A&B <News>",),
+        summary="5 < 6 & <b>bold</b>",
     )
     [message] = render_digest(Digest("t", (hostile,), NOW))
     assert "<script>" not in message.text

@@ -55,8 +55,13 @@ async def make_services(tmp_path: Path) -> AsyncIterator[MakeServices]:
         await services.aclose()
 
 
-def add_items(services: Services, titles: Sequence[str], *, summary: str = "",
-              url: str = "https://example.com/news/{n}") -> list[str]:
+def add_items(
+    services: Services,
+    titles: Sequence[str],
+    *,
+    summary: str = "",
+    url: str = "https://example.com/news/{n}",
+) -> list[str]:
     """Store relevant, scored items with these titles (newest first); returns their ids."""
     store = services.store
     feed = store.feeds.all()[0]
@@ -64,16 +69,35 @@ def add_items(services: Services, titles: Sequence[str], *, summary: str = "",
     for n, title in enumerate(titles):
         item_id = f"item-{n:03d}"
         at = NOW - timedelta(minutes=n + 1)
-        items.append(NewItem(
-            id=item_id, guid=item_id, url=url.format(n=n), title=title,
-            summary=summary or f"Summary of {title}.", text=None, lang="en", published_at=at,
-            published_raw=None, fetched_at=at, feed_id=feed.id,
-        ))
-        verdicts.append(VerdictRecord(
-            item_id=item_id, relevant=True, score=0.9 - n / 1000, matched_terms=("Russia",),
-            nearest_seed=None, seed_similarity={}, story="new_development", whats_new=None,
-            reason="test", scored_at=at,
-        ))
+        items.append(
+            NewItem(
+                id=item_id,
+                guid=item_id,
+                url=url.format(n=n),
+                title=title,
+                summary=summary or f"Summary of {title}.",
+                text=None,
+                lang="en",
+                published_at=at,
+                published_raw=None,
+                fetched_at=at,
+                feed_id=feed.id,
+            )
+        )
+        verdicts.append(
+            VerdictRecord(
+                item_id=item_id,
+                relevant=True,
+                score=0.9 - n / 1000,
+                matched_terms=("Russia",),
+                nearest_seed=None,
+                seed_similarity={},
+                story="new_development",
+                whats_new=None,
+                reason="test",
+                scored_at=at,
+            )
+        )
     store.items.add(items)
     store.items.save_verdicts(verdicts)
     return [i.id for i in items]

@@ -13,12 +13,19 @@ from tests.support.slack_receiver import SlackReceiver
 
 def sent(db: Path, channel: str) -> int:
     with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT count(*) FROM deliveries WHERE channel = ? AND "
-                                "status = 'sent'", [channel]).fetchone()[0])
+        return int(
+            conn.execute(
+                "SELECT count(*) FROM deliveries WHERE channel = ? AND status = 'sent'", [channel]
+            ).fetchone()[0]
+        )
 
 
 def test_digest_goes_to_console_and_slack_once(
-    cli, config_for, feed_server: FeedServer, receiver: SlackReceiver, tmp_path: Path,
+    cli,
+    config_for,
+    feed_server: FeedServer,
+    receiver: SlackReceiver,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     config = config_for({"Topic RU": feed_server.url("topic-ru-rss.xml")})
@@ -32,8 +39,9 @@ def test_digest_goes_to_console_and_slack_once(
     assert "Рахмон" in first.out
     messages = receiver.accepted("/services/")
     assert messages and all(m.blocks[0]["type"] == "header" for m in messages)
-    assert any("Рахмон" in b["text"]["text"] for m in messages for b in m.blocks
-               if b["type"] == "section")
+    assert any(
+        "Рахмон" in b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"
+    )
     assert "tjwatch: slack: sent" in first.err
     # slack_sdk logs the request URL at DEBUG; the webhook URL is a secret and is masked.
     assert "XXXXSECRETXXXX" not in first.err and "url: [REDACTED]" in first.err
@@ -48,7 +56,10 @@ def test_digest_goes_to_console_and_slack_once(
 
 
 def test_dry_run_sends_nothing_to_slack(
-    cli, config_for, feed_server: FeedServer, receiver: SlackReceiver,
+    cli,
+    config_for,
+    feed_server: FeedServer,
+    receiver: SlackReceiver,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     config = config_for({"Topic RU": feed_server.url("topic-ru-rss.xml")})
@@ -59,11 +70,16 @@ def test_dry_run_sends_nothing_to_slack(
 
 
 def test_console_service_delivers_to_slack_after_each_poll(
-    cli, config_for, feed_server: FeedServer, receiver: SlackReceiver, tmp_path: Path,
+    cli,
+    config_for,
+    feed_server: FeedServer,
+    receiver: SlackReceiver,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    config = config_for({"Topic RU": feed_server.url("topic-ru-rss.xml")},
-                        slack={"commands_port": 0})
+    config = config_for(
+        {"Topic RU": feed_server.url("topic-ru-rss.xml")}, slack={"commands_port": 0}
+    )
     monkeypatch.setenv("SLACK_WEBHOOK_URL", receiver.webhook_url)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "test-signing-secret")
 

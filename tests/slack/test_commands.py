@@ -26,26 +26,46 @@ class Slack:
         self.url = url
         self.receiver = receiver
 
-    async def command(self, text: str, *, secret: str = SIGNING_SECRET,
-                      timestamp: int | None = None, channel: str = "C0NEWS") -> httpx.Response:
-        body = urlencode({
-            "token": "legacy", "team_id": "T000", "team_domain": "tj", "channel_id": channel,
-            "channel_name": "news", "user_id": "U0ANNA", "user_name": "anna",
-            "command": "/tjwatch", "text": text, "api_app_id": "A0TJ",
-            "response_url": self.receiver.response_url(channel), "trigger_id": "1.2.3",
-        })
+    async def command(
+        self,
+        text: str,
+        *,
+        secret: str = SIGNING_SECRET,
+        timestamp: int | None = None,
+        channel: str = "C0NEWS",
+    ) -> httpx.Response:
+        body = urlencode(
+            {
+                "token": "legacy",
+                "team_id": "T000",
+                "team_domain": "tj",
+                "channel_id": channel,
+                "channel_name": "news",
+                "user_id": "U0ANNA",
+                "user_name": "anna",
+                "command": "/tjwatch",
+                "text": text,
+                "api_app_id": "A0TJ",
+                "response_url": self.receiver.response_url(channel),
+                "trigger_id": "1.2.3",
+            }
+        )
         ts = str(timestamp if timestamp is not None else int(time.time()))
         signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature,
+        }
         async with httpx.AsyncClient(timeout=10) as client:
             return await client.post(self.url, content=body, headers=headers)
 
 
 @pytest_asyncio.fixture
 async def server(make_services: MakeServices) -> AsyncIterator[SlackCommandServer]:
-    services = await make_services({"SLACK_SIGNING_SECRET": SIGNING_SECRET},
-                                   slack={"commands_port": 0})
+    services = await make_services(
+        {"SLACK_SIGNING_SECRET": SIGNING_SECRET}, slack={"commands_port": 0}
+    )
     add_items(services, ["Rahmon & Putin <meet>", "Rogun dam loan", "Migrants' patents"])
     found = await start_if_configured(services)
     assert found is not None

@@ -20,9 +20,14 @@ AT = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
 
 def entry(n: int = 0, **changes: object) -> DigestEntry:
     values: dict[str, object] = dict(
-        headline=f"Rahmon and Putin meet in Moscow #{n}", url=f"https://example.com/a/{n}",
-        sources=("Asia-Plus",), published_at=AT, score=0.87, story=None,
-        summary="Talks on migrants and energy.", item_ids=(f"id-{n}",),
+        headline=f"Rahmon and Putin meet in Moscow #{n}",
+        url=f"https://example.com/a/{n}",
+        sources=("Asia-Plus",),
+        published_at=AT,
+        score=0.87,
+        story=None,
+        summary="Talks on migrants and energy.",
+        item_ids=(f"id-{n}",),
     )
     values.update(changes)
     return DigestEntry(**values)  # type: ignore[arg-type]
@@ -59,8 +64,9 @@ def check_limits(message) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_entry_shows_link_source_time_relevance_tag_summary_and_more_sources() -> None:
-    [message] = render_digest(digest(entry(sources=("Asia-Plus", "TASS", "RIA"),
-                                           story="new_development")))
+    [message] = render_digest(
+        digest(entry(sources=("Asia-Plus", "TASS", "RIA"), story="new_development"))
+    )
     check_limits(message)
     assert [b["type"] for b in message.blocks] == ["header", "section", "context"]
     section, context = texts(message.blocks)[1:]
@@ -74,15 +80,19 @@ def test_entry_shows_link_source_time_relevance_tag_summary_and_more_sources() -
 
 
 def test_feed_strings_are_mrkdwn_escaped_and_pipes_cannot_break_links() -> None:
-    hostile = entry(headline="<!channel> A & B | <https://evil.example|click>",
-                    url="https://example.com/?a=1&b=|<x>", sources=("<b>Src</b> & Co",),
-                    summary="1 < 2 > 0 & <@U123>")
+    hostile = entry(
+        headline="<!channel> A & B | <https://evil.example|click>",
+        url="https://example.com/?a=1&b=|<x>",
+        sources=("<b>Src</b> & Co",),
+        summary="1 < 2 > 0 & <@U123>",
+    )
     [message] = render_digest(digest(hostile))
     check_limits(message)
     section, context = texts(message.blocks)[1:]
     assert section.startswith(
         "*<https://example.com/?a=1&amp;b=%7C%3Cx%3E|&lt;!channel&gt; A &amp; B ¦ "
-        "&lt;https://evil.example¦click&gt;>*")
+        "&lt;https://evil.example¦click&gt;>*"
+    )
     assert "1 &lt; 2 &gt; 0 &amp; &lt;@U123&gt;" in section
     assert context.startswith("&lt;b&gt;Src&lt;/b&gt; &amp; Co")
     # No raw control characters from the feed survive anywhere, fallback text included.
@@ -107,8 +117,12 @@ def test_long_digest_splits_at_entry_boundaries_under_fifty_blocks() -> None:
 
 
 def test_huge_entries_stay_under_section_and_message_text_limits() -> None:
-    big = entry(headline="Ж" * 10_000, summary="слово " * 5_000, sources=("S" * 5_000,),
-                url="https://example.com/" + "x" * 5_000)
+    big = entry(
+        headline="Ж" * 10_000,
+        summary="слово " * 5_000,
+        sources=("S" * 5_000,),
+        url="https://example.com/" + "x" * 5_000,
+    )
     messages = render_digest(digest(*[big] * 30))
     for message in messages:
         check_limits(message)

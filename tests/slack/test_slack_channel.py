@@ -22,9 +22,13 @@ pytestmark = pytest.mark.asyncio
 
 def sent_rows(services, channel: str = "slack") -> list[str]:  # type: ignore[no-untyped-def]
     with sqlite3.connect(services.settings.database_path) as db:
-        return [r[0] for r in db.execute(
-            "SELECT item_id FROM deliveries WHERE channel = ? AND status = 'sent' ORDER BY item_id",
-            [channel])]
+        return [
+            r[0]
+            for r in db.execute(
+                "SELECT item_id FROM deliveries WHERE channel = ? AND status = 'sent' ORDER BY item_id",
+                [channel],
+            )
+        ]
 
 
 def posted_items(receiver: SlackReceiver, prefix: str = "/services/") -> list[str]:
@@ -40,7 +44,8 @@ def posted_items(receiver: SlackReceiver, prefix: str = "/services/") -> list[st
 
 
 async def test_webhook_digest_arrives_as_valid_block_kit(
-    receiver: SlackReceiver, make_services: MakeServices,
+    receiver: SlackReceiver,
+    make_services: MakeServices,
 ) -> None:
     services = await make_services({"SLACK_WEBHOOK_URL": receiver.webhook_url})
     ids = add_items(services, ["Rahmon & Putin <meet> | Moscow", "Migrants: new rules"])
@@ -54,10 +59,17 @@ async def test_webhook_digest_arrives_as_valid_block_kit(
     assert request.path == "/services/T000/B000/XXXXSECRETXXXX"
     assert request.headers["Content-Type"].startswith("application/json")
     blocks = request.blocks
-    assert [b["type"] for b in blocks] == ["header", "section", "context", "divider", "section",
-                                           "context"]
+    assert [b["type"] for b in blocks] == [
+        "header",
+        "section",
+        "context",
+        "divider",
+        "section",
+        "context",
+    ]
     assert blocks[1]["text"]["text"].startswith(
-        "*<https://example.com/news/0|Rahmon &amp; Putin &lt;meet&gt; ¦ Moscow>*")
+        "*<https://example.com/news/0|Rahmon &amp; Putin &lt;meet&gt; ¦ Moscow>*"
+    )
     assert "relevance 0.90" in blocks[2]["elements"][0]["text"]
     assert "Rahmon &amp; Putin" in request.body["text"]
     assert sent_rows(services) == sorted(ids)
@@ -67,10 +79,14 @@ async def test_webhook_digest_arrives_as_valid_block_kit(
 
 
 async def test_bot_token_posts_to_the_channel_through_the_web_api(receiver, make_services) -> None:
-    services = await make_services({"SLACK_BOT_TOKEN": "xoxb-test-token",
-                                    "SLACK_CHANNEL": "C0TJWATCH",
-                                    "SLACK_WEBHOOK_URL": "http://127.0.0.1:9/not/used",
-                                    "SLACK_API_BASE_URL": receiver.api_url})
+    services = await make_services(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_CHANNEL": "C0TJWATCH",
+            "SLACK_WEBHOOK_URL": "http://127.0.0.1:9/not/used",
+            "SLACK_API_BASE_URL": receiver.api_url,
+        }
+    )
     add_items(services, ["Dushanbe and Moscow sign an energy deal"])
     [target] = await configured_channels(services)
     assert target.chat.title == "slack C0TJWATCH"
@@ -116,7 +132,8 @@ async def test_web_api_429_is_honoured_too(receiver, make_services) -> None:
 
 
 async def test_rate_limit_longer_than_we_wait_is_retry_later_and_nothing_is_lost(
-    receiver, make_services,
+    receiver,
+    make_services,
 ) -> None:
     services = await make_services({"SLACK_WEBHOOK_URL": receiver.webhook_url})
     ids = add_items(services, ["Migrant workers' patents"])
@@ -150,7 +167,8 @@ async def test_long_digest_is_split_and_each_part_recorded(receiver, make_servic
 
 
 async def test_failure_midway_is_retried_without_resending_acknowledged_parts(
-    receiver, make_services,
+    receiver,
+    make_services,
 ) -> None:
     services = await make_services({"SLACK_WEBHOOK_URL": receiver.webhook_url})
     add_items(services, [f"Story {n}" for n in range(40)])

@@ -23,19 +23,35 @@ __all__ = ["bot_token", "telegram_emulator"]  # fixtures
 
 
 async def test_scheduled_poll_delivers_to_telegram_and_slack(
-    tmp_path: Path, telegram_emulator: TelegramEmulator, bot_token: str,
-    feed_server: FeedServer, receiver: SlackReceiver, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    telegram_emulator: TelegramEmulator,
+    bot_token: str,
+    feed_server: FeedServer,
+    receiver: SlackReceiver,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     config = write_config(tmp_path, {"topic-en": feed_server.url("topic-en-rss.xml")})
-    settings = load_settings(config, {
-        "TELEGRAM_BOT_TOKEN": bot_token, "TELEGRAM_API_BASE_URL": telegram_emulator.api_root,
-        "TJWATCH_ADMIN_IDS": str(ADMIN_ID), "SLACK_WEBHOOK_URL": receiver.webhook_url,
-    }, dotenv=False)
+    settings = load_settings(
+        config,
+        {
+            "TELEGRAM_BOT_TOKEN": bot_token,
+            "TELEGRAM_API_BASE_URL": telegram_emulator.api_root,
+            "TJWATCH_ADMIN_IDS": str(ADMIN_ID),
+            "SLACK_WEBHOOK_URL": receiver.webhook_url,
+        },
+        dotenv=False,
+    )
     services = Services.build(settings)
     user = telegram_emulator.user(bot_token, first_name="Alice")
-    rig = BotRig(emulator=telegram_emulator, token=bot_token, settings=settings,
-                 services=services, user=user, admin=user)
+    rig = BotRig(
+        emulator=telegram_emulator,
+        token=bot_token,
+        settings=settings,
+        services=services,
+        user=user,
+        admin=user,
+    )
     now = datetime.now(UTC)
     services.store.chats.ensure(user.chat["id"], channel="telegram", kind="private", now=now)
     services.store.chats.update(user.chat["id"], now, subscribed=True, frequency="instant")
@@ -44,13 +60,16 @@ async def test_scheduled_poll_delivers_to_telegram_and_slack(
             messages = await user.wait_for_messages_async(timeout=15)
             assert "Russia starts military exercises in Tajikistan" in texts(messages)
             posted = await asyncio.to_thread(receiver.wait_for, 1, "/services/", 15)
-            sections = [b["text"]["text"] for m in posted for b in m.blocks
-                        if b["type"] == "section"]
+            sections = [
+                b["text"]["text"] for m in posted for b in m.blocks if b["type"] == "section"
+            ]
             assert any("Russia starts military exercises in Tajikistan" in s for s in sections)
 
             async def both_recorded() -> bool:
-                counts = [await rig.db(services.store.deliveries.count_sent, c)
-                          for c in ("telegram", "slack")]
+                counts = [
+                    await rig.db(services.store.deliveries.count_sent, c)
+                    for c in ("telegram", "slack")
+                ]
                 return counts[0] == counts[1] > 0
 
             await eventually(both_recorded, timeout=10)

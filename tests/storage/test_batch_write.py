@@ -80,9 +80,16 @@ def test_a_batch_larger_than_one_statement_is_stored_whole_and_in_order(tmp_path
     store.items.save_verdicts(
         [
             VerdictRecord(
-                item_id=f"i{n}", relevant=n == 249, score=n / 1000, matched_terms=(),
-                nearest_seed=None, seed_similarity={"talks": n / 7}, story=None, whats_new=None,
-                reason=str(n), scored_at=NOW,
+                item_id=f"i{n}",
+                relevant=n == 249,
+                score=n / 1000,
+                matched_terms=(),
+                nearest_seed=None,
+                seed_similarity={"talks": n / 7},
+                story=None,
+                whats_new=None,
+                reason=str(n),
+                scored_at=NOW,
             )
             for n in range(250)
         ]

@@ -30,8 +30,19 @@ def test_item_from_two_feeds_is_one_row_with_two_sources(tmp_path: Path) -> None
     store = open_store(tmp_path / "tj.db")
     a = store.feeds.add("A", "http://a.example/rss", None, NOW)
     b = store.feeds.add("B", "http://b.example/rss", None, NOW)
-    item = NewItem(id="x1", guid=None, url="https://news.example/1", title="T", summary="S", text=None,
-                   lang="en", published_at=NOW, published_raw=None, fetched_at=NOW, feed_id=a.id)
+    item = NewItem(
+        id="x1",
+        guid=None,
+        url="https://news.example/1",
+        title="T",
+        summary="S",
+        text=None,
+        lang="en",
+        published_at=NOW,
+        published_raw=None,
+        fetched_at=NOW,
+        feed_id=a.id,
+    )
     assert store.items.add([item]) == ["x1"]
     assert store.items.add([_with_feed(item, b.id)]) == []
     stored = store.items.get("x1")
@@ -51,8 +62,23 @@ def test_a_second_connection_reads_while_the_store_writes(tmp_path: Path) -> Non
     feed = store.feeds.add("A", "http://a.example/rss", None, NOW)
     reader = sqlite3.connect(path)
     with store.db.atomic():
-        store.items.add([NewItem(id="y", guid=None, url=None, title="T", summary="", text=None, lang=None,
-                                 published_at=NOW, published_raw=None, fetched_at=NOW, feed_id=feed.id)])
+        store.items.add(
+            [
+                NewItem(
+                    id="y",
+                    guid=None,
+                    url=None,
+                    title="T",
+                    summary="",
+                    text=None,
+                    lang=None,
+                    published_at=NOW,
+                    published_raw=None,
+                    fetched_at=NOW,
+                    feed_id=feed.id,
+                )
+            ]
+        )
         # Mid-transaction, the reader sees the last committed state without blocking.
         assert reader.execute("SELECT count(*) FROM items").fetchone()[0] == 0
     assert reader.execute("SELECT count(*) FROM items").fetchone()[0] == 1

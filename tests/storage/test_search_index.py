@@ -12,9 +12,19 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def _item(n: int, title: str, feed_id: int) -> NewItem:
-    return NewItem(id=f"i{n}", guid=None, url=f"https://news.example/{n}", title=title,
-                   summary=f"summary {n}", text=None, lang="ru", published_at=NOW,
-                   published_raw=None, fetched_at=NOW, feed_id=feed_id)
+    return NewItem(
+        id=f"i{n}",
+        guid=None,
+        url=f"https://news.example/{n}",
+        title=title,
+        summary=f"summary {n}",
+        text=None,
+        lang="ru",
+        published_at=NOW,
+        published_raw=None,
+        fetched_at=NOW,
+        feed_id=feed_id,
+    )
 
 
 def test_items_are_searchable_once_whatever_the_batches(tmp_path: Path) -> None:

@@ -41,7 +41,12 @@ def write_config(folder: Path, feeds: dict[str, str], **overrides: Any) -> Path:
 def to_toml(data: dict[str, Any]) -> str:
     """A small TOML writer for the shapes our config uses (tables, arrays of tables, scalars)."""
     lines: list[str] = []
-    scalars = {k: v for k, v in data.items() if not isinstance(v, dict | list) or (isinstance(v, list) and not (v and isinstance(v[0], dict)))}
+    scalars = {
+        k: v
+        for k, v in data.items()
+        if not isinstance(v, dict | list)
+        or (isinstance(v, list) and not (v and isinstance(v[0], dict)))
+    }
     for key, value in scalars.items():
         lines.append(f"{key} = {_value(value)}")
     for key, value in data.items():

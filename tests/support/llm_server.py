@@ -58,11 +58,20 @@ class LlmServer:
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     def completion(self) -> bytes:
-        return json.dumps({
-            "id": "chatcmpl-1", "object": "chat.completion", "model": "test",
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": self.answer}}],
-        }).encode()
+        return json.dumps(
+            {
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "model": "test",
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": self.answer},
+                    }
+                ],
+            }
+        ).encode()
 
     @property
     def base_url(self) -> str:

@@ -113,9 +113,15 @@ class SlackReceiver:
             canned = self._script.popleft() if self._script else None
             if canned is None:
                 canned = self._normal(path, body)
-            self.requests.append(Received(path, dict(handler.headers.items()), body,
-                                          time.monotonic(), canned.status == 200 and
-                                          '"ok": false' not in canned.body))
+            self.requests.append(
+                Received(
+                    path,
+                    dict(handler.headers.items()),
+                    body,
+                    time.monotonic(),
+                    canned.status == 200 and '"ok": false' not in canned.body,
+                )
+            )
         data = canned.body.encode("utf-8")
         handler.send_response(canned.status)
         is_json = canned.body.startswith("{")

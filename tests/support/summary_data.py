@@ -46,24 +46,56 @@ class Stored:
 
 
 def store_item(
-    store: Store, row: dict[str, str | None], *, at: datetime, score: float,
-    story: str | None = None, whats_new: str | None = None, story_id: int | None = None,
-    text: str | None = None, item_id: str | None = None,
+    store: Store,
+    row: dict[str, str | None],
+    *,
+    at: datetime,
+    score: float,
+    story: str | None = None,
+    whats_new: str | None = None,
+    story_id: int | None = None,
+    text: str | None = None,
+    item_id: str | None = None,
 ) -> str:
     source = str(row["source"])
-    feed = store.feeds.add(source, f"https://feeds.example/{zlib.crc32(source.encode())}.xml",
-                           row.get("lang"), at)
+    feed = store.feeds.add(
+        source, f"https://feeds.example/{zlib.crc32(source.encode())}.xml", row.get("lang"), at
+    )
     item_id = item_id or str(row["id"])
-    store.items.add([NewItem(
-        id=item_id, guid=item_id, url=row.get("url"), title=str(row["title"]),
-        summary=str(row["summary"]), text=text, lang=row.get("lang"), published_at=at,
-        published_raw=None, fetched_at=at, feed_id=feed.id,
-    )])
-    store.items.save_verdicts([VerdictRecord(
-        item_id=item_id, relevant=True, score=score, matched_terms=("Russia", "Tajikistan"),
-        nearest_seed=None, seed_similarity={}, story=story, whats_new=whats_new, reason="",
-        scored_at=at, story_id=story_id,
-    )])
+    store.items.add(
+        [
+            NewItem(
+                id=item_id,
+                guid=item_id,
+                url=row.get("url"),
+                title=str(row["title"]),
+                summary=str(row["summary"]),
+                text=text,
+                lang=row.get("lang"),
+                published_at=at,
+                published_raw=None,
+                fetched_at=at,
+                feed_id=feed.id,
+            )
+        ]
+    )
+    store.items.save_verdicts(
+        [
+            VerdictRecord(
+                item_id=item_id,
+                relevant=True,
+                score=score,
+                matched_terms=("Russia", "Tajikistan"),
+                nearest_seed=None,
+                seed_similarity={},
+                story=story,
+                whats_new=whats_new,
+                reason="",
+                scored_at=at,
+                story_id=story_id,
+            )
+        ]
+    )
     if story_id is not None:
         store.stories.add_member(story_id, item_id, (), at, at)
     return item_id
@@ -76,21 +108,34 @@ def fill_week(store: Store, now: datetime) -> Stored:
     deport = store.stories.create(str(rows["d048"]["title"]), "d048", now - timedelta(days=4))
     ids: list[str] = []
     for n, key in enumerate(VISIT):
-        ids.append(store_item(
-            store, rows[key], at=now - timedelta(days=5, hours=-n), score=0.8 - n * 0.02,
-            story="same_story", story_id=visit,
-            text=D019_TEXT if key == "d019" else None,
-        ))
+        ids.append(
+            store_item(
+                store,
+                rows[key],
+                at=now - timedelta(days=5, hours=-n),
+                score=0.8 - n * 0.02,
+                story="same_story",
+                story_id=visit,
+                text=D019_TEXT if key == "d019" else None,
+            )
+        )
     for n, key in enumerate(DEPORTATIONS):
-        ids.append(store_item(
-            store, rows[key], at=now - timedelta(days=4, hours=-n), score=0.7,
-            story="new_development", whats_new="mass deportations of Tajik migrants",
-            story_id=deport,
-        ))
+        ids.append(
+            store_item(
+                store,
+                rows[key],
+                at=now - timedelta(days=4, hours=-n),
+                score=0.7,
+                story="new_development",
+                whats_new="mass deportations of Tajik migrants",
+                story_id=deport,
+            )
+        )
     for n, key in enumerate(LONE):
         # A minute clear of each day boundary: stored times have whole seconds.
-        ids.append(store_item(store, rows[key], at=now - timedelta(days=n + 1, minutes=1),
-                              score=0.6))
+        ids.append(
+            store_item(store, rows[key], at=now - timedelta(days=n + 1, minutes=1), score=0.6)
+        )
     return Stored(visit, deport, tuple(ids))
 
 
@@ -101,7 +146,12 @@ def spread(store: Store, now: datetime, per_day: Sequence[int]) -> int:
     for days_ago, count in enumerate(per_day):
         for n in range(count):
             row = rows[(days_ago * 7 + n) % len(rows)]
-            store_item(store, row, at=now - timedelta(days=days_ago, minutes=n + 1), score=0.6,
-                       item_id=f"{row['id']}-{days_ago}-{n}")
+            store_item(
+                store,
+                row,
+                at=now - timedelta(days=days_ago, minutes=n + 1),
+                score=0.6,
+                item_id=f"{row['id']}-{days_ago}-{n}",
+            )
             total += 1
     return total

@@ -11,8 +11,22 @@ import re
 from html.parser import HTMLParser
 
 ALLOWED = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-    "blockquote", "tg-spoiler", "span", "tg-emoji",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-spoiler",
+    "span",
+    "tg-emoji",
 }
 _ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|lt|gt|amp|quot);")
 
@@ -46,10 +60,10 @@ def html_problems(text: str) -> list[str]:
     problems: list[str] = []
     for m in re.finditer(r"&", text):
         if not _ENTITY.match(text, m.start()):
-            problems.append(f"bare & at {m.start()}: {text[m.start():m.start() + 12]!r}")
+            problems.append(f"bare & at {m.start()}: {text[m.start() : m.start() + 12]!r}")
     # A "<" that does not start a tag is a bare "<".
     for m in re.finditer(r"<(?!/?[a-z-]+[\s>])", text):
-        problems.append(f"bare < at {m.start()}: {text[m.start():m.start() + 12]!r}")
+        problems.append(f"bare < at {m.start()}: {text[m.start() : m.start() + 12]!r}")
     checker = _Checker()
     checker.feed(text)
     checker.close()

@@ -44,7 +44,8 @@ def hostile_feed() -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
         "<title>Hostile &amp; Co</title><link>https://example.org/</link><description>x</description>"
-        + "".join(items) + "</channel></rss>"
+        + "".join(items)
+        + "</channel></rss>"
     )
 
 
@@ -57,19 +58,36 @@ def store_relevant_items(services: Services, n: int, *, feed: str = "long") -> l
     store, now = services.store, datetime.now(UTC)
     feed_id = store.feeds.add(feed, f"https://example.org/{feed}.xml", None, now).id
     items = [
-        NewItem(id=f"long{k:04d}", guid=None, url=f"https://example.org/long/{k}",
-                title=f"Russia and Tajikistan agreement number {k} on energy and migration",
-                summary=f"Moscow and Dushanbe signed document {k}. "
-                        + " ".join(f"word{k}x{w}" for w in range(60)),
-                text=None, lang="en", published_at=now - timedelta(minutes=k), published_raw=None,
-                fetched_at=now, feed_id=feed_id)
+        NewItem(
+            id=f"long{k:04d}",
+            guid=None,
+            url=f"https://example.org/long/{k}",
+            title=f"Russia and Tajikistan agreement number {k} on energy and migration",
+            summary=f"Moscow and Dushanbe signed document {k}. "
+            + " ".join(f"word{k}x{w}" for w in range(60)),
+            text=None,
+            lang="en",
+            published_at=now - timedelta(minutes=k),
+            published_raw=None,
+            fetched_at=now,
+            feed_id=feed_id,
+        )
         for k in range(n)
     ]
     store.items.add(items)
     store.items.save_verdicts(
-        VerdictRecord(item_id=i.id, relevant=True, score=0.95 - k / 1000, matched_terms=("Russia",),
-                      nearest_seed=None, seed_similarity={}, story=None, whats_new=None,
-                      reason="test", scored_at=now)
+        VerdictRecord(
+            item_id=i.id,
+            relevant=True,
+            score=0.95 - k / 1000,
+            matched_terms=("Russia",),
+            nearest_seed=None,
+            seed_similarity={},
+            story=None,
+            whats_new=None,
+            reason="test",
+            scored_at=now,
+        )
         for k, i in enumerate(items)
     )
     return [i.id for i in items]
@@ -99,12 +117,19 @@ class BotRig:
 
     @classmethod
     def create(
-        cls, folder: Path, emulator: TelegramEmulator, token: str, feeds: dict[str, str],
+        cls,
+        folder: Path,
+        emulator: TelegramEmulator,
+        token: str,
+        feeds: dict[str, str],
         **overrides: Any,
     ) -> BotRig:
         settings = bot_settings(folder, emulator, token, feeds, **overrides)
         return cls(
-            emulator=emulator, token=token, settings=settings, services=Services.build(settings),
+            emulator=emulator,
+            token=token,
+            settings=settings,
+            services=Services.build(settings),
             user=emulator.user(token, first_name="Alice"),
             admin=emulator.user(token, user=make_user(ADMIN_ID, first_name="Admin")),
         )
@@ -145,7 +170,8 @@ async def rig(
     telegram_emulator: TelegramEmulator,
     bot_token: str,
     feed_server: FeedServer,
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[BotRig]:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")  # as run_telegram does
     rig = BotRig.create(

@@ -25,8 +25,24 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
 __all__ = ["rig"]  # the fixture
 
 ARTICLE = Path(__file__).resolve().parents[1] / "data/hostile/article-ng-russia-tajikistan.html"
-REQUIRED = {"start", "help", "subscribe", "unsubscribe", "digest", "latest", "search", "seeds",
-            "sources", "settings", "stats", "lang", "summary", "story", "trend", "why"}
+REQUIRED = {
+    "start",
+    "help",
+    "subscribe",
+    "unsubscribe",
+    "digest",
+    "latest",
+    "search",
+    "seeds",
+    "sources",
+    "settings",
+    "stats",
+    "lang",
+    "summary",
+    "story",
+    "trend",
+    "why",
+}
 
 
 def title(key: str) -> str:
@@ -135,10 +151,17 @@ async def test_an_empty_scheduled_digest_is_not_sent(rig: BotRig) -> None:
     other = rig.emulator.user(rig.token, user=make_user(first_name="Bob"))
     now = datetime.now(UTC)
     for chat_id, min_score in ((rig.user.chat["id"], 0.99), (other.chat["id"], None)):
-        await rig.db(rig.services.store.chats.ensure, chat_id, channel="telegram",
-                     kind="private", now=now)
-        await rig.db(rig.services.store.chats.update, chat_id, now, subscribed=True,
-                     frequency="daily", min_score=min_score)
+        await rig.db(
+            rig.services.store.chats.ensure, chat_id, channel="telegram", kind="private", now=now
+        )
+        await rig.db(
+            rig.services.store.chats.update,
+            chat_id,
+            now,
+            subscribed=True,
+            frequency="daily",
+            min_score=min_score,
+        )
     async with rig.running() as app:
         soon = datetime.now(UTC) + timedelta(seconds=0.2)
         for n, user in enumerate((rig.user, other)):
@@ -173,9 +196,11 @@ async def test_addseed_from_text_and_from_a_page_and_seeds_lists_them(
     rig: BotRig, feed_server: FeedServer
 ) -> None:
     page = feed_server.page("/article.html", ARTICLE.read_bytes())
-    pasted = ("Dushanbe and Moscow sign a power-line agreement\n"
-              + "The governments of Tajikistan and Russia signed an agreement on a new "
-                "high-voltage line from the Rogun plant, Energy Minister said in Dushanbe. " * 3)
+    pasted = (
+        "Dushanbe and Moscow sign a power-line agreement\n"
+        + "The governments of Tajikistan and Russia signed an agreement on a new "
+        "high-voltage line from the Rogun plant, Energy Minister said in Dushanbe. " * 3
+    )
     configured = len(rig.settings.file.seeds)
     async with rig.running():
         rig.user.send_command(f"/addseed {pasted}")
@@ -184,15 +209,18 @@ async def test_addseed_from_text_and_from_a_page_and_seeds_lists_them(
 
         rig.admin.send_command("/addseed Too short to compare with")
         [short] = await rig.admin.wait_for_messages_async()
-        assert short.text == ("Seed not added: the text has 25 characters; a seed needs "
-                              "the article’s text (at least 200)")
+        assert short.text == (
+            "Seed not added: the text has 25 characters; a seed needs "
+            "the article’s text (at least 200)"
+        )
         rig.admin.send_command(f"/addseed {pasted}")
         [added] = await rig.admin.wait_for_messages_async()
         assert added.text.startswith("✅ Seed added: Dushanbe and Moscow sign a power-line")
         rig.admin.send_command(f"/addseed {page}")
         [from_page] = await rig.admin.wait_for_messages_async(timeout=15)
         assert from_page.text.startswith(
-            "✅ Seed added: Russia offers Tajikistan investment projects in energy")
+            "✅ Seed added: Russia offers Tajikistan investment projects in energy"
+        )
         rig.admin.send_command(f"/addseed {page}")
         [twice] = await rig.admin.wait_for_messages_async(timeout=15)
         assert twice.text == "Seed not added: this article is already a seed"

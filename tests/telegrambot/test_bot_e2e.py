@@ -90,6 +90,7 @@ async def test_daily_digest_job_sends_when_due(rig: BotRig) -> None:
         job.job.modify(next_run_time=datetime.now(UTC) + timedelta(seconds=0.2))
         messages = await rig.user.wait_for_messages_async(timeout=10)
         assert "Russia starts military exercises in Tajikistan" in texts(messages)
+
         async def digest_recorded() -> bool:
             chat = await rig.db(rig.services.store.chats.get, chat_id)
             return chat is not None and chat.last_digest_at is not None
@@ -170,22 +171,27 @@ async def test_long_digest_arrives_split_under_4096(rig: BotRig) -> None:
         rig.user.send_command("/digest")
         # The last entry (the lowest score, number 39) ends the digest.
         await rig.user.wait_for_messages_async(
-            lambda m: "agreement number 39 on" in (m.text or ""), timeout=10)
+            lambda m: "agreement number 39 on" in (m.text or ""), timeout=10
+        )
         messages = rig.user.received
         assert len(messages) >= 2
         for message in messages:
             assert utf16_len(message.text) < MESSAGE_LIMIT
             assert_telegram_html(message.text)
-        numbers = [n for n in range(40) for m in messages
-                   if f"agreement number {n} on" in (m.text or "")]
+        numbers = [
+            n for n in range(40) for m in messages if f"agreement number {n} on" in (m.text or "")
+        ]
         assert sorted(numbers) == list(range(40))  # each entry exactly once
         assert "continued 2/" in messages[1].text
         # The last part is recorded as sent when Telegram's answer reaches the bot, which may be
         # just after the person sees it.
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 10
-        while (sent := await rig.db(rig.services.store.deliveries.sent_ids, "telegram",
-                                    rig.user.chat["id"])) != set(ids) and loop.time() < deadline:
+        while (
+            sent := await rig.db(
+                rig.services.store.deliveries.sent_ids, "telegram", rig.user.chat["id"]
+            )
+        ) != set(ids) and loop.time() < deadline:
             await asyncio.sleep(0.05)
         assert sent == set(ids)
 

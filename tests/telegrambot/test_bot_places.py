@@ -26,8 +26,11 @@ TOPIC = 77
 async def test_subscription_made_in_a_topic_posts_into_that_topic(rig: BotRig) -> None:
     forum = forum_chat()
     member = rig.user.in_chat(forum, message_thread_id=TOPIC)
-    rig.emulator.respond_with("getChatMember", {"status": "creator", "user": member.user,
-                                                "is_anonymous": False}, token=rig.token)
+    rig.emulator.respond_with(
+        "getChatMember",
+        {"status": "creator", "user": member.user, "is_anonymous": False},
+        token=rig.token,
+    )
     await poll_job(rig.services)
     async with rig.running():
         member.send_command("/subscribe@tjwatch_test_bot")
@@ -36,8 +39,9 @@ async def test_subscription_made_in_a_topic_posts_into_that_topic(rig: BotRig) -
         assert done.message_thread_id == TOPIC
         stored = await rig.db(rig.services.store.chats.get, forum["id"])
         assert stored is not None and stored.thread_id == TOPIC
-        await rig.db(rig.services.store.chats.update, forum["id"], datetime.now(UTC),
-                     frequency="instant")
+        await rig.db(
+            rig.services.store.chats.update, forum["id"], datetime.now(UTC), frequency="instant"
+        )
     async with rig.running(first_poll_s=0.1):  # the scheduled poll delivers to instant chats
         messages = await member.wait_for_messages_async(message_thread_id=TOPIC, timeout=10)
         assert "Russia starts military exercises in Tajikistan" in texts(messages)
@@ -48,11 +52,27 @@ async def test_channel_is_managed_from_a_private_chat(rig: BotRig) -> None:
     channel = {"id": -1009876543210, "type": "channel", "title": "TJ news channel"}
     poster = rig.user.in_chat(channel)
     poster.send_message("channel exists")  # the emulator learns the channel
-    rights = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats",
-              "can_restrict_members", "can_change_info", "can_invite_users", "can_post_stories",
-              "can_edit_stories", "can_delete_stories", "can_post_messages", "can_edit_messages")
-    admin = {"status": "administrator", "user": rig.user.user, "can_be_edited": False,
-             "is_anonymous": False, "can_promote_members": False, **dict.fromkeys(rights, True)}
+    rights = (
+        "can_manage_chat",
+        "can_delete_messages",
+        "can_manage_video_chats",
+        "can_restrict_members",
+        "can_change_info",
+        "can_invite_users",
+        "can_post_stories",
+        "can_edit_stories",
+        "can_delete_stories",
+        "can_post_messages",
+        "can_edit_messages",
+    )
+    admin = {
+        "status": "administrator",
+        "user": rig.user.user,
+        "can_be_edited": False,
+        "is_anonymous": False,
+        "can_promote_members": False,
+        **dict.fromkeys(rights, True),
+    }
     rig.emulator.respond_with("getChatMember", admin, token=rig.token)
     await poll_job(rig.services)
     async with rig.running():
@@ -68,6 +88,7 @@ async def test_channel_is_managed_from_a_private_chat(rig: BotRig) -> None:
         for data in ("view:freq", "freq:instant"):
             rig.user.press_button(f"st:{channel['id']}:{data}", menu)
             menu = await rig.user.wait_for_edit_async(menu)
+
         async def instant() -> bool:
             found = await rig.db(rig.services.store.chats.get, channel["id"])
             return found is not None and found.frequency == "instant"
@@ -110,18 +131,28 @@ async def test_latest_search_and_why(rig: BotRig) -> None:
 
 async def test_tjwatch_run_serves_the_bot_until_stopped(rig: BotRig, tmp_path: Path) -> None:
     """The real entry point: ``tjwatch run`` with a token answers /start and stops on SIGTERM."""
-    env = {**os.environ, "TELEGRAM_BOT_TOKEN": rig.token,
-           "TELEGRAM_API_BASE_URL": rig.emulator.api_root, "TJWATCH_ADMIN_IDS": str(ADMIN_ID)}
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": rig.token,
+        "TELEGRAM_API_BASE_URL": rig.emulator.api_root,
+        "TJWATCH_ADMIN_IDS": str(ADMIN_ID),
+    }
     env.pop("CI", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "--config", str(rig.settings.config_path), "run"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 20
         # The menu is registered in English and Russian, one call each, in either order.
-        while not {c["params"].get("language_code")
-                   for c in rig.emulator.calls("setMyCommands", token=rig.token)} >= {None, "ru"}:
+        while not {
+            c["params"].get("language_code")
+            for c in rig.emulator.calls("setMyCommands", token=rig.token)
+        } >= {None, "ru"}:
             assert proc.poll() is None, proc.communicate()[1][-3000:]
             assert time.monotonic() < deadline, "the bot did not register its commands"
             time.sleep(0.05)

@@ -24,10 +24,22 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def chat(**kw: object) -> ChatRecord:
     values: dict[str, object] = {
-        "id": -1001234567890, "channel": "telegram", "kind": "supergroup", "title": "T",
-        "lang": "en", "active": True, "subscribed": True, "thread_id": None, "frequency": "daily",
-        "digest_hour": 8, "digest_weekday": 0, "timezone": "Asia/Dushanbe", "min_score": None,
-        "only_new": False, "managed_by": None, "last_digest_at": None,
+        "id": -1001234567890,
+        "channel": "telegram",
+        "kind": "supergroup",
+        "title": "T",
+        "lang": "en",
+        "active": True,
+        "subscribed": True,
+        "thread_id": None,
+        "frequency": "daily",
+        "digest_hour": 8,
+        "digest_weekday": 0,
+        "timezone": "Asia/Dushanbe",
+        "min_score": None,
+        "only_new": False,
+        "managed_by": None,
+        "last_digest_at": None,
     }
     values.update(kw)
     return ChatRecord(**values)  # type: ignore[arg-type]
@@ -57,23 +69,26 @@ def test_every_menu_command_has_a_description_a_handler_and_a_readme_line() -> N
         assert admin in handled and f"`/{admin}" in readme
 
 
-@pytest.mark.parametrize(("key", "raw", "expected"), [
-    ("freq", "weekly", {"frequency": "weekly"}),
-    ("freq", "monthly", None),
-    ("hour", "23", {"digest_hour": 23}),
-    ("hour", "24", None),
-    ("hour", "x", None),
-    ("day", "6", {"digest_weekday": 6}),
-    ("tz", "Europe/Moscow", {"timezone": "Europe/Moscow"}),
-    ("tz", "Mars/Olympus", None),
-    ("tz", "../etc/passwd", None),
-    ("score", "0.6", {"min_score": 0.6}),
-    ("score", "1.5", None),
-    ("new", "1", {"only_new": True}),
-    ("lang", "ru", {"lang": "ru"}),
-    ("lang", "de", None),
-    ("nope", "1", None),
-])
+@pytest.mark.parametrize(
+    ("key", "raw", "expected"),
+    [
+        ("freq", "weekly", {"frequency": "weekly"}),
+        ("freq", "monthly", None),
+        ("hour", "23", {"digest_hour": 23}),
+        ("hour", "24", None),
+        ("hour", "x", None),
+        ("day", "6", {"digest_weekday": 6}),
+        ("tz", "Europe/Moscow", {"timezone": "Europe/Moscow"}),
+        ("tz", "Mars/Olympus", None),
+        ("tz", "../etc/passwd", None),
+        ("score", "0.6", {"min_score": 0.6}),
+        ("score", "1.5", None),
+        ("new", "1", {"only_new": True}),
+        ("lang", "ru", {"lang": "ru"}),
+        ("lang", "de", None),
+        ("nope", "1", None),
+    ],
+)
 def test_setting_change_validates(key: str, raw: str, expected: object) -> None:
     assert setting_change(key, raw) == expected
 

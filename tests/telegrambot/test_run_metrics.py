@@ -18,8 +18,11 @@ from tests.support.telegram_emulator import TelegramEmulator
 
 
 def test_telegram_service_serves_metrics_and_records_its_poll(
-    config_for, feed_server: FeedServer, tmp_path: Path,
-    telegram_emulator: TelegramEmulator, bot_token: str,
+    config_for,
+    feed_server: FeedServer,
+    tmp_path: Path,
+    telegram_emulator: TelegramEmulator,
+    bot_token: str,
 ) -> None:
     config = config_for({"Topic RU": feed_server.url("topic-ru-rss.xml")})
     with socket.socket() as probe:
@@ -33,7 +36,11 @@ def test_telegram_service_serves_metrics_and_records_its_poll(
     }
     service = subprocess.Popen(
         [sys.executable, "-m", "bot", "--config", str(config), "--log-format", "json", "run"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     polls = 0.0
     try:
@@ -55,7 +62,10 @@ def test_telegram_service_serves_metrics_and_records_its_poll(
     assert bot_token not in err and bot_token not in out
     health = subprocess.run(
         [sys.executable, "-m", "bot", "--config", str(config), "health"],
-        cwd=tmp_path, env={k: v for k, v in env.items() if k != "METRICS_PORT"},
-        capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        env={k: v for k, v in env.items() if k != "METRICS_PORT"},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert health.returncode == 0, health.stdout + health.stderr

@@ -27,8 +27,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
 
 @pytest_asyncio.fixture
 async def rig(
-    tmp_path: Path, telegram_emulator: TelegramEmulator, bot_token: str,
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    telegram_emulator: TelegramEmulator,
+    bot_token: str,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[BotRig]:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     rig = BotRig.create(tmp_path, telegram_emulator, bot_token, {})
@@ -120,8 +123,11 @@ async def test_a_language_model_writes_the_summary_without_holding_up_other_chat
     the model's text is labelled as such, and a failing model leaves the quoted summary."""
     fill_week(rig.services.store, datetime.now(UTC))
     with LlmServer() as llm:
-        env = {"TELEGRAM_BOT_TOKEN": rig.token, "TELEGRAM_API_BASE_URL": rig.emulator.api_root,
-               "LLM_BASE_URL": llm.base_url}
+        env = {
+            "TELEGRAM_BOT_TOKEN": rig.token,
+            "TELEGRAM_API_BASE_URL": rig.emulator.api_root,
+            "LLM_BASE_URL": llm.base_url,
+        }
         await rig.services.aclose()
         rig.settings = load_settings(rig.settings.config_path, env, dotenv=False)
         rig.services = Services.build(rig.settings)

@@ -81,8 +81,10 @@ async def test_failure_part_way_keeps_only_the_unsent_part_pending(rig: BotRig, 
     assert rest and not set(report.digest.item_ids) & sent_first  # nothing sent twice
     everything = store.deliveries.sent_ids("telegram", chat.id)
     assert everything == sent_first | set(report.digest.item_ids)
-    assert first.text.count("agreement number") + sum(
-        m.text.count("agreement number") for m in rest) == 40
+    assert (
+        first.text.count("agreement number") + sum(m.text.count("agreement number") for m in rest)
+        == 40
+    )
 
 
 async def test_migrated_group_gets_the_digest_under_its_new_id(rig: BotRig, bot: Bot) -> None:
@@ -92,8 +94,13 @@ async def test_migrated_group_gets_the_digest_under_its_new_id(rig: BotRig, bot:
     old_id = -4242
     chat = subscribed(rig, old_id)
     upgraded = "Bad Request: group chat was upgraded to a supergroup chat"
-    rig.user.fail_next("sendMessage", 400, upgraded, chat_id=old_id,
-                       parameters={"migrate_to_chat_id": new_group["id"]})
+    rig.user.fail_next(
+        "sendMessage",
+        400,
+        upgraded,
+        chat_id=old_id,
+        parameters={"migrate_to_chat_id": new_group["id"]},
+    )
     report = await deliver_digest(rig.services, make_channel(bot), chat)
     assert isinstance(report.outcome, Sent)
     assert rig.services.store.chats.get(old_id) is None

@@ -21,11 +21,15 @@ async def addfeed_command(update: Update, context: BotContext) -> None:
     args = text.split(maxsplit=1)
     result = await add_feed(context.services, args[0], args[1] if len(args) > 1 else None)
     if not result.ok or result.feed is None:
-        await reply(update, context.t("admin.addfeed_refused",
-                                      reason=esc(result.detail or result.code or "?")))
+        await reply(
+            update,
+            context.t("admin.addfeed_refused", reason=esc(result.detail or result.code or "?")),
+        )
         return
-    await reply(update, context.t("admin.addfeed_done", name=esc(result.feed.name),
-                                  url=esc(result.feed.url)))
+    await reply(
+        update,
+        context.t("admin.addfeed_done", name=esc(result.feed.name), url=esc(result.feed.url)),
+    )
 
 
 async def removefeed_command(update: Update, context: BotContext) -> None:
@@ -48,8 +52,9 @@ async def addseed_command(update: Update, context: BotContext) -> None:
     result = await add_seed(context.services, source)
     if result.refused is not None or result.seed is None:
         refused = result.refused or SeedRefused("no_text")
-        reason = context.t(f"admin.addseed_why.{refused.code}", detail=esc(refused.detail),
-                           min=MIN_TEXT_CHARS)
+        reason = context.t(
+            f"admin.addseed_why.{refused.code}", detail=esc(refused.detail), min=MIN_TEXT_CHARS
+        )
         await reply(update, context.t("admin.addseed_refused", reason=reason))
         return
     await reply(update, context.t("admin.addseed_done", title=esc(result.seed.title)))

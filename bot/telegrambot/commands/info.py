@@ -27,13 +27,16 @@ async def seeds_command(update: Update, context: BotContext) -> None:
         await reply(update, context.t("seeds.none"))
         return
     lines = [
-        _seed_line(n, seed.title or seed.file.stem, str(seed.url) if seed.url else None,
-                   (seed.source, seed.date))
+        _seed_line(
+            n,
+            seed.title or seed.file.stem,
+            str(seed.url) if seed.url else None,
+            (seed.source, seed.date),
+        )
         for n, seed in enumerate(configured, 1)
     ]
     lines += [
-        _seed_line(n, seed.title, seed.url,
-                   (context.t("seeds.added", date=seed.day.isoformat()),))
+        _seed_line(n, seed.title, seed.url, (context.t("seeds.added", date=seed.day.isoformat()),))
         for n, seed in enumerate(added, len(configured) + 1)
     ]
     await reply_lines(update, context.t("seeds.header", n=len(lines)), lines)
@@ -41,8 +44,11 @@ async def seeds_command(update: Update, context: BotContext) -> None:
 
 def _seed_line(n: int, title: str, url: str | None, meta: tuple[str | None, ...]) -> str:
     href = safe_href(url)
-    head = f'{n}. <a href="{href}">{esc(clip(title, 200))}</a>' if href else (
-        f"{n}. {esc(clip(title, 200))}")
+    head = (
+        f'{n}. <a href="{href}">{esc(clip(title, 200))}</a>'
+        if href
+        else (f"{n}. {esc(clip(title, 200))}")
+    )
     details = " · ".join(esc(x) for x in meta if x)
     return f"{head}\n<i>{details}</i>" if details else head
 
@@ -51,8 +57,11 @@ def _feed_line(context: BotContext, feed: FeedHealth, tz: ZoneInfo) -> str:
     icon = _STATUS_ICON.get(feed.status, "")
     head = f"{icon} <b>{esc(clip(feed.name, 80))}</b> (id {feed.id})"
     if feed.status == "failing":
-        detail = context.t("sources.line_failing", failures=feed.consecutive_failures,
-                           error=esc(clip(feed.last_error or "?", 160)))
+        detail = context.t(
+            "sources.line_failing",
+            failures=feed.consecutive_failures,
+            error=esc(clip(feed.last_error or "?", 160)),
+        )
     elif feed.last_success_at is not None:
         when = feed.last_success_at.astimezone(tz).strftime("%d.%m %H:%M")
         detail = context.t("sources.line_ok", when=when)
@@ -68,8 +77,11 @@ async def sources_command(update: Update, context: BotContext) -> None:
         return
     tz = ZoneInfo(context.chat_record.timezone if context.chat_record else "UTC")
     failing = sum(1 for f in feeds if f.status == "failing")
-    await reply_lines(update, context.t("sources.header", n=len(feeds), failing=failing),
-                      [_feed_line(context, f, tz) for f in feeds])
+    await reply_lines(
+        update,
+        context.t("sources.header", n=len(feeds), failing=failing),
+        [_feed_line(context, f, tz) for f in feeds],
+    )
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
@@ -80,15 +92,22 @@ async def stats_command(update: Update, context: BotContext) -> None:
     counts = await feedback_counts(services, chat.id)
     delivered = await store.run(store.deliveries.sent_ids, "telegram", chat.id)
     paused = await is_paused(services)
-    await reply(update, context.t(
-        "stats.text",
-        items=await store.run(store.items.count),
-        relevant=await store.run(store.items.count_relevant),
-        feeds=len(feeds), failing=sum(1 for f in feeds if f.status == "failing"),
-        chats=len(await telegram_chats(services)), delivered=len(delivered),
-        up=counts.up, down=counts.down, threshold=f"{threshold(services, chat):.2f}",
-        polling=context.t("stats.polling_paused" if paused else "stats.polling_on"),
-    ))
+    await reply(
+        update,
+        context.t(
+            "stats.text",
+            items=await store.run(store.items.count),
+            relevant=await store.run(store.items.count_relevant),
+            feeds=len(feeds),
+            failing=sum(1 for f in feeds if f.status == "failing"),
+            chats=len(await telegram_chats(services)),
+            delivered=len(delivered),
+            up=counts.up,
+            down=counts.down,
+            threshold=f"{threshold(services, chat):.2f}",
+            polling=context.t("stats.polling_paused" if paused else "stats.polling_on"),
+        ),
+    )
 
 
 HANDLERS: list[BaseHandler[Update, BotContext, None]] = [

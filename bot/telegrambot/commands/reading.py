@@ -38,9 +38,16 @@ def _replace_thread(chat: ChatRecord, thread: int | None) -> ChatRecord:
 def _lines(context: BotContext, items: list[StoredItem]) -> list[str]:
     tz = context.chat_record.timezone if context.chat_record else "UTC"
     return [
-        render_item_line(title=i.title, url=i.url, sources=i.sources, published_at=i.published_at,
-                         score=i.score, item_id=i.id, tz_name=tz,
-                         relevance=context.t("digest.relevance"))
+        render_item_line(
+            title=i.title,
+            url=i.url,
+            sources=i.sources,
+            published_at=i.published_at,
+            score=i.score,
+            item_id=i.id,
+            tz_name=tz,
+            relevance=context.t("digest.relevance"),
+        )
         for i in items
     ]
 
@@ -70,8 +77,9 @@ async def search_command(update: Update, context: BotContext) -> None:
     if not items:
         await reply(update, context.t("search.none", query=esc(query)))
         return
-    await reply_lines(update, context.t("search.header", query=esc(query), n=len(items)),
-                      _lines(context, items))
+    await reply_lines(
+        update, context.t("search.header", query=esc(query), n=len(items)), _lines(context, items)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +101,24 @@ async def why_facts(context: BotContext, item: StoredItem) -> WhyFacts:
     e = await explain_stored(services, item.id)
     if e is not None:
         return WhyFacts(
-            e.relevant, e.score, e.relevance_threshold,
+            e.relevant,
+            e.score,
+            e.relevance_threshold,
             tuple(e.russia_words) + tuple(e.tajikistan_words),
-            tuple((s.title or s.name, s.similarity) for s in e.seeds), e.story, tuple(e.reasons),
+            tuple((s.title or s.name, s.similarity) for s in e.seeds),
+            e.story,
+            tuple(e.reasons),
         )
     seeds = tuple(sorted(item.seed_similarity.items(), key=lambda kv: -kv[1]))
-    return WhyFacts(item.relevant, item.score, services.settings.file.thresholds.relevance,
-                    item.matched_terms, seeds, item.story, (item.reason,) if item.reason else ())
+    return WhyFacts(
+        item.relevant,
+        item.score,
+        services.settings.file.thresholds.relevance,
+        item.matched_terms,
+        seeds,
+        item.story,
+        (item.reason,) if item.reason else (),
+    )
 
 
 async def why_command(update: Update, context: BotContext) -> None:
@@ -118,23 +137,39 @@ async def why_command(update: Update, context: BotContext) -> None:
     facts = await why_facts(context, item)
     mine = threshold(context.services, chat)
     lines = [
-        render_item_line(title=item.title, url=item.url, sources=item.sources,
-                         published_at=item.published_at, score=item.score, item_id=item.id,
-                         tz_name=chat.timezone, relevance=context.t("digest.relevance")),
+        render_item_line(
+            title=item.title,
+            url=item.url,
+            sources=item.sources,
+            published_at=item.published_at,
+            score=item.score,
+            item_id=item.id,
+            tz_name=chat.timezone,
+            relevance=context.t("digest.relevance"),
+        ),
         context.t("why.sent" if sent else "why.not_sent"),
-        context.t("why.relevant" if facts.relevant else "why.not_relevant",
-                  score=f"{facts.score:.2f}", threshold=f"{facts.threshold:.2f}"),
+        context.t(
+            "why.relevant" if facts.relevant else "why.not_relevant",
+            score=f"{facts.score:.2f}",
+            threshold=f"{facts.threshold:.2f}",
+        ),
     ]
     if facts.relevant and item.score < mine:
         lines.append(context.t("why.below_chat", threshold=f"{mine:.2f}"))
-    lines.append(context.t("why.terms", terms=esc(", ".join(facts.terms)))
-                 if facts.terms else context.t("why.no_terms"))
+    lines.append(
+        context.t("why.terms", terms=esc(", ".join(facts.terms)))
+        if facts.terms
+        else context.t("why.no_terms")
+    )
     if facts.seeds:
         seeds = "; ".join(f"{esc(clip(name, 60))} {value:.2f}" for name, value in facts.seeds)
         lines.append(context.t("why.seeds", seeds=seeds))
     if facts.story:
-        story = context.t(f"digest.{facts.story}") if facts.story in {
-            "same_story", "new_development"} else facts.story
+        story = (
+            context.t(f"digest.{facts.story}")
+            if facts.story in {"same_story", "new_development"}
+            else facts.story
+        )
         lines.append(context.t("why.story", story=esc(story)))
     for reason in facts.reasons:
         lines.append(context.t("why.reason", reason=esc(reason)))

@@ -23,7 +23,8 @@ def settings_text(context: BotContext, chat: ChatRecord, *, other_chat: bool) ->
     text = context.t(
         "settings.header",
         target=context.t("settings.target", title=title) if other_chat else "",
-        schedule=schedule_text(lang, chat), tz=esc(chat.timezone),
+        schedule=schedule_text(lang, chat),
+        tz=esc(chat.timezone),
         threshold=f"{threshold(context.services, chat):.2f}",
         only_new=context.t("settings.only_new_yes" if chat.only_new else "settings.only_new_no"),
         lang=LANGUAGE_NAMES.get(chat.lang or lang, lang),
@@ -54,8 +55,11 @@ async def settings_command(update: Update, context: BotContext) -> None:
             return
     assert chat is not None
     other = chat.id != context.chat_record.id
-    await reply(update, settings_text(context, chat, other_chat=other),
-                settings_keyboard(chat, "main", context.lang))
+    await reply(
+        update,
+        settings_text(context, chat, other_chat=other),
+        settings_keyboard(chat, "main", context.lang),
+    )
 
 
 async def settings_button(update: Update, context: BotContext) -> None:
@@ -71,22 +75,27 @@ async def settings_button(update: Update, context: BotContext) -> None:
         view = parsed.value
     elif parsed.key == "done":
         await answer_callback(update)
-        await _edit(update, settings_text(context, chat, other_chat=chat.id != _here(context)),
-                    None)
+        await _edit(
+            update, settings_text(context, chat, other_chat=chat.id != _here(context)), None
+        )
         return
     elif parsed.value is not None:
         changed = await change_setting(context.services, chat, parsed.key, parsed.value)
         if changed is None:
-            await answer_callback(update, context.t("errors.bad_argument",
-                                                    detail=parsed.value), alert=True)
+            await answer_callback(
+                update, context.t("errors.bad_argument", detail=parsed.value), alert=True
+            )
             return
         chat = changed
         if parsed.key == "lang" and chat.id == _here(context):
             context.lang = normalize_lang(chat.lang)
         schedule_chat(context.job_queue, chat)
     await answer_callback(update, context.t("settings.saved") if parsed.key != "view" else None)
-    await _edit(update, settings_text(context, chat, other_chat=chat.id != _here(context)),
-                settings_keyboard(chat, view, context.lang))
+    await _edit(
+        update,
+        settings_text(context, chat, other_chat=chat.id != _here(context)),
+        settings_keyboard(chat, view, context.lang),
+    )
 
 
 def _here(context: BotContext) -> int | None:

@@ -37,8 +37,11 @@ async def subscribe_button(update: Update, context: BotContext) -> None:
     done = InlineKeyboardButton(context.t("start.button_done"), callback_data="noop")
     if message is not None:
         await query.edit_message_reply_markup(InlineKeyboardMarkup([[done]]))
-    key = "subscribe.already" if result.already else (
-        "subscribe.topic" if thread is not None else "subscribe.done")
+    key = (
+        "subscribe.already"
+        if result.already
+        else ("subscribe.topic" if thread is not None else "subscribe.done")
+    )
     await reply(update, context.t(key, schedule=schedule_text(context.lang, result.chat)))
 
 

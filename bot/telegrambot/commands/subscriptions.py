@@ -33,8 +33,9 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
     if result.already:
         await reply(update, context.t("subscribe.already", schedule=when))
     else:
-        await reply(update, context.t("subscribe.topic" if thread else "subscribe.done",
-                                      schedule=when))
+        await reply(
+            update, context.t("subscribe.topic" if thread else "subscribe.done", schedule=when)
+        )
 
 
 async def _subscribe_channel(update: Update, context: BotContext, target: str) -> None:
@@ -54,12 +55,19 @@ async def _subscribe_channel(update: Update, context: BotContext, target: str) -
     if not allowed:
         await reply(update, context.t("admin.group_only"))
         return
-    record = await record_chat(context.services, channel.id, kind="channel",
-                               title=channel.title, lang=context.lang)
+    record = await record_chat(
+        context.services, channel.id, kind="channel", title=channel.title, lang=context.lang
+    )
     result = await subscribe(context.services, record, managed_by=user.id)
     schedule_chat(context.job_queue, result.chat)
-    await reply(update, context.t("subscribe.channel_done", channel=shown,
-                                  schedule=schedule_text(context.lang, result.chat)))
+    await reply(
+        update,
+        context.t(
+            "subscribe.channel_done",
+            channel=shown,
+            schedule=schedule_text(context.lang, result.chat),
+        ),
+    )
 
 
 async def unsubscribe_command(update: Update, context: BotContext) -> None:

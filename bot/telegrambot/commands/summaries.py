@@ -28,8 +28,12 @@ async def _period(update: Update, context: BotContext, default: str, usage: str)
     """The period the command names (``default`` when none); the usage line when it is not one."""
     message = update.effective_message
     assert message is not None
-    period = parse_period(command_args(message.text), context.services.clock.now(),
-                          tz_name=_tz(context), default=default)
+    period = parse_period(
+        command_args(message.text),
+        context.services.clock.now(),
+        tz_name=_tz(context),
+        default=default,
+    )
     if isinstance(period, PeriodError):
         await reply(update, esc(usage))
         return None

@@ -14,7 +14,11 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 HERE = Path(__file__).parent
-ROWS = [json.loads(line) for line in (HERE.parent / "eval" / "dev.jsonl").read_text("utf-8").splitlines() if line.strip()]
+ROWS = [
+    json.loads(line)
+    for line in (HERE.parent / "eval" / "dev.jsonl").read_text("utf-8").splitlines()
+    if line.strip()
+]
 
 
 def rss(title: str, rows: list[dict], tracking: str = "") -> str:
@@ -27,28 +31,35 @@ def rss(title: str, rows: list[dict], tracking: str = "") -> str:
             "<item>"
             f"<title>{escape(row['title'])}</title>"
             f"<link>{escape(link)}</link>"
-            f"<guid isPermaLink=\"false\">{escape(row['id'])}</guid>"
+            f'<guid isPermaLink="false">{escape(row["id"])}</guid>'
             f"<description>{escape('<p>' + escape(row['summary']) + '</p>')}</description>"
             f"<pubDate>{format_datetime(when)}</pubDate>"
-            f"<source url=\"{escape(row['url'])}\">{escape(row['source'])}</source>"
+            f'<source url="{escape(row["url"])}">{escape(row["source"])}</source>'
             "</item>"
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
         f"<title>{escape(title)}</title><link>https://example.org/</link><description>fixture</description>"
-        + "\n".join(items) + "</channel></rss>\n"
+        + "\n".join(items)
+        + "</channel></rss>\n"
     )
 
 
 def main() -> None:
     english = [r for r in ROWS if r["lang"] == "en"][:14]
     russian = [r for r in ROWS if r["lang"] in ("ru", "tg")][:14]
-    (HERE / "topic-en-rss.xml").write_text(rss("Topic fixture (English, real items)", english), "utf-8")
+    (HERE / "topic-en-rss.xml").write_text(
+        rss("Topic fixture (English, real items)", english), "utf-8"
+    )
     # The Russian feed also carries two of the English feed's articles, with tracking
     # parameters on their links: they must be stored once, with both sources.
     shared = english[:2]
     (HERE / "topic-ru-rss.xml").write_text(
-        rss("Topic fixture (Russian and Tajik, real items)", russian + shared, tracking="?utm_source=rss&utm_medium=feed"),
+        rss(
+            "Topic fixture (Russian and Tajik, real items)",
+            russian + shared,
+            tracking="?utm_source=rss&utm_medium=feed",
+        ),
         "utf-8",
     )
 

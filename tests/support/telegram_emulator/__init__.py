@@ -1137,7 +1137,9 @@ class TelegramUser:
         return await _poll_async(step, fail, timeout, interval)
 
     def _edit_wait(
-        self, message: BotMessage | dict[str, Any] | int, predicate: Predicate | None,
+        self,
+        message: BotMessage | dict[str, Any] | int,
+        predicate: Predicate | None,
         timeout: float,
     ) -> tuple[Callable[[], BotMessage | None], Callable[[], AssertionError]]:
         """One look for a new edit of ``message``, and the error to raise when time is up."""
@@ -1226,7 +1228,9 @@ def _dump(obj: Any) -> str:  # small helper for debugging from a REPL
 
 
 def _poll(
-    step: Callable[[], T | None], fail: Callable[[], AssertionError], timeout: float,
+    step: Callable[[], T | None],
+    fail: Callable[[], AssertionError],
+    timeout: float,
     interval: float,
 ) -> T:
     """Call ``step`` until it gives something; ``fail()`` is raised once ``timeout`` has passed."""
@@ -1239,7 +1243,9 @@ def _poll(
 
 
 async def _poll_async(
-    step: Callable[[], T | None], fail: Callable[[], AssertionError], timeout: float,
+    step: Callable[[], T | None],
+    fail: Callable[[], AssertionError],
+    timeout: float,
     interval: float,
 ) -> T:
     """:func:`_poll` that sleeps with ``asyncio.sleep``, for a bot in the same event loop."""
