@@ -5,7 +5,8 @@ Expected, per-feed or per-chat failures (a feed that times out, a chat that bloc
 outlet must never stop a cycle. Exceptions are for what stops an operation outright::
 
     TjwatchError                 base; ``exit_code`` is what the CLI exits with
-    ├── ConfigError              the configuration is wrong: names the file, the key and the fix (exit 2)
+    ├── ConfigError              the configuration is wrong: names the file, the key and the fix
+    │                            (exit 2)
     ├── UsageError               a command was called with bad arguments (exit 2)
     ├── FeedError                a feed could not be used
     │   ├── FetchError           transport or HTTP failure

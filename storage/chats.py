@@ -75,8 +75,8 @@ class ChatRepository:
         params = [chat_id, channel, kind, to_iso(now), to_iso(now), *values.values()]
         with self._db.atomic():
             self._db.execute(
-                f"INSERT INTO chats ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-                "ON CONFLICT(id) DO NOTHING",
+                f"INSERT INTO chats ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' * len(columns))}) ON CONFLICT(id) DO NOTHING",
                 params,
             )
         created = self.get(chat_id)

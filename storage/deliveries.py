@@ -39,10 +39,12 @@ class DeliveryRepository:
             for item_id in item_ids:
                 self._db.execute(
                     """
-                    INSERT INTO deliveries (channel, chat_id, item_id, status, queued_at, sent_at, message_id)
+                    INSERT INTO deliveries
+                        (channel, chat_id, item_id, status, queued_at, sent_at, message_id)
                     VALUES (?, ?, ?, 'sent', ?, ?, ?)
                     ON CONFLICT(channel, chat_id, item_id) DO UPDATE SET
-                        status = 'sent', sent_at = excluded.sent_at, message_id = excluded.message_id
+                        status = 'sent', sent_at = excluded.sent_at,
+                        message_id = excluded.message_id
                     """,
                     [channel, chat_id, item_id, to_iso(now), to_iso(now), message_id],
                 )
@@ -51,8 +53,8 @@ class DeliveryRepository:
         return [
             r["item_id"]
             for r in self._db.query(
-                "SELECT item_id FROM deliveries WHERE channel = ? AND chat_id = ? AND status = 'pending' "
-                "ORDER BY queued_at",
+                "SELECT item_id FROM deliveries "
+                "WHERE channel = ? AND chat_id = ? AND status = 'pending' ORDER BY queued_at",
                 [channel, chat_id],
             )
         ]
@@ -61,7 +63,8 @@ class DeliveryRepository:
         return {
             r["item_id"]
             for r in self._db.query(
-                "SELECT item_id FROM deliveries WHERE channel = ? AND chat_id = ? AND status = 'sent'",
+                "SELECT item_id FROM deliveries "
+                "WHERE channel = ? AND chat_id = ? AND status = 'sent'",
                 [channel, chat_id],
             )
         }

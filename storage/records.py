@@ -1,4 +1,7 @@
-"""Frozen records in and out of the store. Times are aware UTC datetimes; the store keeps ISO text."""
+"""Frozen records in and out of the store.
+
+Times are aware UTC datetimes; the store keeps ISO text.
+"""
 
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp
 
 @pytest.fixture
 def config_for(tmp_path: Path):
-    """Write a config in tmp_path for the given feed URLs (name → url) with the shipped rules/seeds."""
+    """Write a config in tmp_path for the given feed URLs (name → url), shipped rules and seeds."""
 
     def make(feeds: dict[str, str], **overrides: object) -> Path:
         return write_config(tmp_path, feeds, **overrides)

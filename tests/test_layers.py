@@ -1,4 +1,5 @@
-"""The layering holds: storage imports nothing from bot; Telegram handlers and the CLI never touch SQL."""
+"""The layering holds: storage imports nothing from bot; Telegram handlers and the CLI never touch
+SQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bad configuration stops tjwatch with one message naming the file, the key and the fix (exit 2)."""
+"""Bad configuration stops tjwatch with one message naming the file, the key and the fix."""
 
 from __future__ import annotations
 

@@ -32,8 +32,9 @@ def format_report(report: CycleReport) -> str:
     ok = sum(1 for f in report.feeds if f.status == "ok")
     unchanged = sum(1 for f in report.feeds if f.status == "not modified")
     lines = [
-        f"Polled {len(report.feeds)} feeds in {report.seconds:.1f} s: {ok} ok, {unchanged} not modified, "
-        f"{len(report.failed)} failed. {report.new_items} new items, {len(report.matched)} matching."
+        f"Polled {len(report.feeds)} feeds in {report.seconds:.1f} s: {ok} ok, "
+        f"{unchanged} not modified, {len(report.failed)} failed. "
+        f"{report.new_items} new items, {len(report.matched)} matching."
     ]
     for failure in report.failed:
         lines.append(f"  failed: {failure.feed}: {failure.error}")

@@ -55,8 +55,9 @@ class LlmClient:
                 {
                     "role": "system",
                     "content": (
-                        "You summarise news for analysts of Russia–Tajikistan relations. Answer with "
-                        f"one or two plain sentences in {language}, using only facts in the reports."
+                        "You summarise news for analysts of Russia–Tajikistan relations. "
+                        f"Answer with one or two plain sentences in {language}, "
+                        "using only facts in the reports."
                     ),
                 },
                 {"role": "user", "content": f"Story: {headline}\n\n{material}"},

@@ -25,7 +25,8 @@ def sent_rows(services, channel: str = "slack") -> list[str]:  # type: ignore[no
         return [
             r[0]
             for r in db.execute(
-                "SELECT item_id FROM deliveries WHERE channel = ? AND status = 'sent' ORDER BY item_id",
+                "SELECT item_id FROM deliveries WHERE channel = ? AND status = 'sent' "
+                "ORDER BY item_id",
                 [channel],
             )
         ]

@@ -8,8 +8,8 @@ Run it again after changing the selection: python tests/data/topic/make_topic_fe
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -25,7 +25,7 @@ def rss(title: str, rows: list[dict], tracking: str = "") -> str:
     items = []
     for n, row in enumerate(rows):
         day = row.get("published") or "2025-03-17"
-        when = datetime.fromisoformat(day).replace(hour=6 + n % 12, tzinfo=timezone.utc)
+        when = datetime.fromisoformat(day).replace(hour=6 + n % 12, tzinfo=UTC)
         link = row["url"] + (tracking.replace("?", "&") if "?" in row["url"] else tracking)
         items.append(
             "<item>"
