@@ -139,12 +139,14 @@ class Fetcher:
             except aiohttp.ServerDisconnectedError as exc:
                 result = _failed(feed, f"the server broke the connection: {_reason(exc)}")
             except aiohttp.ClientPayloadError as exc:
+                # The body's own error (short of Content-Length, bad gzip) is the cause.
+                reason = _reason(exc.__cause__ or exc)
                 if isinstance(exc.__cause__, ContentEncodingError):
-                    result = _failed(feed, f"cannot decompress the response body: {_reason(exc)}")
+                    result = _failed(feed, f"cannot decompress the response body: {reason}")
                 else:
-                    result = _failed(feed, f"the server broke the connection: {_reason(exc)}")
+                    result = _failed(feed, f"the server broke the connection: {reason}")
             except aiohttp.ClientResponseError as exc:
-                result = _failed(feed, f"the server's answer is not valid HTTP: {exc.message}")
+                result = _failed(feed, f"the server's answer is not valid HTTP: {_reason(exc)}")
             except aiohttp.ClientError as exc:
                 result = _failed(feed, f"network error: {_reason(exc)}")
             elapsed = time.perf_counter() - started
@@ -351,9 +353,14 @@ def _size(n: int) -> str:
     return f"{n / 1048576:g} MiB" if n >= 1048576 else f"{n} bytes"
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
+def _reason(exc: BaseException) -> str:
+    """An exception's text on one line. aiohttp's parser errors keep theirs in ``message``, over
+    several lines, the last a caret under the bad byte."""
+    message = getattr(exc, "message", None)
+    text = message if isinstance(message, str) and message else str(exc)
+    lines = (line for line in text.splitlines() if line.strip().strip("^"))
+    text = " ".join(" ".join(lines).split())
+    return text[:200] if text else type(exc).__name__
 
 
 def _connect_reason(exc: aiohttp.ClientConnectorError) -> str:

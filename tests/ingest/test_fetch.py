@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
@@ -115,6 +115,48 @@ async def test_compressed_body_is_capped_once_unpacked(
     result = await fetcher.fetch(spec(feed_server.route("/bomb", gzipped)))
     assert result.status is FetchStatus.FAILED
     assert result.error == "response larger than 1 MiB; download aborted"
+
+
+def _raw(answer: bytes) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A handler that writes ``answer`` as it is and hangs up."""
+
+    def handler(request: BaseHTTPRequestHandler) -> None:
+        request.wfile.write(answer)
+        request.wfile.flush()
+        request.close_connection = True
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected", "detail"),
+    [
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 5000\r\n"
+            b"\r\n<rss><channel>",
+            "the server broke the connection: ",
+            "5000",  # how much it promised
+        ),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Encoding: gzip\r\n"
+            b"Content-Length: 22\r\n\r\nthis is not gzip at all",
+            "cannot decompress the response body: ",
+            "gzip",
+        ),
+        (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "the server's answer is not valid HTTP: ", "SSH-2.0"),
+        (b"", "the server broke the connection: ", "disconnected"),
+    ],
+    ids=["cut short", "bad gzip", "not HTTP", "no answer"],
+)
+@pytest.mark.asyncio
+async def test_a_broken_answer_fails_the_feed_with_its_reason(
+    fetcher: Fetcher, feed_server: FeedServer, answer: bytes, expected: str, detail: str
+) -> None:
+    result = await fetcher.fetch(spec(feed_server.route("/broken", _raw(answer))))
+    error = result.error or ""
+    assert result.status is FetchStatus.FAILED and result.content == b""
+    # Shown in the feed's health: one line that says what went wrong.
+    assert error.startswith(expected) and detail in error and "\n" not in error, error
 
 
 @pytest.mark.asyncio
