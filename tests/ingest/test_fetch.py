@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import socket
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
@@ -195,6 +197,28 @@ async def test_hanging_server_times_out(fetcher: Fetcher, feed_server: FeedServe
     result = await fetcher.fetch(spec(feed_server.hang("/hang")))
     assert result.status is FetchStatus.FAILED and result.error == "timed out after 2 s"
     assert time.perf_counter() - started < 8
+
+
+@pytest.mark.asyncio
+async def test_a_server_that_never_accepts_hits_the_connect_timeout(fetcher: Fetcher) -> None:
+    """A listening socket whose queue is full drops new connections' SYNs (Linux): the connect
+    never completes, and the connect timeout (1 s here, the total 2 s) is what the user reads."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        queued = [socket.socket() for _ in range(4)]
+        for waiting in queued:
+            waiting.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                waiting.connect(("127.0.0.1", port))
+        try:
+            result = await fetcher.fetch(spec(f"http://127.0.0.1:{port}/feed.xml"))
+        finally:
+            for waiting in queued:
+                waiting.close()
+    assert result.status is FetchStatus.FAILED
+    assert result.error == "cannot connect: no answer within 1 s"  # not "timed out after 2 s"
 
 
 @pytest.mark.asyncio
