@@ -37,7 +37,7 @@ from bot.render.slack_blocks import SlackMessage, render_digest
 from bot.render.telegram_html import DigestLabels
 from bot.services import Services
 from bot.settings import Settings
-from bot.slackbot.texts import slack_labels
+from bot.telegrambot.texts import digest_labels
 from storage import ChatRecord
 
 log = logging.getLogger(__name__)
@@ -256,4 +256,4 @@ async def slack_target(services: Services) -> tuple[SlackChannel, ChatRecord] | 
             "timezone": services.settings.file.schedule.timezone,
         },
     )
-    return SlackChannel(poster, slack_labels(chat.lang)), chat
+    return SlackChannel(poster, digest_labels(chat.lang)), chat

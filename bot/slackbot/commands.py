@@ -30,7 +30,8 @@ from bot.models import Digest, DigestEntry
 from bot.render.slack_blocks import SlackMessage, escape, render_digest
 from bot.services import Services
 from bot.slackbot.summary import brief
-from bot.slackbot.texts import slack_labels, t
+from bot.slackbot.texts import t
+from bot.telegrambot.texts import digest_labels
 from storage import ChatRecord, StoredItem
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ class Commands:
 
     def render(self, digest: Digest) -> list[SlackMessage]:
         tz = self.services.settings.file.schedule.timezone
-        return render_digest(digest, slack_labels(self.lang), tz_name=tz)
+        return render_digest(digest, digest_labels(self.lang), tz_name=tz)
 
     def note(self, text: str) -> list[SlackMessage]:
         block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
@@ -154,7 +155,7 @@ class Commands:
     async def digest(self, command: dict[str, Any]) -> None:
         chat = await command_chat(self.services, command)
         poster = WebhookPoster(str(command["response_url"]), {"response_type": "in_channel"})
-        channel = SlackChannel(poster, slack_labels(chat.lang))
+        channel = SlackChannel(poster, digest_labels(chat.lang))
         await deliver_digest(self.services, channel, chat, send_empty=True)
 
 

@@ -1,7 +1,7 @@
-"""The Slack bot's words in English and Russian, and the digest labels it shares with Telegram.
+"""The Slack bot's words in English and Russian.
 
-The digest's own words (title, "relevance", "+N more sources") come from the Telegram catalog's
-``digest`` section, so that both channels say the same thing.
+The digest's own words (title, "relevance", "+N more sources") are the Telegram catalog's
+(``bot.telegrambot.texts.digest_labels``), so that both channels say the same thing.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ import tomllib
 from importlib import resources
 from typing import Any
 
-from bot.render.telegram_html import DigestLabels
 from bot.telegrambot.texts import normalize_lang
-from bot.telegrambot.texts import t as catalog_t
 
 
 @functools.cache
@@ -26,20 +24,3 @@ def t(lang: str | None, key: str, /, **values: Any) -> str:
     catalog = _catalog()
     template = catalog[normalize_lang(lang)].get(key) or catalog["en"][key]
     return template.format(**values) if values else template
-
-
-def slack_labels(lang: str | None) -> DigestLabels:
-    def g(key: str) -> str:
-        return catalog_t(lang, f"digest.{key}")
-
-    return DigestLabels(
-        title=g("title"),
-        stories=g("stories"),
-        continued=g("continued"),
-        empty=g("empty"),
-        relevance=g("relevance"),
-        same_story=g("same_story"),
-        new_development=g("new_development"),
-        more_sources=g("more_sources"),
-        more_source=g("more_source"),
-    )

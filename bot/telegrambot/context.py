@@ -12,9 +12,8 @@ from telegram import Bot
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.delivery.telegram_channel import TelegramChannel
-from bot.render.telegram_html import DigestLabels
 from bot.services import Services
-from bot.telegrambot.texts import DEFAULT_LANG, Lang, t
+from bot.telegrambot.texts import DEFAULT_LANG, Lang, digest_labels, t
 from storage import ChatRecord
 
 
@@ -52,23 +51,6 @@ def context_types(services: Services) -> Types:
             return services
 
     return ContextTypes(context=BotContext, bot_data=_TheServices)
-
-
-def digest_labels(lang: str | None) -> DigestLabels:
-    def g(key: str) -> str:
-        return t(lang, f"digest.{key}")
-
-    return DigestLabels(
-        title=g("title"),
-        stories=g("stories"),
-        continued=g("continued"),
-        empty=g("empty"),
-        relevance=g("relevance"),
-        same_story=g("same_story"),
-        new_development=g("new_development"),
-        more_sources=g("more_sources"),
-        more_source=g("more_source"),
-    )
 
 
 def make_channel(bot: Bot) -> TelegramChannel:

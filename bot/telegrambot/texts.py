@@ -12,6 +12,8 @@ import tomllib
 from importlib import resources
 from typing import Any, Literal, get_args
 
+from bot.render.telegram_html import DigestLabels
+
 Lang = Literal["en", "ru"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
 DEFAULT_LANG: Lang = "en"
@@ -53,6 +55,26 @@ def t(lang: str | None, key: str, /, **values: Any) -> str:
     if template is None:
         template = _catalog(DEFAULT_LANG)[key]
     return template.format(**values) if values else template
+
+
+def digest_labels(lang: str | None) -> DigestLabels:
+    """The digest's own words in ``lang``, from the catalog's ``digest`` section; the Slack
+    digest uses them too, so that both channels say the same thing."""
+
+    def g(key: str) -> str:
+        return t(lang, f"digest.{key}")
+
+    return DigestLabels(
+        title=g("title"),
+        stories=g("stories"),
+        continued=g("continued"),
+        empty=g("empty"),
+        relevance=g("relevance"),
+        same_story=g("same_story"),
+        new_development=g("new_development"),
+        more_sources=g("more_sources"),
+        more_source=g("more_source"),
+    )
 
 
 def keys(lang: str) -> frozenset[str]:
