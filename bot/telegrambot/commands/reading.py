@@ -137,16 +137,7 @@ async def why_command(update: Update, context: BotContext) -> None:
     facts = await why_facts(context, item)
     mine = threshold(context.services, chat)
     lines = [
-        render_item_line(
-            title=item.title,
-            url=item.url,
-            sources=item.sources,
-            published_at=item.published_at,
-            score=item.score,
-            item_id=item.id,
-            tz_name=chat.timezone,
-            relevance=context.t("digest.relevance"),
-        ),
+        *_lines(context, [item]),  # the item as /latest and /search show it
         context.t("why.sent" if sent else "why.not_sent"),
         context.t(
             "why.relevant" if facts.relevant else "why.not_relevant",
