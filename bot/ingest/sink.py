@@ -219,9 +219,8 @@ def store_stories(
     """Place the relevant items in stories and record them: one transaction, on the store's
     thread. The first call gives the grouper the stored stories of its ``history``."""
     if not grouper.loaded:
-        for sig in store.stories.signatures_since(now - grouper.history):
-            grouper.remember(sig.item_id, sig.story_id, sig.tokens, sig.published_at)
-        grouper.loaded = True
+        stored = store.stories.signatures_since(now - grouper.history)
+        grouper.load((s.item_id, s.story_id, s.tokens, s.published_at) for s in stored)
     with store.db.atomic():
         placed = grouper.assign(
             scorer,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -122,12 +122,12 @@ class Placement:
 
 
 class StoryGrouper:
-    """Places relevant items in stories: pure, the caller stores.
+    """Places relevant items in stories; keeps no store: the caller records what it places.
 
     ``assign`` creates a story through the caller's ``new_story`` (the caller's storage gives it
     its id) and returns the placements, which the caller records; the index remembers them, so
-    the next items (in this batch or a later one) can join them. At start the caller hands the
-    index the stored signatures of the last ``history`` (``remember``).
+    the next items (in this batch or a later one) can join them. Before the first ``assign`` the
+    caller hands it the stored members of the last ``history`` (``load``).
     """
 
     def __init__(self, threshold: float) -> None:
@@ -139,11 +139,12 @@ class StoryGrouper:
         """How far back stored signatures matter to the index."""
         return self.index.window * 4
 
-    def remember(
-        self, item_id: str, story_id: int, tokens: Sequence[str], published: datetime
-    ) -> None:
-        """A stored member of a story, put back in the index (at start)."""
-        self.index.add(item_id, story_id, frozenset(tokens), published)
+    def load(self, members: Iterable[tuple[str, int, Sequence[str], datetime]]) -> None:
+        """The stored members of stories (item id, story id, tokens, published) of the last
+        ``history``, put back in the index at start."""
+        for item_id, story_id, tokens, published in members:
+            self.index.add(item_id, story_id, frozenset(tokens), published)
+        self.loaded = True
 
     def assign(
         self,

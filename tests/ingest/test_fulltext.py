@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 
+from bot.ingest.cycle import run_cycle
 from bot.ingest.fulltext import extract_main_text
+from bot.ingest.sink import BatchSink
 from bot.jobs import poll
 from bot.models import Item, Verdict
+from bot.relevance.active import ActiveScorer
 from bot.relevance.reading import Reading
 from bot.relevance.scorer import Scorer
 from tests.ingest.conftest import HOSTILE, MakeServices, rows
@@ -51,8 +54,23 @@ async def test_matching_items_get_the_article_text_before_scoring(
         {"NG": _serve_fulltext_feed(feed_server, feed_root)}, fetch={"fulltext": True}
     )
     recorder = _Recording(svc.scorer)
-    svc.scoring.scorer = recorder  # type: ignore[assignment]
-    report = await poll(svc, force=True)
+    sink = BatchSink(
+        store=svc.store,
+        scoring=ActiveScorer(recorder),  # type: ignore[arg-type]
+        grouper=svc.grouper,
+        full_text=svc.full_text(),
+        clock=svc.clock,
+        parse_workers=svc.parse_workers(),
+    )
+    feeds = await svc.store.run(svc.store.feeds.active)
+    report = await run_cycle(
+        feeds,
+        fetcher=svc.fetcher,
+        parse=svc.parse,
+        sink=sink,
+        policy=svc.poll_policy,
+        clock=svc.clock,
+    )
 
     assert report.fulltext.wanted == 2 and report.fulltext.fetched == 1
     assert report.fulltext.failed[0][1] == "HTTP 404 Not Found"

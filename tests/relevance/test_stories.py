@@ -102,3 +102,22 @@ def test_a_workers_story_tokens_group_as_the_groupers_own_do(tmp_path: Path) -> 
         store.close()
     assert stories[0] == stories[1]
     assert len(set(stories[0][:3])) == 1 and stories[0][3] != stories[0][0]
+
+
+def test_the_grouper_places_items_without_a_store() -> None:
+    """Grouping is pure: a story is founded through the caller's ``new_story``, the rest join."""
+    items = [dev_item(k) for k in ("d026", "d002", "d048", "d011")]
+    s = scorer()
+    founded: list[str] = []
+
+    def new_story(item: Item) -> int:
+        founded.append(item.id)
+        return len(founded)
+
+    placed = StoryGrouper(0.35).assign(s, items, [s.score(i) for i in items], new_story)
+    assert [(p.item.id, p.story_id) for p in placed] == [
+        (items[0].id, 1),
+        (items[1].id, 1),
+        (items[2].id, 2),
+    ]
+    assert founded == [items[0].id, items[2].id]
