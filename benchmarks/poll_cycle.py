@@ -4,7 +4,7 @@
 
 One process run: build N feeds × M items from the real test feeds and serve them from a loopback
 server in a subprocess; then (1) the raw floor, ``feedparser.parse`` of every feed's bytes in a row;
-(2) a first full cycle through tjwatch's own ``run_cycle`` (fetch, parse in worker processes,
+(2) a first full cycle through tjwatch's own poll job (``bot.jobs.poll``: fetch, parse in workers,
 normalise, match, score, store into a real SQLite file; full text off, the corpus links lead
 nowhere); (3) a second cycle, every feed answering 304; (4) digests built (not sent) for 1,000
 subscribed chats over a database of 100,000 items; (5) ``/search`` and ``/summary 7d`` on it.
@@ -126,7 +126,8 @@ def raw_floor(bodies: list[bytes]) -> tuple[float, float, int]:
 
 
 async def cycles(config: Path, profile: Path | None, memory: PeakRss) -> dict[str, Any]:
-    from bot.ingest.cycle import run_cycle
+    from bot.ingest.cycle import PollStatus
+    from bot.jobs import poll
     from bot.services import Services
     from bot.settings import load_settings
 
@@ -135,7 +136,7 @@ async def cycles(config: Path, profile: Path | None, memory: PeakRss) -> dict[st
         await services.start_workers()  # as the bot does when it starts
         profiler = _profiler() if profile else None
         cpu, own, threads = memory.cpu_s(), time.process_time(), thread_cpu_s()
-        first = await run_cycle(services, force=True)
+        first = await poll(services, force=True)
         first_cpu, first_own = memory.cpu_s() - cpu, time.process_time() - own
         by_thread = {
             name: round(used - threads.get(name, 0.0), 2)
@@ -146,10 +147,10 @@ async def cycles(config: Path, profile: Path | None, memory: PeakRss) -> dict[st
             profiler.stop()
             profile.write_text(profiler.output_html())  # type: ignore[union-attr]
             print(profiler.output_text(unicode=True, show_all=False), file=sys.stderr)
-        second = await run_cycle(services, force=True)
+        second = await poll(services, force=True)
         stored = services.store.items.count()
         db_mb = settings.database_path.stat().st_size / 1e6
-    failed = [f.error for f in first.feeds if f.status == "failed"]
+    failed = [f.error for f in first.feeds if f.status is PollStatus.FAILED]
     if failed:
         print(f"warning: {len(failed)} feeds failed in cycle 1, e.g. {failed[0]}", file=sys.stderr)
     return {
@@ -162,7 +163,9 @@ async def cycles(config: Path, profile: Path | None, memory: PeakRss) -> dict[st
         "first_cycle_new_items": first.new_items,
         "first_cycle_matched": len(first.matched),
         "second_cycle_s": round(second.seconds, 3),
-        "second_cycle_not_modified": sum(1 for f in second.feeds if f.status == "not modified"),
+        "second_cycle_not_modified": sum(
+            1 for f in second.feeds if f.status is PollStatus.NOT_MODIFIED
+        ),
         "stored_items": stored,
         "cycle_db_mb": round(db_mb, 1),
     }

@@ -67,7 +67,7 @@ async def run_console(services: Services, *, stop_after_cycles: int | None = Non
         f"{settings.schedule.poll_interval_minutes} min; digests print here. Ctrl-C stops.",
         flush=True,
     )
-    metrics = start_metrics_server(services)
+    metrics = start_metrics_server(services.metrics, services.settings.secrets.metrics_port)
     slack_commands = await start_if_configured(services)
     scheduler.start()
     try:

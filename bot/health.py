@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.settings import Settings
+from storage import Store
 from storage.ops import probe_database, record_cycle_finished
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 # The flag /pause sets (bot/polling.py): a deliberate pause is not a failure.
 PAUSED_KEY = "polling_paused"
@@ -58,10 +55,9 @@ def check_health(settings: Settings, now: datetime) -> Health:
     return Health(not reasons, tuple(reasons), last, limit, paused)
 
 
-async def cycle_finished(services: Services) -> None:
-    """Record that a poll cycle finished now (called at the end of every cycle)."""
-    store = services.store
-    await store.run(record_cycle_finished, store.db, services.clock.now())
+async def cycle_finished(store: Store, at: datetime) -> None:
+    """Record that a poll cycle finished ``at`` (the poll job calls it after every cycle)."""
+    await store.run(record_cycle_finished, store.db, at)
 
 
 def format_age(age: timedelta) -> str:

@@ -1,7 +1,8 @@
 """Jobs, written as plain ``async def job(services)`` so both runners can call them.
 
 In Telegram mode python-telegram-bot's JobQueue runs them; in console mode a bare APScheduler
-``AsyncIOScheduler`` does (an ``Application`` cannot start without a reachable Bot API).
+``AsyncIOScheduler`` does (an ``Application`` cannot start without a reachable Bot API). A job is
+an entry point: it takes the composition root and hands each stage the parts it uses.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import logging
 
 from bot.delivery.channel import Channel
 from bot.delivery.outbox import deliver_digest
+from bot.health import cycle_finished
 from bot.ingest.cycle import CycleReport, run_cycle
 from bot.services import Services
 from storage import ChatRecord
@@ -17,10 +19,31 @@ from storage import ChatRecord
 log = logging.getLogger(__name__)
 
 
+async def poll(services: Services, *, force: bool = False) -> CycleReport:
+    """One poll cycle over the feeds that are due (every active feed with ``force``), recorded
+    in the metrics and as the health check's last finished cycle."""
+    store, clock = services.store, services.clock
+    if force:
+        feeds = await store.run(store.feeds.active)
+    else:
+        feeds = await store.run(store.feeds.due, clock.now())
+    report = await run_cycle(
+        feeds,
+        fetcher=services.fetcher,
+        parse=services.parse,
+        sink=services.sink(),
+        policy=services.poll_policy,
+        clock=clock,
+    )
+    services.metrics.observe_cycle(report)
+    await cycle_finished(store, clock.now())
+    return report
+
+
 async def poll_job(services: Services) -> CycleReport | None:
     """One poll cycle; an unexpected error is logged and the next run tries again."""
     try:
-        return await run_cycle(services)
+        return await poll(services)
     except Exception:
         log.exception("poll cycle failed unexpectedly; will retry at the next interval")
         return None

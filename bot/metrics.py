@@ -2,8 +2,9 @@
 ``METRICS_PORT`` is set.
 
 Each ``Services`` holds its own ``Metrics`` with a private ``CollectorRegistry`` (no module-level
-globals), so two services in one process (tests) never share counts. Both runners call
-``start_metrics_server(services)`` once and ``close()`` the returned server on shutdown.
+globals), so two services in one process (tests) never share counts. The poll job records each
+cycle (``observe_cycle``), the outbox each send; both runners call ``start_metrics_server`` once
+and ``close()`` the returned server on shutdown.
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from threading import Thread
-from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-if TYPE_CHECKING:
-    from bot.delivery.channel import SendOutcome
-    from bot.ingest.cycle import CycleReport
-    from bot.services import Services
+from bot.delivery.channel import SendOutcome, Sent
+from bot.ingest.cycle import CycleReport, PollStatus
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +66,8 @@ class Metrics:
     def observe_cycle(self, report: CycleReport) -> None:
         self.polls.inc()
         for feed in report.feeds:
-            self.feeds_polled.labels(feed.status).inc()
-            if feed.status == "failed":
+            self.feeds_polled.labels(feed.status.value).inc()
+            if feed.status is PollStatus.FAILED:
                 self.fetch_errors.labels(feed.feed).inc()
         self.items_new.inc(report.new_items)
         self.items_matched.inc(len(report.matched))
@@ -77,8 +75,6 @@ class Metrics:
         self.last_cycle.set_to_current_time()
 
     def observe_send(self, channel: str, outcome: SendOutcome) -> None:
-        from bot.delivery.channel import Sent
-
         if isinstance(outcome, Sent):
             self.digests_sent.labels(channel).inc()
         else:
@@ -100,13 +96,14 @@ class MetricsServer:
         self.thread.join(timeout=5)
 
 
-def start_metrics_server(services: Services, host: str = "0.0.0.0") -> MetricsServer | None:
-    """Serve ``/metrics`` on ``METRICS_PORT`` (all interfaces by default: the container's port
-    is published by Docker); None when ``METRICS_PORT`` is unset."""
-    port = services.settings.secrets.metrics_port
+def start_metrics_server(
+    metrics: Metrics, port: int | None, host: str = "0.0.0.0"
+) -> MetricsServer | None:
+    """Serve ``metrics`` on ``/metrics`` at ``port`` (``METRICS_PORT``; all interfaces by
+    default: the container's port is published by Docker); None when the port is unset."""
     if port is None:
         return None
-    server, thread = start_http_server(port, addr=host, registry=services.metrics.registry)
+    server, thread = start_http_server(port, addr=host, registry=metrics.registry)
     running = MetricsServer(server, thread)
     log.info(
         "metrics: serving /metrics on %s:%d",

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from bot.services import Services
-
-_KEY = "polling_paused"
-
-
-async def is_paused(services: Services) -> bool:
-    return await services.store.run(services.store.state.get, _KEY, "0") == "1"
+from bot.health import PAUSED_KEY
+from storage import Store
 
 
-async def set_paused(services: Services, paused: bool) -> bool:
+async def is_paused(store: Store) -> bool:
+    return await store.run(store.state.get, PAUSED_KEY, "0") == "1"
+
+
+async def set_paused(store: Store, paused: bool) -> bool:
     """Pause or resume; False when it already was in that state."""
-    if await is_paused(services) == paused:
+    if await is_paused(store) == paused:
         return False
-    await services.store.run(services.store.state.set, _KEY, "1" if paused else "0")
+    await store.run(store.state.set, PAUSED_KEY, "1" if paused else "0")
     return True

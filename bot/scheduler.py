@@ -131,7 +131,7 @@ def next_digest_at(queue: Queue, chat_id: int) -> datetime | None:
 
 async def _poll(context: BotContext) -> None:
     services = context.services
-    if await is_paused(services):
+    if await is_paused(services.store):
         log.info("polling is paused; skipping this cycle")
         return
     await poll_job(services)

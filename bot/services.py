@@ -1,6 +1,11 @@
-"""The composition root: everything the CLI, the scheduler and the bots use, built from Settings.
+"""The composition root: the pipeline's parts, built once from Settings and owned here.
 
-No module keeps globals; whoever needs the store, the fetcher or the scorer is handed ``Services``.
+Only the entry points hold ``Services``: the CLI verbs, the jobs and their schedulers, the
+Telegram application and the Slack server. They hand each stage the parts it uses, by name
+(``run_cycle(feeds, fetcher=..., parse=..., sink=..., ...)``); no stage takes the root. The root
+also owns the few resources with a lifetime (the database, the HTTP sessions, the parse worker
+processes: ``aclose``) and the one piece of state that changes while running, the scorer in use
+(``scoring``, swapped by ``/addseed``).
 """
 
 from __future__ import annotations
@@ -19,16 +24,22 @@ from typing import Any, ParamSpec, TypeVar
 
 from bot.clock import Clock, SystemClock
 from bot.delivery.digest_cache import DigestCache
+from bot.ingest.cycle import Parse, PollPolicy, pool_parse
 from bot.ingest.fetch import Fetcher
+from bot.ingest.fulltext import FullText, add_full_text, no_full_text
+from bot.ingest.sink import BatchSink
 from bot.ingest.worker import ignore_interrupts
 from bot.metrics import Metrics
-from bot.relevance.added_seeds import load_added, with_seeds
+from bot.models import Item
+from bot.relevance.active import ActiveScorer
+from bot.relevance.added_seeds import with_seeds
 from bot.relevance.build import build_seed_scorer, lexicon_terms
 from bot.relevance.reading import LexiconTerms, lexicon_ready
-from bot.relevance.scorer import Scorer
+from bot.relevance.seed_scorer import SeedScorer
 from bot.relevance.similarity import DocumentFrequencies
 from bot.relevance.stories import StoryGrouper
 from bot.relevance.terms import KeywordRules
+from bot.seed_admin import SeedAdmin, load_added
 from bot.settings import Settings
 from storage import Store, open_store
 
@@ -46,11 +57,11 @@ class Services:
     settings: Settings
     store: Store
     fetcher: Fetcher
-    scorer: Scorer
+    scoring: ActiveScorer
     rules: KeywordRules
+    grouper: StoryGrouper
     clock: Clock = field(default_factory=SystemClock)
     metrics: Metrics = field(default_factory=Metrics)
-    stories: StoryGrouper | None = None
     digests: DigestCache = field(default_factory=DigestCache)
     _cpu_pool: Executor | None = None
     _chat_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
@@ -73,13 +84,73 @@ class Services:
             settings=settings,
             store=store,
             fetcher=Fetcher(settings.file.fetch),
-            scorer=scorer,
+            scoring=ActiveScorer(scorer),
             rules=rules,
+            grouper=StoryGrouper(settings.file.thresholds.story_grouping),
             clock=clock or SystemClock(),
-            stories=StoryGrouper(scorer, store, settings.file.thresholds.story_grouping),
         )
         services.sync_feeds()
         return services
+
+    @property
+    def scorer(self) -> SeedScorer:
+        """The scorer in use now (``scoring.scorer``)."""
+        return self.scoring.scorer
+
+    @property
+    def poll_policy(self) -> PollPolicy:
+        s = self.settings.file
+        return PollPolicy(
+            interval_minutes=s.schedule.poll_interval_minutes,
+            backoff_base_minutes=s.fetch.backoff_base_minutes,
+            backoff_max_minutes=s.fetch.backoff_max_minutes,
+            allow_private_addresses=s.fetch.allow_private_addresses,
+        )
+
+    @property
+    def parse(self) -> Parse:
+        """Feeds parsed in the worker processes."""
+        return pool_parse(self.run_cpu, self.lexicon_terms)
+
+    def full_text(self) -> FullText:
+        """The matching items' article pages, when the config asks for them."""
+        fetch = self.settings.file.fetch
+        if not fetch.fulltext:
+            return no_full_text
+        return functools.partial(
+            add_full_text,
+            fetcher=self.fetcher,
+            gate=self.keyword_gate,
+            run_cpu=self.run_cpu,
+            concurrency=fetch.fulltext_concurrency,
+            public_only=not fetch.allow_private_addresses,
+        )
+
+    def keyword_gate(self, item: Item) -> bool:
+        """Whether an item's title and summary pass the keyword rules (the full-text gate)."""
+        return self.rules.match(item.title, item.summary).matched
+
+    def sink(self) -> BatchSink:
+        """A sink for one poll cycle, storing to the database with the scorer in use."""
+        return BatchSink(
+            store=self.store,
+            scoring=self.scoring,
+            grouper=self.grouper,
+            full_text=self.full_text(),
+            clock=self.clock,
+            parse_workers=self.parse_workers(),
+        )
+
+    @functools.cached_property
+    def seed_admin(self) -> SeedAdmin:
+        return SeedAdmin(
+            store=self.store,
+            fetcher=self.fetcher,
+            run_cpu=self.run_cpu,
+            scoring=self.scoring,
+            clock=self.clock,
+            public_only=not self.settings.file.fetch.allow_private_addresses,
+        )
 
     def sync_feeds(self) -> None:
         self.store.feeds.sync_configured(
@@ -115,17 +186,16 @@ class Services:
         """Start the parse workers now rather than in the first poll cycle: the fork server
         loads the parsers and the language model, and each worker builds its vocabulary.
 
-        Also shortens this process's GIL switch interval (5 ms → 0.5 ms): while the scoring
-        thread runs Python, every other thread (the event loop fetching feeds, the pool's
-        result thread handing parsed feeds over) waits up to that long each time it wants the
-        GIL back after I/O, and a poll cycle's I/O is thousands of such waits.
+        Also shortens this process's GIL switch interval (``SWITCH_INTERVAL_S``): while the
+        scoring thread runs Python, every other thread (the event loop fetching feeds, the
+        pool's result thread handing parsed feeds over) waits up to the interval each time it
+        wants the GIL back after I/O, and a poll cycle's I/O is thousands of such waits.
 
         And settles the garbage collector (``GC_THRESHOLD``): what is loaded by now (modules,
         vocabulary, seeds, settings) is frozen out of its collections, and young objects are
-        collected less often. A cycle's items live as long as their batch, so at the default
-        thresholds they were traversed again and again as they aged: 0.7-1 s of a 500-feed
-        cycle, an eighth of this process's time; now under 0.1 s. Nearly all of them are freed
-        by reference counting, not by the collector, so memory stays as it was.
+        collected less often: a cycle's items live as long as their batch, and at the default
+        thresholds they are traversed again and again as they age. Nearly all of them are
+        freed by reference counting, not by the collector, so memory stays as it was.
         """
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         gc.collect()

@@ -6,7 +6,8 @@ import argparse
 import asyncio
 
 from bot.cli.common import services
-from bot.ingest.cycle import CycleReport, run_cycle
+from bot.ingest.cycle import CycleReport, PollStatus
+from bot.jobs import poll
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,12 +26,12 @@ def handle(args: argparse.Namespace) -> int:
 
 async def _poll(args: argparse.Namespace) -> CycleReport:
     async with services(args) as svc:
-        return await run_cycle(svc, force=True)
+        return await poll(svc, force=True)
 
 
 def format_report(report: CycleReport) -> str:
-    ok = sum(1 for f in report.feeds if f.status == "ok")
-    unchanged = sum(1 for f in report.feeds if f.status == "not modified")
+    ok = sum(1 for f in report.feeds if f.status is PollStatus.OK)
+    unchanged = sum(1 for f in report.feeds if f.status is PollStatus.NOT_MODIFIED)
     lines = [
         f"Polled {len(report.feeds)} feeds in {report.seconds:.1f} s: {ok} ok, "
         f"{unchanged} not modified, {len(report.failed)} failed. "

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from bot.cli.common import load, services
 from bot.errors import UsageError
+from bot.explaining import explain_stored
 from bot.relevance.build import build_seed_scorer
 from bot.relevance.evaluate import Figures, evaluate
-from bot.relevance.explain import explain_stored, render_text
+from bot.relevance.explain import render_text
 from bot.relevance.inputs import BadLine, LabelledItem, read_items
 from bot.relevance.scorer import KeywordScorer
 from bot.relevance.seed_scorer import SeedScorer
@@ -134,7 +135,7 @@ def _row(name: str, f: Figures) -> str:
 def handle_explain(args: argparse.Namespace) -> int:
     async def run() -> int:
         async with services(args) as svc:
-            explanation = await explain_stored(svc, args.key)
+            explanation = await explain_stored(args.key, store=svc.store, scorer=svc.scorer)
             if explanation is None:
                 print(
                     f"tjwatch: no stored item has the id or address {args.key!r}", file=sys.stderr

@@ -1,7 +1,11 @@
-"""One poll cycle: due feeds → fetch → parse (worker processes) → full text → score → store.
+"""One poll cycle: the given feeds → fetch → parse (worker processes) → full text → score → store.
 
 Each feed's fetch and parse is isolated: a feed that hangs, fails, or crashes the parser becomes a
 failed ``FeedOutcome`` with a human reason, and every other feed's items are still stored.
+
+A cycle is handed what it uses: the feeds, the ``Fetcher``, a ``Parse`` (the parse workers), the
+``BatchSink`` that scores, groups and stores, the ``PollPolicy`` and the clock. Choosing the feeds
+and recording the cycle (metrics, health) is the poll job's (``bot.jobs``).
 """
 
 from __future__ import annotations
@@ -14,23 +18,35 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
 
-from bot.health import cycle_finished
+from bot.clock import Clock
+from bot.ingest.cpu import RunCpu
+from bot.ingest.fetch import Fetcher
 from bot.ingest.fulltext import FullTextReport
 from bot.ingest.schedule import next_poll
 from bot.ingest.sink import BatchSink, ReadItem
 from bot.ingest.worker import ParsedItems, parse_and_normalize
 from bot.models import FeedSpec, FetchResult, FetchStatus, Item, Verdict
-from bot.services import Services
+from bot.relevance.reading import LexiconTerms
 from storage import FeedState, FeedUpdate
 
 log = logging.getLogger(__name__)
 
 
+class PollStatus(StrEnum):
+    """How a feed's poll went; the value is the word the logs and ``tjwatch poll`` print."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not modified"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True, slots=True)
 class FeedOutcome:
     feed: str
-    status: str
+    status: PollStatus
     items: int = 0
     new: int = 0
     error: str | None = None
@@ -46,32 +62,54 @@ class CycleReport:
 
     @property
     def failed(self) -> list[FeedOutcome]:
-        return [f for f in self.feeds if f.status == "failed"]
+        return [f for f in self.feeds if f.status is PollStatus.FAILED]
 
 
-async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
-    """Poll the feeds that are due (all active feeds with ``force``) and store what is new.
+@dataclass(frozen=True, slots=True)
+class PollPolicy:
+    """When a feed is polled next, and where it may be fetched from (from the config)."""
+
+    interval_minutes: int
+    """The configured poll interval, for feeds without their own."""
+    backoff_base_minutes: float
+    backoff_max_minutes: float
+    allow_private_addresses: bool
+    """Whether feeds added at run time may be on the local network (config feeds always may)."""
+
+
+class Parse(Protocol):
+    """Parses and normalises a fetched feed (``pool_parse``: in the parse workers)."""
+
+    async def __call__(
+        self, result: FetchResult, feed: FeedState, now: datetime
+    ) -> ParsedItems: ...
+
+
+async def run_cycle(
+    feeds: Sequence[FeedState],
+    *,
+    fetcher: Fetcher,
+    parse: Parse,
+    sink: BatchSink,
+    policy: PollPolicy,
+    clock: Clock,
+) -> CycleReport:
+    """Poll ``feeds`` and store what is new through ``sink`` (one sink per cycle).
 
     Feeds are fetched and parsed concurrently (parsing in worker processes); each feed's items
     are scored and stored in batches as soon as they arrive, so the scoring and storing in this
     process overlap the parsing in the others instead of waiting for the last feed.
     """
     started = time.perf_counter()
-    store = services.store
-    now = services.clock.now()
-    feeds = await store.run(
-        store.feeds.active if force else store.feeds.due, *(() if force else (now,))
-    )
     report = CycleReport()
     if not feeds:
-        services.metrics.observe_cycle(report)
-        await cycle_finished(services)
         return report
-    sink = BatchSink(services, report)
     outcomes: list[FeedOutcome | None] = [None] * len(feeds)
 
     async def poll(n: int, feed: FeedState) -> None:
-        update, outcomes[n], items = await _poll_one(services, feed, sink.parse_slot)
+        update, outcomes[n], items = await _poll_one(
+            feed, fetcher=fetcher, parse=parse, policy=policy, clock=clock, slot=sink.parse_slot
+        )
         sink.put(n, update, items)
 
     consumer = asyncio.create_task(sink.run())
@@ -82,6 +120,7 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
     finally:
         consumer.cancel()
     report.feeds = [o for o in outcomes if o is not None]
+    report.new_items, report.matched, report.fulltext = sink.new_items, sink.matched, sink.fulltext
     report.matched.sort(key=lambda iv: (-iv[1].score, iv[0].published_at))
     report.seconds = time.perf_counter() - started
     log.info(
@@ -93,8 +132,6 @@ async def run_cycle(services: Services, *, force: bool = False) -> CycleReport:
         report.seconds,
         extra={"fields": _cycle_fields(report)},
     )
-    services.metrics.observe_cycle(report)
-    await cycle_finished(services)
     return report
 
 
@@ -104,7 +141,7 @@ def _cycle_fields(report: CycleReport) -> dict[str, object]:
         "feeds": len(report.feeds),
         "failed": len(report.failed),
         "failed_feeds": [f.feed for f in report.failed],
-        "not_modified": sum(1 for f in report.feeds if f.status == "not modified"),
+        "not_modified": sum(1 for f in report.feeds if f.status is PollStatus.NOT_MODIFIED),
         "new_items": report.new_items,
         "matched": len(report.matched),
         "seconds": round(report.seconds, 3),
@@ -112,17 +149,20 @@ def _cycle_fields(report: CycleReport) -> dict[str, object]:
 
 
 async def _poll_one(
-    services: Services, feed: FeedState, parse_slot: Callable[[], AbstractAsyncContextManager[None]]
+    feed: FeedState,
+    *,
+    fetcher: Fetcher,
+    parse: Parse,
+    policy: PollPolicy,
+    clock: Clock,
+    slot: Callable[[], AbstractAsyncContextManager[None]],
 ) -> tuple[FeedUpdate, FeedOutcome, Sequence[ReadItem]]:
     spec = FeedSpec(feed.id, feed.name, feed.url, feed.lang, feed.etag, feed.last_modified)
     # Feeds added at run time may not reach the local network (unless the config allows it).
-    public_only = (
-        feed.origin != "config" and not services.settings.file.fetch.allow_private_addresses
-    )
-    result = await services.fetcher.fetch(spec, public_only=public_only)
-    now = services.clock.now()
-    interval = feed.interval_minutes or services.settings.file.schedule.poll_interval_minutes
-    fetch = services.settings.file.fetch
+    public_only = feed.origin != "config" and not policy.allow_private_addresses
+    result = await fetcher.fetch(spec, public_only=public_only)
+    now = clock.now()
+    interval = feed.interval_minutes or policy.interval_minutes
 
     def schedule(failures: int, retry_after: float | None = None) -> FeedUpdate:
         return FeedUpdate(
@@ -134,8 +174,8 @@ async def _poll_one(
                 now,
                 interval_minutes=interval,
                 consecutive_failures=failures,
-                backoff_base_minutes=fetch.backoff_base_minutes,
-                backoff_max_minutes=fetch.backoff_max_minutes,
+                backoff_base_minutes=policy.backoff_base_minutes,
+                backoff_max_minutes=policy.backoff_max_minutes,
                 retry_after_s=retry_after,
             ),
             # Move the feed only when the new address answered (RFC 9110 §15.4.2, §15.4.9).
@@ -154,13 +194,13 @@ async def _poll_one(
             extra={"fields": {"feed": feed.name, "error": error, "stage": "fetch"}},
         )
         update = schedule(feed.consecutive_failures + 1, result.retry_after_s)
-        return _failed(update, error), FeedOutcome(feed.name, "failed", error=error), ()
+        return _failed(update, error), FeedOutcome(feed.name, PollStatus.FAILED, error=error), ()
     if result.status is FetchStatus.NOT_MODIFIED:
-        return schedule(0), FeedOutcome(feed.name, "not modified"), ()
+        return schedule(0), FeedOutcome(feed.name, PollStatus.NOT_MODIFIED), ()
 
     try:
-        async with parse_slot():
-            parsed = await _parse(services, result, feed, now)
+        async with slot():
+            parsed = await parse(result, feed, now)
     except Exception as exc:  # a parser crash on one feed's bytes must not cost the others
         log.exception(
             "parsing feed %r crashed",
@@ -169,7 +209,7 @@ async def _poll_one(
         )
         error = f"the parser crashed on this feed ({type(exc).__name__})"
         update = schedule(feed.consecutive_failures + 1)
-        return _failed(update, error), FeedOutcome(feed.name, "failed", error=error), ()
+        return _failed(update, error), FeedOutcome(feed.name, PollStatus.FAILED, error=error), ()
     if parsed.fatal:
         error = f"not a usable feed: {parsed.bozo_reason}"
         log.warning(
@@ -179,7 +219,7 @@ async def _poll_one(
             extra={"fields": {"feed": feed.name, "error": error, "stage": "parse"}},
         )
         update = schedule(feed.consecutive_failures + 1)
-        return _failed(update, error), FeedOutcome(feed.name, "failed", error=error), ()
+        return _failed(update, error), FeedOutcome(feed.name, PollStatus.FAILED, error=error), ()
     update = replace(
         schedule(0),
         etag=result.etag,
@@ -192,37 +232,40 @@ async def _poll_one(
         if parsed.readings
         else [(item, None) for item in parsed.items]
     )
-    return update, FeedOutcome(feed.name, "ok", items=len(parsed.items)), read
+    return update, FeedOutcome(feed.name, PollStatus.OK, items=len(parsed.items)), read
 
 
 def _failed(update: FeedUpdate, error: str) -> FeedUpdate:
     return replace(update, ok=False, error=error)
 
 
-async def _parse(
-    services: Services, result: FetchResult, feed: FeedState, now: datetime
-) -> ParsedItems:
-    """Parse in a worker process; once more if the pool broke under this or another feed.
+def pool_parse(run_cpu: RunCpu, terms: LexiconTerms) -> Parse:
+    """A ``Parse`` that runs in the parse workers, reading items with the lexicon's ``terms``."""
 
-    A worker that dies breaks every parse in flight, so one feed that kills its worker would
-    fail all of them; the retry on a fresh pool lets the innocent ones through.
-    """
-    url = result.final_url or feed.url
-    for attempt in (1, 2):
-        try:
-            return await services.run_cpu(
-                parse_and_normalize,
-                result.content,
-                result.headers,
-                feed_id=feed.id,
-                feed_name=feed.name,
-                feed_url=url,
-                feed_lang=feed.lang,
-                fetched_at=now,
-                terms=services.lexicon_terms,
-            )
-        except BrokenProcessPool:
-            if attempt == 2:
-                raise
-            log.warning("a parser process died while parsing %r; retrying once", feed.name)
-    raise AssertionError("unreachable")
+    async def parse(result: FetchResult, feed: FeedState, now: datetime) -> ParsedItems:
+        """Parse in a worker process; once more if the pool broke under this or another feed.
+
+        A worker that dies breaks every parse in flight, so one feed that kills its worker
+        would fail all of them; the retry on a fresh pool lets the innocent ones through.
+        """
+        url = result.final_url or feed.url
+        for attempt in (1, 2):
+            try:
+                return await run_cpu(
+                    parse_and_normalize,
+                    result.content,
+                    result.headers,
+                    feed_id=feed.id,
+                    feed_name=feed.name,
+                    feed_url=url,
+                    feed_lang=feed.lang,
+                    fetched_at=now,
+                    terms=terms,
+                )
+            except BrokenProcessPool:
+                if attempt == 2:
+                    raise
+                log.warning("a parser process died while parsing %r; retrying once", feed.name)
+        raise AssertionError("unreachable")
+
+    return parse

@@ -1,24 +1,24 @@
 """Full text for the items that matter: fetch the article page once and extract its main text.
 
-Only items whose title and summary pass the keyword rules are fetched, so a poll of hundreds of
-items costs a handful of page fetches. The page comes through the same ``Fetcher`` (the same
-overall and per-host limits, timeouts, body cap and address policy); trafilatura extracts the
-main text in a worker process, since it is CPU work. Any failure leaves the feed's summary.
+Only items that pass the gate (the keyword rules on title and summary) are fetched, so a poll of
+hundreds of items costs a handful of page fetches. The page comes through the same ``Fetcher``
+(the same overall and per-host limits, timeouts, body cap and address policy); trafilatura
+extracts the main text in a worker process (``run_cpu``), since it is CPU work. Any failure
+leaves the feed's summary.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
+from selectolax.lexbor import LexborHTMLParser
+
+from bot.ingest.cpu import RunCpu
+from bot.ingest.fetch import Fetcher
 from bot.models import FetchStatus, Item
-
-if TYPE_CHECKING:
-    from bot.relevance.terms import KeywordRules
-    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -41,23 +41,35 @@ def wants_full_text(item: Item, matched: bool) -> bool:
     return matched and item.url is not None and len(item.text or "") < FEED_TEXT_ENOUGH
 
 
+# The sink's view of ``add_full_text``: the items in, the items with their text and a report out.
+FullText = Callable[[Sequence[Item]], Awaitable[tuple[list[Item], FullTextReport]]]
+
+
 async def add_full_text(
-    services: Services, items: Sequence[Item]
+    items: Sequence[Item],
+    *,
+    fetcher: Fetcher,
+    gate: Callable[[Item], bool],
+    run_cpu: RunCpu,
+    concurrency: int,
+    public_only: bool,
 ) -> tuple[list[Item], FullTextReport]:
-    """The items, with ``text`` filled from the article page for those that pass the rules."""
-    settings = services.settings.file.fetch
-    if not settings.fulltext or not items:
+    """The items, with ``text`` filled from the article page for those that pass ``gate``.
+
+    ``gate(item)``: whether the item's title and summary match the keyword rules; ``concurrency``:
+    pages fetched at a time; ``public_only``: refuse pages on private addresses.
+    """
+    if not items:
         return list(items), FullTextReport()
     # Matching stems every title and summary: CPU work, so not on the event loop.
-    wanted = await asyncio.to_thread(_wanted, services.rules, items)
+    wanted = await asyncio.to_thread(_wanted, gate, items)
     if not wanted:
         return list(items), FullTextReport()
-    limit = asyncio.Semaphore(settings.fulltext_concurrency)
-    public_only = not settings.allow_private_addresses
+    limit = asyncio.Semaphore(concurrency)
 
     async def one(item: Item) -> tuple[str | None, str | None]:
         async with limit:
-            return await _article_text(services, item, public_only=public_only)
+            return await _article_text(fetcher, run_cpu, item, public_only=public_only)
 
     results = await asyncio.gather(*(one(items[i]) for i in wanted))
     out = list(items)
@@ -72,24 +84,25 @@ async def add_full_text(
     return out, report
 
 
-def _wanted(rules: KeywordRules, items: Sequence[Item]) -> list[int]:
-    return [
-        i
-        for i, item in enumerate(items)
-        if wants_full_text(item, rules.match(item.title, item.summary).matched)
-    ]
+async def no_full_text(items: Sequence[Item]) -> tuple[list[Item], FullTextReport]:
+    """``FullText`` when the config turns full text off (``[fetch] fulltext = false``)."""
+    return list(items), FullTextReport()
+
+
+def _wanted(gate: Callable[[Item], bool], items: Sequence[Item]) -> list[int]:
+    return [i for i, item in enumerate(items) if wants_full_text(item, gate(item))]
 
 
 async def _article_text(
-    services: Services, item: Item, *, public_only: bool
+    fetcher: Fetcher, run_cpu: RunCpu, item: Item, *, public_only: bool
 ) -> tuple[str | None, str | None]:
     assert item.url is not None
-    result = await services.fetcher.fetch_page(item.url, public_only=public_only)
+    result = await fetcher.fetch_page(item.url, public_only=public_only)
     if result.status is not FetchStatus.OK:
         log.info("full text of %s not fetched: %s", item.url, result.error)
         return None, result.error
     try:
-        text = await services.run_cpu(
+        text = await run_cpu(
             extract_main_text,
             result.content,
             result.headers.get("content-type"),
@@ -125,6 +138,17 @@ def extract_main_text(content: bytes, content_type: str | None, url: str) -> str
     if not text or len(text.strip()) < MIN_EXTRACTED:
         return None
     return str(text).strip()
+
+
+def page_title(content: bytes) -> str | None:
+    """The page's own headline: og:title, else <title>. Pure; runs in a worker process."""
+    tree = LexborHTMLParser(content)
+    meta = tree.css_first('meta[property="og:title"]')
+    value = meta.attributes.get("content") if meta is not None else None
+    if not value:
+        node = tree.css_first("title")
+        value = node.text() if node is not None else None
+    return " ".join(value.split()) if value and value.strip() else None
 
 
 def _charset(content_type: str | None) -> str | None:

@@ -11,31 +11,30 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from bot.ingest.fulltext import FullTextReport, add_full_text
+from bot.clock import Clock
+from bot.ingest.fulltext import FullText, FullTextReport
 from bot.models import Item, Verdict
+from bot.relevance.active import ActiveScorer
 from bot.relevance.reading import Reading
 from bot.relevance.scorer import Scorer
-from bot.services import Services
+from bot.relevance.seed_scorer import SeedScorer
+from bot.relevance.similarity import DocumentFrequencies
+from bot.relevance.stories import StoryGrouper
 from storage import FeedUpdate, NewItem, Store, VerdictRecord
-
-if TYPE_CHECKING:
-    from bot.ingest.cycle import CycleReport
 
 # An item, and how a parse worker read it for the scorer (None: the scorer reads it itself).
 ReadItem = tuple[Item, Reading | None]
 
 # A batch is scored and stored once this many items (or feeds) have come in; the rest at the end.
-# Since the workers read the items, a batch costs the bot's process little: smaller batches
-# shorten the cycle's tail (the last batch, scored and written after the last feed is parsed).
+# Smaller batches shorten the cycle's tail (the last batch, scored and written after the last
+# feed is parsed); each batch has a fixed cost (a transaction, a thread hand-over).
 BATCH_ITEMS = 1_000
 BATCH_FEEDS = 200
 # Parsing waits while this many parsed items wait to be scored and stored (bounded memory).
 MAX_BACKLOG_ITEMS = 2 * BATCH_ITEMS
 # Feeds handed to the pool at a time, per worker: enough that a worker always has the next feed
-# queued although every hand-over waits for the GIL, which the scoring thread mostly holds (at 2
-# per worker the workers sat idle between feeds: the cycle took as long as parse plus score).
+# queued, although every hand-over waits for the GIL, which the scoring thread mostly holds.
 PARSE_SLOTS_PER_WORKER = 16
 
 
@@ -47,11 +46,31 @@ class BatchSink:
     known ids have been read, so that SQLite (full-text indexing, mostly outside the GIL) works
     while the next batch is scored; the ids of the batch not yet written count as known, so an
     item carried by two feeds is new in the first batch and only gains a source in the second.
+
+    Each batch is scored with ``scoring.scorer`` as it is then (``/addseed`` may swap it), its
+    relevant items placed in stories by ``grouper``; at the end what the scorer learnt (its
+    document frequencies) is saved. One sink serves one cycle: ``new_items``, ``matched`` and
+    ``fulltext`` are what it stored.
     """
 
-    def __init__(self, services: Services, report: CycleReport) -> None:
-        self._services = services
-        self._report = report
+    def __init__(
+        self,
+        *,
+        store: Store,
+        scoring: ActiveScorer,
+        grouper: StoryGrouper,
+        full_text: FullText,
+        clock: Clock,
+        parse_workers: int,
+    ) -> None:
+        self._store = store
+        self._scoring = scoring
+        self._grouper = grouper
+        self._full_text = full_text
+        self._clock = clock
+        self.new_items = 0
+        self.matched: list[tuple[Item, Verdict]] = []
+        self.fulltext = FullTextReport()
         self._updates: list[FeedUpdate] = []
         self._items: list[tuple[int, Sequence[ReadItem]]] = []
         self._count = 0
@@ -59,8 +78,7 @@ class BatchSink:
         self._closed = False
         self._room = asyncio.Event()
         self._room.set()
-        workers = services.parse_workers()
-        self._parse_slots = asyncio.Semaphore(PARSE_SLOTS_PER_WORKER * workers)
+        self._parse_slots = asyncio.Semaphore(PARSE_SLOTS_PER_WORKER * parse_workers)
         self._unwritten: tuple[list[FeedUpdate], list[NewItem], list[VerdictRecord]] | None = None
         self._unwritten_ids: set[str] = set()
         self._writing: asyncio.Future[None] | None = None
@@ -103,19 +121,18 @@ class BatchSink:
                 pair for _, feed_items in sorted(polled, key=lambda p: p[0]) for pair in feed_items
             ]
             if updates:
-                await self._store(updates, pairs)
+                await self._batch(updates, pairs)
             if closed:
                 break
         await self._start_write()
         await self._finish_write()
-        if self._services.stories is not None:
-            await self._services.store.run(self._services.stories.save_frequencies)
+        await self._store.run(save_frequencies, self._store, self._scoring.scorer.df)
 
     async def _start_write(self) -> None:
         """Hand the batch not yet written to the database thread (one write in flight at most)."""
         await self._finish_write()
         if self._unwritten is not None:
-            store = self._services.store
+            store = self._store
             self._writing = asyncio.ensure_future(store.run(_write, store, *self._unwritten))
             self._unwritten = None
 
@@ -124,9 +141,9 @@ class BatchSink:
             writing, self._writing = self._writing, None
             await writing
 
-    async def _store(self, updates: list[FeedUpdate], read_items: list[ReadItem]) -> None:
+    async def _batch(self, updates: list[FeedUpdate], read_items: list[ReadItem]) -> None:
         """One batch: known ids, full text, scores, stories, then one write."""
-        services, store, report = self._services, self._services.store, self._report
+        store, grouper = self._store, self._grouper
         # Every (item, feed) pair is kept: one article in two feeds has two sources.
         carried = [item for item, _ in read_items]
         unique = list({pair[0].id: pair for pair in reversed(read_items)}.values())
@@ -138,25 +155,25 @@ class BatchSink:
         await self._start_write()  # the previous batch, while this one is scored
         verdicts: list[Verdict] = []
         story_ids: dict[str, int] = {}
-        scored_at = services.clock.now()
+        scored_at = self._clock.now()
         if new_items:
             # Full text first: the scorer uses ``item.text`` when there is one.
-            new_items, fulltext = await add_full_text(services, new_items)
-            report.fulltext = _merge(report.fulltext, fulltext)
+            new_items, fulltext = await self._full_text(new_items)
+            self.fulltext = _merge(self.fulltext, fulltext)
             # A worker's reading is of the feed's text: an item given its article's is read anew.
             readings = [
                 reading if item is fed else None
                 for item, (fed, reading) in zip(new_items, fresh, strict=True)
             ]
             # Scoring is CPU work too; a thread keeps the loop (and the bot) responsive meanwhile.
-            verdicts = await asyncio.to_thread(_score_all, services.scorer, new_items, readings)
-            scored_at = services.clock.now()
+            scorer = self._scoring.scorer
+            verdicts = await asyncio.to_thread(_score_all, scorer, new_items, readings)
+            scored_at = self._clock.now()
             # Relevant items join a story (one event across outlets and languages).
-            if services.stories is not None:
-                events = [r.events if r is not None else None for r in readings]
-                story_ids = await store.run(
-                    services.stories.assign, new_items, verdicts, scored_at, events
-                )
+            events = [r.events if r is not None else None for r in readings]
+            story_ids = await store.run(
+                store_stories, store, grouper, scorer, new_items, verdicts, scored_at, events
+            )
         enriched = {i.id: i.text for i in new_items}
         records = [
             _new_item(
@@ -176,10 +193,8 @@ class BatchSink:
             ],
         )
         self._unwritten_ids = {r.id for r in records}
-        report.new_items += len(new_items)
-        report.matched.extend(
-            (i, v) for i, v in zip(new_items, verdicts, strict=True) if v.relevant
-        )
+        self.new_items += len(new_items)
+        self.matched.extend((i, v) for i, v in zip(new_items, verdicts, strict=True) if v.relevant)
 
 
 def _merge(a: FullTextReport, b: FullTextReport) -> FullTextReport:
@@ -190,6 +205,43 @@ def _merge(a: FullTextReport, b: FullTextReport) -> FullTextReport:
 
 def _score_all(scorer: Scorer, items: list[Item], readings: list[Reading | None]) -> list[Verdict]:
     return [scorer.score(item, r) for item, r in zip(items, readings, strict=True)]
+
+
+def store_stories(
+    store: Store,
+    grouper: StoryGrouper,
+    scorer: SeedScorer,
+    items: Sequence[Item],
+    verdicts: Sequence[Verdict],
+    now: datetime,
+    events: Sequence[frozenset[str] | None] | None = None,
+) -> dict[str, int]:
+    """Place the relevant items in stories and record them: one transaction, on the store's
+    thread. The first call gives the grouper the stored stories of its ``history``."""
+    if not grouper.loaded:
+        stored = store.stories.signatures_since(now - grouper.history)
+        grouper.load((s.item_id, s.story_id, s.tokens, s.published_at) for s in stored)
+    with store.db.atomic():
+        placed = grouper.assign(
+            scorer,
+            items,
+            verdicts,
+            lambda item: store.stories.create(item.title, item.id, now),
+            events,
+        )
+        for p in placed:
+            store.stories.add_member(
+                p.story_id, p.item.id, sorted(p.tokens), p.item.published_at, now
+            )
+    return {p.item.id: p.story_id for p in placed}
+
+
+def save_frequencies(store: Store, df: DocumentFrequencies) -> None:
+    """Persist what the scorer learnt since the last save: a poll cycle saves once, at its end
+    (each save rewrites the counts of the common words, thousands of rows)."""
+    if df.dirty:
+        store.doc_freq.save([(t, df.counts[t]) for t in df.dirty], df.docs)
+        df.dirty.clear()
 
 
 def _write(

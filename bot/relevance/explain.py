@@ -15,7 +15,6 @@ from bot.relevance.lexicon import tokenize
 from bot.relevance.seed_scorer import SeedScorer
 
 if TYPE_CHECKING:
-    from bot.services import Services
     from storage import StoredItem
 
 
@@ -92,23 +91,6 @@ def item_of(stored: StoredItem) -> Item:
         feed_name=", ".join(stored.sources),
         text=stored.text,
     )
-
-
-async def explain_stored(services: Services, id_or_url: str) -> Explanation | None:
-    """The explanation of a stored item, by id or address; None when there is no such item.
-
-    For ``tjwatch explain`` and the bot's ``/why``.
-    """
-    store = services.store
-    stored = await store.run(store.items.get, id_or_url.strip())
-    if stored is None:
-        return None
-    scorer = services.scorer
-    if not isinstance(scorer, SeedScorer):
-        from bot.relevance.build import build_seed_scorer
-
-        scorer = build_seed_scorer(services.settings, learn=False)
-    return explain(scorer, item_of(stored), stored.story_id)
 
 
 def _side_words(scorer: SeedScorer, item: Item) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,7 +20,6 @@ from bot.models import Item, Verdict
 from bot.relevance.minhash import LSHIndex, MinHasher, Signature
 from bot.relevance.seed_scorer import SeedScorer
 from bot.relevance.similarity import event_tokens
-from storage import Store
 
 NUM_PERM = 64
 GROUP_WINDOW_DAYS = 7
@@ -113,54 +112,61 @@ class StoryIndex:
                 self._per_story[member.story_id] -= 1
 
 
-class StoryGrouper:
-    """Assigns stored stories to relevant items and persists what the scorer learnt.
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """A relevant item's place: the story it joined, and the tokens it was grouped by."""
 
-    ``assign`` does I/O: call it on the database thread (``store.run``).
+    item: Item
+    story_id: int
+    tokens: frozenset[str]
+
+
+class StoryGrouper:
+    """Places relevant items in stories; keeps no store: the caller records what it places.
+
+    ``assign`` creates a story through the caller's ``new_story`` (the caller's storage gives it
+    its id) and returns the placements, which the caller records; the index remembers them, so
+    the next items (in this batch or a later one) can join them. Before the first ``assign`` the
+    caller hands it the stored members of the last ``history`` (``load``).
     """
 
-    def __init__(self, scorer: SeedScorer, store: Store, threshold: float) -> None:
-        self.scorer = scorer
-        self.store = store
+    def __init__(self, threshold: float) -> None:
         self.index = StoryIndex(threshold)
-        self._loaded = False
+        self.loaded = False
 
-    def load(self, now: datetime) -> None:
-        for sig in self.store.stories.signatures_since(now - self.index.window * 4):
-            self.index.add(sig.item_id, sig.story_id, frozenset(sig.tokens), sig.published_at)
-        self._loaded = True
+    @property
+    def history(self) -> timedelta:
+        """How far back stored signatures matter to the index."""
+        return self.index.window * 4
+
+    def load(self, members: Iterable[tuple[str, int, Sequence[str], datetime]]) -> None:
+        """The stored members of stories (item id, story id, tokens, published) of the last
+        ``history``, put back in the index at start."""
+        for item_id, story_id, tokens, published in members:
+            self.index.add(item_id, story_id, frozenset(tokens), published)
+        self.loaded = True
 
     def assign(
         self,
+        scorer: SeedScorer,
         items: Sequence[Item],
         verdicts: Sequence[Verdict],
-        now: datetime,
+        new_story: Callable[[Item], int],
         events: Sequence[frozenset[str] | None] | None = None,
-    ) -> dict[str, int]:
-        """``events``: each item's ``event_tokens`` where a parse worker read them (``Reading``);
-        None, or an item's None, and they are read here."""
-        if not self._loaded:
-            self.load(now)
-        assigned: dict[str, int] = {}
-        known = events or [None] * len(items)
-        with self.store.db.atomic():
-            for item, verdict, given in zip(items, verdicts, known, strict=True):
-                if not verdict.relevant:
-                    continue
-                tokens = given if given is not None else event_tokens(self.scorer.features(item))
-                hit = self.index.best(tokens, item.published_at)
-                story_id = hit[0] if hit else self.store.stories.create(item.title, item.id, now)
-                self.store.stories.add_member(
-                    story_id, item.id, sorted(tokens), item.published_at, now
-                )
-                self.index.add(item.id, story_id, tokens, item.published_at)
-                assigned[item.id] = story_id
-        return assigned
+    ) -> list[Placement]:
+        """The relevant items' stories, in order; ``new_story(item)`` founds one led by the item.
 
-    def save_frequencies(self) -> None:
-        """Persist what the scorer learnt since the last save: a poll cycle saves once, at its
-        end (every batch rewrote the common words' counts, some 8,000 rows a batch)."""
-        df = self.scorer.df
-        if df.dirty:
-            self.store.doc_freq.save([(t, df.counts[t]) for t in df.dirty], df.docs)
-            df.dirty.clear()
+        ``events``: each item's ``event_tokens`` where a parse worker read them (``Reading``);
+        None, or an item's None, and they are read here with ``scorer``.
+        """
+        placed: list[Placement] = []
+        known = events or [None] * len(items)
+        for item, verdict, given in zip(items, verdicts, known, strict=True):
+            if not verdict.relevant:
+                continue
+            tokens = given if given is not None else event_tokens(scorer.features(item))
+            hit = self.index.best(tokens, item.published_at)
+            story_id = hit[0] if hit else new_story(item)
+            self.index.add(item.id, story_id, tokens, item.published_at)
+            placed.append(Placement(item, story_id, tokens))
+        return placed

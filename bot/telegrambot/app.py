@@ -180,7 +180,8 @@ def run_telegram(settings: Settings) -> None:
     app = build_application(settings, services)
     telegram_init = app.post_init
     slack: list[SlackCommandServer] = []
-    metrics = start_metrics_server(services)  # /metrics when METRICS_PORT is set
+    # /metrics when METRICS_PORT is set
+    metrics = start_metrics_server(services.metrics, settings.secrets.metrics_port)
 
     async def post_init(app_: Any) -> None:
         await services.start_workers()

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FixedClock
-from bot.ingest.cycle import run_cycle
+from bot.ingest.cycle import CycleReport, pool_parse, run_cycle
 from bot.ingest.feed_admin import list_feed_health
+from bot.jobs import poll
 from tests.ingest.conftest import HOSTILE, NOW, MakeServices, rows
 from tests.support.feed_server import FeedServer
 
@@ -41,7 +42,7 @@ async def test_a_hanging_feed_times_out_while_the_others_are_stored(
         fetch={"timeout": 1.5, "connect_timeout": 1},
     )
     started = time.perf_counter()
-    report = await run_cycle(svc, force=True)
+    report = await poll(svc, force=True)
     assert time.perf_counter() - started < 20  # generous: the hang costs its timeout, not more
     outcomes = {f.feed: f for f in report.feeds}
     assert (
@@ -71,10 +72,20 @@ async def test_304_costs_no_parsing(
         calls.append(fn.__name__)
         return await real_run_cpu(fn, *args, **kwargs)
 
-    svc.run_cpu = counting  # type: ignore[method-assign]
-    await run_cycle(svc, force=True)
+    async def cycle() -> CycleReport:
+        feeds = await svc.store.run(svc.store.feeds.active)
+        return await run_cycle(
+            feeds,
+            fetcher=svc.fetcher,
+            parse=pool_parse(counting, svc.lexicon_terms),
+            sink=svc.sink(),
+            policy=svc.poll_policy,
+            clock=svc.clock,
+        )
+
+    await cycle()
     assert calls == ["parse_and_normalize"]
-    report = await run_cycle(svc, force=True)
+    report = await cycle()
     assert [f.status for f in report.feeds] == ["not modified"]
     assert calls == ["parse_and_normalize"]
     assert feed_server.conditional_hits["/feeds/lenta-ru-2022-12-rss.xml"] == 1
@@ -93,7 +104,7 @@ async def test_failing_feed_backs_off_and_recovers_by_itself(
         fetch={"backoff_base_minutes": 30, "backoff_max_minutes": 600},
     )
 
-    await run_cycle(svc)
+    await poll(svc)
     health = {h.name: h for h in await list_feed_health(svc)}
     flaps = health["Flaps"]
     assert flaps.consecutive_failures == 1 and flaps.last_error == "HTTP 500 Internal Server Error"
@@ -102,18 +113,18 @@ async def test_failing_feed_backs_off_and_recovers_by_itself(
     assert timedelta(minutes=24) <= first_wait <= timedelta(minutes=36)  # 30 min ± 20 % jitter
 
     clock.advance(minutes=20)  # the healthy feed is due (15 min), the failing one is not
-    await run_cycle(svc)
+    await poll(svc)
     assert feed_server.hits["/flaps"] == 1
 
     clock.advance(minutes=20)
-    await run_cycle(svc)
+    await poll(svc)
     flaps = {h.name: h for h in await list_feed_health(svc)}["Flaps"]
     assert flaps.consecutive_failures == 2
     assert flaps.next_poll_at is not None
     assert timedelta(minutes=48) <= flaps.next_poll_at - clock.now() <= timedelta(minutes=72)
 
     clock.advance(minutes=75)
-    await run_cycle(svc)
+    await poll(svc)
     flaps = {h.name: h for h in await list_feed_health(svc)}["Flaps"]
     assert feed_server.hits["/flaps"] == 3
     assert flaps.status == "ok" and flaps.consecutive_failures == 0 and flaps.last_error is None
@@ -130,7 +141,7 @@ async def test_retry_after_is_a_floor_on_the_next_poll(
             "Down": feed_server.retry_after("/down", 503, "60"),
         }
     )
-    report = await run_cycle(svc)
+    report = await poll(svc)
     assert {f.feed: f.error for f in report.feeds} == {
         "Busy": "HTTP 429 Too Many Requests; asked to retry after 2.0 h",
         "Down": "HTTP 503 Service Unavailable; asked to retry after 60 s",
@@ -152,14 +163,14 @@ async def test_permanent_redirect_updates_the_stored_url_and_survives_a_restart(
         "/lenta-mirror", feed_server.url("lenta-ru-2022-12-rss.xml"), 302
     )
     svc = make_services({"Meduza": old, "Lenta mirror": temporary})
-    await run_cycle(svc, force=True)
+    await poll(svc, force=True)
     urls = dict(rows(_db(tmp_path), "SELECT name, url FROM feeds"))
     assert urls == {"Meduza": target, "Lenta mirror": temporary}
     await svc.aclose()
 
     again = make_services({"Meduza": old, "Lenta mirror": temporary})  # same config, restarted
     assert rows(_db(tmp_path), "SELECT count(*), sum(active) FROM feeds")[0] == (2, 2)
-    report = await run_cycle(again, force=True)
+    report = await poll(again, force=True)
     assert {f.feed: f.status for f in report.feeds} == {
         "Meduza": "not modified",
         "Lenta mirror": "not modified",
@@ -176,7 +187,7 @@ async def test_redirect_loop_fails_the_feed_only(
             "Meduza": feed_server.url("meduza-io-2020-10-rss.xml"),
         }
     )
-    report = await run_cycle(svc, force=True)
+    report = await poll(svc, force=True)
     outcomes = {f.feed: f for f in report.feeds}
     assert (outcomes["Loop"].error or "").startswith("redirect loop:")
     assert outcomes["Meduza"].status == "ok" and outcomes["Meduza"].items == 30
@@ -189,7 +200,7 @@ async def test_huge_body_fails_with_a_clear_reason(
         {"Huge": feed_server.huge("/huge"), "Meduza": feed_server.url("meduza-io-2020-10-rss.xml")},
         fetch={"max_body_bytes": 2 * 1024 * 1024},
     )
-    report = await run_cycle(svc, force=True)
+    report = await poll(svc, force=True)
     outcomes = {f.feed: f for f in report.feeds}
     assert outcomes["Huge"].error == "response larger than 2 MiB; download aborted"
     assert outcomes["Meduza"].status == "ok"
@@ -212,7 +223,7 @@ async def test_not_well_formed_feeds_give_what_can_be_recovered(
             ),
         }
     )
-    await run_cycle(svc, force=True)
+    await poll(svc, force=True)
     health = {h.name: h for h in await list_feed_health(svc)}
     kagi = health["Kagi (blank line before prolog)"]
     assert kagi.status == "ok" and kagi.items_seen == 35
@@ -243,7 +254,7 @@ async def test_same_article_in_two_feeds_is_stored_once_with_both_sources(
             "Aggregator": feed_server.url("aggregator-rt-items-other-tracking-rss.xml"),
         }
     )
-    report = await run_cycle(svc, force=True)
+    report = await poll(svc, force=True)
     assert report.new_items == 3
     stored = rows(
         _db(tmp_path),
@@ -281,7 +292,7 @@ async def test_cyrillic_encodings_are_decoded(
             "UTF-8 with BOM": feed_server.url("utf8-bom-rss.xml"),
         }
     )
-    report = await run_cycle(svc, force=True)
+    report = await poll(svc, force=True)
     assert not report.failed, report.failed
 
     def titles(feed: str) -> str:
@@ -318,7 +329,7 @@ async def test_user_feed_on_a_private_address_is_not_polled(
     url = feed_server.url("meduza-io-2020-10-rss.xml")
     # Stored as a run-time feed (as if added while the config allowed it); now it is not allowed.
     await svc.store.run(svc.store.feeds.add, "Sneaky", url, None, NOW)
-    report = await run_cycle(svc, force=True)
+    report = await poll(svc, force=True)
     (outcome,) = report.feeds
     assert outcome.status == "failed" and "loopback or private network address" in (
         outcome.error or ""
@@ -350,7 +361,7 @@ async def test_the_event_loop_stays_responsive_during_a_large_poll(
             last = now
 
     ticker = asyncio.create_task(heartbeat())
-    report = await run_cycle(svc, force=True)
+    report = await poll(svc, force=True)
     done = True
     await ticker
     assert report.new_items == 1687 + 25 + LENTA_ITEMS
@@ -371,5 +382,5 @@ async def test_a_dead_parser_process_does_not_break_later_polls(
     svc = make_services({"Meduza": feed_server.url("meduza-io-2020-10-rss.xml")})
     with pytest.raises(BrokenProcessPool):
         await svc.run_cpu(_kill_worker)
-    report = await run_cycle(svc, force=True)
+    report = await poll(svc, force=True)
     assert [(f.status, f.items) for f in report.feeds] == [("ok", 30)]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest.cycle import run_cycle
 from bot.ingest.feed_admin import add_feed, list_feed_health, remove_feed
 from bot.ingest.opml import parse_opml
+from bot.jobs import poll
 from tests.ingest.conftest import HOSTILE, MakeServices, rows
 from tests.support.feed_server import FeedServer
 
@@ -196,7 +196,7 @@ async def test_service_functions_return_values_for_the_bot(
         result.ok and result.feed is not None and result.feed.status == "new" and result.items == 12
     )
     assert result.feed.origin == "user"
-    await run_cycle(svc, force=True)
+    await poll(svc, force=True)
     (health,) = await list_feed_health(svc)
     assert health.name == "BOM feed" and health.status == "ok" and health.items_seen == 12
     refused = await add_feed(svc, "gopher://example.org/")

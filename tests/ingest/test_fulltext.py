@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.ingest.cycle import run_cycle
 from bot.ingest.fulltext import extract_main_text
+from bot.ingest.sink import BatchSink
+from bot.jobs import poll
 from bot.models import Item, Verdict
+from bot.relevance.active import ActiveScorer
 from bot.relevance.reading import Reading
 from bot.relevance.scorer import Scorer
 from tests.ingest.conftest import HOSTILE, MakeServices, rows
@@ -24,6 +28,9 @@ class _Recording:
         self.inner = inner
         self.seen: dict[str, Item] = {}
         self.readings: dict[str, Reading | None] = {}
+
+    def __getattr__(self, name: str) -> Any:  # the rest (features, df) as the real scorer's
+        return getattr(self.inner, name)
 
     def score(self, item: Item, reading: Reading | None = None) -> Verdict:
         self.seen[item.title] = item
@@ -47,8 +54,23 @@ async def test_matching_items_get_the_article_text_before_scoring(
         {"NG": _serve_fulltext_feed(feed_server, feed_root)}, fetch={"fulltext": True}
     )
     recorder = _Recording(svc.scorer)
-    svc.scorer = recorder
-    report = await run_cycle(svc, force=True)
+    sink = BatchSink(
+        store=svc.store,
+        scoring=ActiveScorer(recorder),  # type: ignore[arg-type]
+        grouper=svc.grouper,
+        full_text=svc.full_text(),
+        clock=svc.clock,
+        parse_workers=svc.parse_workers(),
+    )
+    feeds = await svc.store.run(svc.store.feeds.active)
+    report = await run_cycle(
+        feeds,
+        fetcher=svc.fetcher,
+        parse=svc.parse,
+        sink=sink,
+        policy=svc.poll_policy,
+        clock=svc.clock,
+    )
 
     assert report.fulltext.wanted == 2 and report.fulltext.fetched == 1
     assert report.fulltext.failed[0][1] == "HTTP 404 Not Found"
@@ -76,7 +98,7 @@ async def test_matching_items_get_the_article_text_before_scoring(
     assert feed_server.hits["/articles/weather.html"] == 0
     assert feed_server.hits["/articles/ng-russia-tajikistan.html"] == 1
 
-    await run_cycle(svc, force=True)  # known items are never fetched again
+    await poll(svc, force=True)  # known items are never fetched again
     assert feed_server.hits["/articles/ng-russia-tajikistan.html"] == 1
 
 
@@ -87,7 +109,7 @@ async def test_fulltext_can_be_switched_off(
     svc = make_services(
         {"NG": _serve_fulltext_feed(feed_server, feed_root)}, fetch={"fulltext": False}
     )
-    await run_cycle(svc, force=True)
+    await poll(svc, force=True)
     assert feed_server.hits["/articles/ng-russia-tajikistan.html"] == 0
     assert (
         rows(tmp_path / "tjwatch.db", "SELECT count(*) FROM items WHERE text IS NOT NULL")[0][0]
@@ -104,7 +126,7 @@ async def test_article_pages_on_private_addresses_are_refused_unless_allowed(
         {"NG": _serve_fulltext_feed(feed_server, feed_root)},
         fetch={"allow_private_addresses": False, "fulltext": True},
     )
-    report = await run_cycle(svc, force=True)
+    report = await poll(svc, force=True)
     assert report.fulltext.fetched == 0 and len(report.fulltext.failed) == 2
     assert all(
         "loopback or private network address" in reason for _, reason in report.fulltext.failed

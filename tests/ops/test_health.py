@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest.cycle import run_cycle
+from bot.jobs import poll
 from tests.ops.conftest import MakeServices, days_ago
 from tests.support.feed_server import FeedServer
 
@@ -47,7 +47,7 @@ async def test_stale_cycle_is_unhealthy(
 ) -> None:
     # The last cycle ran two days ago; the shipped interval is 15 minutes.
     services = make_services({"Topic RU": feed_server.url("topic-ru-rss.xml")}, clock=days_ago(2))
-    report = await run_cycle(services, force=True)
+    report = await poll(services, force=True)
     assert report.new_items > 0
     await services.aclose()
 
@@ -62,8 +62,8 @@ async def test_cycle_with_nothing_due_still_counts(
     cli, make_services: MakeServices, feed_server: FeedServer, tmp_path: Path
 ) -> None:
     services = make_services({"Topic RU": feed_server.url("topic-ru-rss.xml")})
-    await run_cycle(services, force=True)
-    await run_cycle(services)  # the feed is not due again yet: an empty cycle
+    await poll(services, force=True)
+    await poll(services)  # the feed is not due again yet: an empty cycle
     await services.aclose()
     assert cli("--config", str(tmp_path / "tjwatch.toml"), "health").code == 0
 
@@ -107,16 +107,16 @@ async def test_polling_paused_by_an_admin_is_not_a_failure(
     from bot.polling import set_paused
 
     services = make_services({"Topic RU": feed_server.url("topic-ru-rss.xml")}, clock=days_ago(2))
-    await run_cycle(services, force=True)
+    await poll(services, force=True)
     config = str(tmp_path / "tjwatch.toml")
     assert cli("--config", config, "health").code == 1  # stale
 
-    assert await set_paused(services, True)
+    assert await set_paused(services.store, True)
     paused = cli("--config", config, "health")
     assert paused.code == 0, paused.out
     assert "polling is paused by an admin" in paused.out
 
-    assert await set_paused(services, False)
+    assert await set_paused(services.store, False)
     await services.aclose()
     assert cli("--config", config, "health").code == 1  # stale again once resumed
 

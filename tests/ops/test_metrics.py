@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.delivery.channel import Blocked, Failed
 from bot.delivery.console_channel import ConsoleChannel
 from bot.delivery.outbox import deliver_digest
-from bot.ingest.cycle import run_cycle
+from bot.jobs import poll
 from bot.metrics import Metrics, MetricsServer, start_metrics_server
 from bot.services import Services
 from storage import CONSOLE_CHAT_ID
@@ -52,7 +52,9 @@ def metrics_server() -> Iterator[list[MetricsServer]]:
 
 
 def start(services: Services, started: list[MetricsServer]) -> MetricsServer:
-    server = start_metrics_server(services, host="127.0.0.1")
+    server = start_metrics_server(
+        services.metrics, services.settings.secrets.metrics_port, host="127.0.0.1"
+    )
     assert server is not None
     started.append(server)
     return server
@@ -74,7 +76,7 @@ async def test_counters_move_after_a_poll_and_a_digest(
     assert value(before, "tjwatch_polls_total") == 0
     assert value(before, "tjwatch_cycle_duration_seconds_count") == 0
 
-    report = await run_cycle(services, force=True)
+    report = await poll(services, force=True)
     assert report.matched and len(report.failed) == 1
     after = scrape(server)
     assert value(after, "tjwatch_polls_total") == 1
@@ -98,7 +100,7 @@ async def test_counters_move_after_a_poll_and_a_digest(
     sent = await deliver_digest(services, ConsoleChannel(tz_name="UTC"), chat)
     assert sent.outcome is not None
     assert "Рахмон" in capsys.readouterr().out
-    await run_cycle(services, force=True)  # second poll: 304, nothing new
+    await poll(services, force=True)  # second poll: 304, nothing new
     later = scrape(server)
     assert value(later, "tjwatch_digests_sent_total", channel="console") == 1
     assert value(later, "tjwatch_polls_total") == 2
@@ -112,7 +114,7 @@ async def test_no_metrics_port_no_server(
     make_services: MakeServices, feed_server: FeedServer
 ) -> None:
     services = make_services({"Topic RU": feed_server.url("topic-ru-rss.xml")})
-    assert start_metrics_server(services) is None
+    assert start_metrics_server(services.metrics, services.settings.secrets.metrics_port) is None
 
 
 @pytest.mark.asyncio
@@ -122,7 +124,7 @@ async def test_each_services_has_its_own_registry(
     feeds = {"Topic RU": feed_server.url("topic-ru-rss.xml")}
     one = make_services(feeds, env={"METRICS_PORT": "0"})
     two = make_services(feeds, env={"METRICS_PORT": "0"})
-    await run_cycle(one, force=True)
+    await poll(one, force=True)
     assert value(scrape(start(one, metrics_server)), "tjwatch_polls_total") == 1
     assert value(scrape(start(two, metrics_server)), "tjwatch_polls_total") == 0
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.ingest.sink import save_frequencies, store_stories
 from bot.models import Item
 from bot.relevance.reading import read
 from bot.relevance.similarity import event_tokens
@@ -53,9 +54,10 @@ def test_grouper_assigns_stories_across_cycles_and_restarts(tmp_path: Path) -> N
 
     store = open_store(path)
     s = scorer()
-    grouper = StoryGrouper(s, store, threshold=0.35)
-    first = grouper.assign([english, other], [s.score(english), s.score(other)], NOW)
-    grouper.save_frequencies()  # as a poll cycle does at its end
+    grouper = StoryGrouper(threshold=0.35)
+    verdicts = [s.score(english), s.score(other)]
+    first = store_stories(store, grouper, s, [english, other], verdicts, NOW)
+    save_frequencies(store, s.df)  # as a poll cycle does at its end
     docs = s.df.docs
     store.close()
 
@@ -63,8 +65,9 @@ def test_grouper_assigns_stories_across_cycles_and_restarts(tmp_path: Path) -> N
     s2 = scorer()
     counts, saved_docs = store.doc_freq.load()
     assert saved_docs == docs and counts
-    grouper = StoryGrouper(s2, store, threshold=0.35)
-    second = grouper.assign([russian, serbian], [s2.score(russian), s2.score(serbian)], NOW)
+    grouper = StoryGrouper(threshold=0.35)
+    verdicts = [s2.score(russian), s2.score(serbian)]
+    second = store_stories(store, grouper, s2, [russian, serbian], verdicts, NOW)
     assert second[russian.id] == second[serbian.id] == first[english.id]
     assert first[other.id] != first[english.id]
     story = store.stories.get(first[english.id])
@@ -79,7 +82,7 @@ def test_irrelevant_items_get_no_story(tmp_path: Path) -> None:
     store = open_store(tmp_path / "tjwatch.db")
     s = scorer()
     quake = dev_item("d011")
-    assert StoryGrouper(s, store, 0.35).assign([quake], [s.score(quake)], NOW) == {}
+    assert store_stories(store, StoryGrouper(0.35), s, [quake], [s.score(quake)], NOW) == {}
     store.close()
 
 
@@ -94,8 +97,27 @@ def test_a_workers_story_tokens_group_as_the_groupers_own_do(tmp_path: Path) -> 
     stories = []
     for n, events in enumerate((None, [r.events for r in readings])):
         store = open_store(tmp_path / f"{n}.db")
-        assigned = StoryGrouper(s, store, 0.35).assign(items, verdicts, NOW, events)
+        assigned = store_stories(store, StoryGrouper(0.35), s, items, verdicts, NOW, events)
         stories.append([assigned.get(i.id) for i in items])
         store.close()
     assert stories[0] == stories[1]
     assert len(set(stories[0][:3])) == 1 and stories[0][3] != stories[0][0]
+
+
+def test_the_grouper_places_items_without_a_store() -> None:
+    """Grouping is pure: a story is founded through the caller's ``new_story``, the rest join."""
+    items = [dev_item(k) for k in ("d026", "d002", "d048", "d011")]
+    s = scorer()
+    founded: list[str] = []
+
+    def new_story(item: Item) -> int:
+        founded.append(item.id)
+        return len(founded)
+
+    placed = StoryGrouper(0.35).assign(s, items, [s.score(i) for i in items], new_story)
+    assert [(p.item.id, p.story_id) for p in placed] == [
+        (items[0].id, 1),
+        (items[1].id, 1),
+        (items[2].id, 2),
+    ]
+    assert founded == [items[0].id, items[2].id]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest.cycle import run_cycle
+from bot.jobs import poll
 from bot.services import Services
 from bot.settings import load_settings
 from storage import StorageError, open_store
@@ -148,11 +148,11 @@ async def test_full_disk_is_a_clear_error_and_the_database_stays_whole(
         # "database or disk is full" after a few more pages, as on a full volume
         store.db.execute(f"PRAGMA max_page_count = {pages + 8}")
         with pytest.raises((StorageError, sqlite3.OperationalError), match="full"):
-            await run_cycle(services, force=True)
+            await poll(services, force=True)
     assert check_database(db).ok
     # With room again the next cycle stores everything: nothing was half-written.
     async with Services.build(load_settings(config, env={})) as services:
-        await run_cycle(services, force=True)
+        await poll(services, force=True)
     assert check_database(db).ok
     assert items(db) == 198 + 12
 

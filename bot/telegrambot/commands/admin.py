@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.ingest.feed_admin import add_feed, remove_feed
 from bot.polling import set_paused
-from bot.relevance.added_seeds import MIN_TEXT_CHARS, SeedRefused, add_seed
+from bot.relevance.added_seeds import MIN_TEXT_CHARS, SeedRefused
 from bot.render.telegram_html import esc
 from bot.telegrambot.context import BotContext
 from bot.telegrambot.replies import reply, required_args
@@ -49,7 +49,7 @@ async def addseed_command(update: Update, context: BotContext) -> None:
     source = await required_args(update, context.t("admin.addseed_usage"))
     if source is None:
         return
-    result = await add_seed(context.services, source)
+    result = await context.services.seed_admin.add(source)
     if result.refused is not None or result.seed is None:
         refused = result.refused or SeedRefused("no_text")
         reason = context.t(
@@ -61,12 +61,12 @@ async def addseed_command(update: Update, context: BotContext) -> None:
 
 
 async def pause_command(update: Update, context: BotContext) -> None:
-    changed = await set_paused(context.services, True)
+    changed = await set_paused(context.services.store, True)
     await reply(update, context.t("admin.paused" if changed else "admin.already_paused"))
 
 
 async def resume_command(update: Update, context: BotContext) -> None:
-    changed = await set_paused(context.services, False)
+    changed = await set_paused(context.services.store, False)
     await reply(update, context.t("admin.resumed" if changed else "admin.already_running"))
 
 

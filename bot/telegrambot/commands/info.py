@@ -10,7 +10,6 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot.feedback import feedback_counts
 from bot.ingest.feed_admin import FeedHealth, list_feed_health
 from bot.polling import is_paused
-from bot.relevance.added_seeds import added_seeds
 from bot.render.telegram_html import clip, esc, safe_href
 from bot.subscriptions import telegram_chats, threshold
 from bot.telegrambot.context import BotContext
@@ -22,7 +21,7 @@ _STATUS_ICON = {"ok": "✅", "failing": "⚠️", "new": "🆕", "inactive": "�
 async def seeds_command(update: Update, context: BotContext) -> None:
     """The configured seeds, then those an admin added with /addseed."""
     configured = context.services.settings.file.seeds
-    added = await added_seeds(context.services)
+    added = await context.services.seed_admin.added()
     if not configured and not added:
         await reply(update, context.t("seeds.none"))
         return
@@ -91,7 +90,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     feeds = [f for f in await list_feed_health(services) if f.active]
     counts = await feedback_counts(services, chat.id)
     delivered = await store.run(store.deliveries.sent_ids, "telegram", chat.id)
-    paused = await is_paused(services)
+    paused = await is_paused(services.store)
     await reply(
         update,
         context.t(

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.delivery.outbox import deliver_digest
-from bot.relevance.explain import explain_stored
+from bot.explaining import explain_stored
 from bot.render.telegram_html import clip, esc, render_item_line
 from bot.subscriptions import threshold
 from bot.telegrambot.context import BotContext, make_channel
@@ -98,7 +98,7 @@ class WhyFacts:
 
 async def why_facts(context: BotContext, item: StoredItem) -> WhyFacts:
     services = context.services
-    e = await explain_stored(services, item.id)
+    e = await explain_stored(item.id, store=services.store, scorer=services.scorer)
     if e is not None:
         return WhyFacts(
             e.relevant,
