@@ -178,6 +178,7 @@ def _profiler() -> Any:
 
 async def digests(folder: Path, n_items: int, n_chats: int) -> dict[str, Any]:
     from benchmarks.dataset import fill
+    from bot import reads
     from bot.delivery.digest_cache import DigestCache
     from bot.delivery.outbox import build_digest
     from bot.services import Services
@@ -218,7 +219,7 @@ async def digests(folder: Path, n_items: int, n_chats: int) -> dict[str, Any]:
         times = []
         for query in SEARCHES:
             started = time.perf_counter()
-            await store.run(store.items.search, query, 10)
+            await reads.search(store, query, 10)
             times.append(time.perf_counter() - started)
         out["search_ms"] = round(statistics.median(times) * 1000, 2)
         out["search_max_ms"] = round(max(times) * 1000, 2)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.services import Services
 from bot.subscriptions import threshold
-from storage import ChatRecord, FeedbackCounts
+from storage import ChatRecord
 
 STEP = 0.02
 MAX_SHIFT = 0.15
@@ -46,7 +46,3 @@ async def record_feedback(
     if new != current:
         await store.run(store.chats.update, chat.id, now, min_score=new)
     return FeedbackResult(previous != vote, new)
-
-
-async def feedback_counts(services: Services, chat_id: int | None = None) -> FeedbackCounts:
-    return await services.store.run(services.store.feedback.counts, chat_id)

@@ -23,23 +23,21 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 
+from bot import reads
 from bot.delivery.outbox import deliver_digest
 from bot.delivery.slack_channel import SlackChannel, WebhookPoster, slack_chat_id
 from bot.digest.compose import summary_line
 from bot.models import Digest, DigestEntry
+from bot.reads import ChatRecord, StoredItem
 from bot.render.slack_blocks import SlackMessage, escape, render_digest
 from bot.services import Services
 from bot.slackbot.summary import brief
 from bot.slackbot.texts import t
 from bot.telegrambot.texts import digest_labels
-from storage import ChatRecord, StoredItem
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/tjwatch"
-LATEST_DEFAULT = 5
-LATEST_MAX = 30
-SEARCH_LIMIT = 10
 
 
 def listing(title: str, items: Sequence[StoredItem], services: Services) -> Digest:
@@ -113,9 +111,10 @@ class Commands:
         store = self.services.store
         match verb.lower():
             case "latest":
-                if rest and not (rest.isdigit() and 1 <= int(rest) <= LATEST_MAX):
+                n = reads.latest_count(rest)
+                if n is None:
                     return self.usage(), False
-                items = await store.run(store.items.latest, int(rest) if rest else LATEST_DEFAULT)
+                items = await reads.latest(store, n)
                 if not items:
                     return self.note(t(self.lang, "latest_none")), False
                 title = t(self.lang, "latest_title", n=len(items))
@@ -123,7 +122,7 @@ class Commands:
             case "search":
                 if not rest:
                     return self.usage(), False
-                items = await store.run(store.items.search, rest, SEARCH_LIMIT)
+                items = await reads.search(store, rest)
                 if not items:
                     return self.note(t(self.lang, "search_none", query=escape(rest))), False
                 title = t(self.lang, "search_title", query=rest)
@@ -150,7 +149,7 @@ class Commands:
         return [SlackMessage(text, (block,))]
 
     def usage(self) -> list[SlackMessage]:
-        return self.note(t(self.lang, "usage", max=LATEST_MAX))
+        return self.note(t(self.lang, "usage", max=reads.LATEST_MAX))
 
     async def digest(self, command: dict[str, Any]) -> None:
         chat = await command_chat(self.services, command)

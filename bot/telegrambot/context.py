@@ -12,9 +12,9 @@ from telegram import Bot
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.delivery.telegram_channel import TelegramChannel
+from bot.reads import ChatRecord
 from bot.services import Services
 from bot.telegrambot.texts import DEFAULT_LANG, Lang, digest_labels, t
-from storage import ChatRecord
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]):

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.feedback import feedback_counts
-from bot.ingest.feed_admin import FeedHealth, list_feed_health
+from bot import reads
 from bot.polling import is_paused
+from bot.reads import FeedHealth
 from bot.relevance.added_seeds import added_seeds
 from bot.render.telegram_html import clip, esc, safe_href
-from bot.subscriptions import telegram_chats, threshold
+from bot.subscriptions import threshold
 from bot.telegrambot.context import BotContext
 from bot.telegrambot.replies import reply, reply_lines
 
@@ -71,7 +71,7 @@ def _feed_line(context: BotContext, feed: FeedHealth, tz: ZoneInfo) -> str:
 
 
 async def sources_command(update: Update, context: BotContext) -> None:
-    feeds = [f for f in await list_feed_health(context.services) if f.active]
+    feeds = await reads.active_feeds(context.services.store)
     if not feeds:
         await reply(update, context.t("sources.none"))
         return
@@ -87,23 +87,20 @@ async def sources_command(update: Update, context: BotContext) -> None:
 async def stats_command(update: Update, context: BotContext) -> None:
     services, chat = context.services, context.chat_record
     assert chat is not None
-    store = services.store
-    feeds = [f for f in await list_feed_health(services) if f.active]
-    counts = await feedback_counts(services, chat.id)
-    delivered = await store.run(store.deliveries.sent_ids, "telegram", chat.id)
+    stats = await reads.chat_stats(services.store, "telegram", chat.id)
     paused = await is_paused(services)
     await reply(
         update,
         context.t(
             "stats.text",
-            items=await store.run(store.items.count),
-            relevant=await store.run(store.items.count_relevant),
-            feeds=len(feeds),
-            failing=sum(1 for f in feeds if f.status == "failing"),
-            chats=len(await telegram_chats(services)),
-            delivered=len(delivered),
-            up=counts.up,
-            down=counts.down,
+            items=stats.items,
+            relevant=stats.relevant,
+            feeds=stats.feeds,
+            failing=stats.failing,
+            chats=stats.chats,
+            delivered=stats.delivered,
+            up=stats.feedback.up,
+            down=stats.feedback.down,
             threshold=f"{threshold(services, chat):.2f}",
             polling=context.t("stats.polling_paused" if paused else "stats.polling_on"),
         ),

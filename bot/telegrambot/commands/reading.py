@@ -7,17 +7,14 @@ from dataclasses import dataclass, replace
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
+from bot import reads
 from bot.delivery.outbox import deliver_digest
+from bot.reads import ChatRecord, StoredItem
 from bot.relevance.explain import explain_stored
 from bot.render.telegram_html import clip, esc, render_item_line
 from bot.subscriptions import threshold
 from bot.telegrambot.context import BotContext, make_channel
 from bot.telegrambot.replies import command_args, reply, reply_lines, required_args
-from storage import ChatRecord, StoredItem
-
-LATEST_DEFAULT = 5
-LATEST_MAX = 30
-SEARCH_LIMIT = 10
 
 
 async def digest_command(update: Update, context: BotContext) -> None:
@@ -55,13 +52,11 @@ def _lines(context: BotContext, items: list[StoredItem]) -> list[str]:
 async def latest_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
-    arg = command_args(message.text)
-    if arg and not (arg.isdigit() and 1 <= int(arg) <= LATEST_MAX):
-        await reply(update, context.t("latest.usage", max=LATEST_MAX))
+    n = reads.latest_count(command_args(message.text))
+    if n is None:
+        await reply(update, context.t("latest.usage", max=reads.LATEST_MAX))
         return
-    n = int(arg) if arg else LATEST_DEFAULT
-    store = context.services.store
-    items = await store.run(store.items.latest, n)
+    items = await reads.latest(context.services.store, n)
     if not items:
         await reply(update, context.t("latest.none"))
         return
@@ -72,8 +67,7 @@ async def search_command(update: Update, context: BotContext) -> None:
     query = await required_args(update, context.t("search.usage"))
     if query is None:
         return
-    store = context.services.store
-    items = await store.run(store.items.search, query, SEARCH_LIMIT)
+    items = await reads.search(context.services.store, query)
     if not items:
         await reply(update, context.t("search.none", query=esc(query)))
         return
@@ -129,11 +123,11 @@ async def why_command(update: Update, context: BotContext) -> None:
     if key is None:
         return
     store = context.services.store
-    item = await store.run(store.items.get, key)
+    item = await reads.find_item(store, key)
     if item is None:
         await reply(update, context.t("why.not_found", id=esc(key)))
         return
-    sent = item.id in await store.run(store.deliveries.sent_ids, "telegram", chat.id)
+    sent = await reads.was_sent(store, "telegram", chat.id, item.id)
     facts = await why_facts(context, item)
     mine = threshold(context.services, chat)
     lines = [

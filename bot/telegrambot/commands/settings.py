@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.reads import ChatRecord
 from bot.render.telegram_html import esc
 from bot.scheduler import schedule_chat
 from bot.subscriptions import change_setting, managed_chat, threshold
@@ -14,7 +15,6 @@ from bot.telegrambot.keyboards import LANGUAGE_NAMES, PREFIX, VIEWS, parse, sett
 from bot.telegrambot.replies import answer_callback, command_args, reply
 from bot.telegrambot.schedule_text import schedule_text
 from bot.telegrambot.texts import normalize_lang
-from storage import ChatRecord
 
 
 def settings_text(context: BotContext, chat: ChatRecord, *, other_chat: bool) -> str:

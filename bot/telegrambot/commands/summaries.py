@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
+from bot import reads
 from bot.digest.period import Period, PeriodError, parse_period
 from bot.digest.summary import summarize
 from bot.digest.trend import trend
@@ -58,8 +59,7 @@ async def story_command(update: Update, context: BotContext) -> None:
     if not key or " " in key:
         await reply(update, esc(texts.story_usage))
         return
-    store = context.services.store
-    reports = await store.run(store.summaries.story_reports, key)
+    reports = await reads.story(context.services.store, key)
     if reports is None:
         await reply(update, esc(texts.story_not_found.format(key=key)))
         return
