@@ -21,7 +21,7 @@ _STATUS_ICON = {"ok": "✅", "failing": "⚠️", "new": "🆕", "inactive": "�
 
 async def seeds_command(update: Update, context: BotContext) -> None:
     """The configured seeds, then those an admin added with /addseed."""
-    configured = context.services.settings.file.seeds
+    configured = context.settings.file.seeds
     added = await added_seeds(context.services)
     if not configured and not added:
         await reply(update, context.t("seeds.none"))
@@ -71,7 +71,7 @@ def _feed_line(context: BotContext, feed: FeedHealth, tz: ZoneInfo) -> str:
 
 
 async def sources_command(update: Update, context: BotContext) -> None:
-    feeds = await reads.active_feeds(context.services.store)
+    feeds = await reads.active_feeds(context.store)
     if not feeds:
         await reply(update, context.t("sources.none"))
         return
@@ -85,10 +85,10 @@ async def sources_command(update: Update, context: BotContext) -> None:
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
-    services, chat = context.services, context.chat_record
+    chat = context.chat_record
     assert chat is not None
-    stats = await reads.chat_stats(services.store, "telegram", chat.id)
-    paused = await is_paused(services)
+    stats = await reads.chat_stats(context.store, "telegram", chat.id)
+    paused = await is_paused(context.services)
     await reply(
         update,
         context.t(
@@ -101,7 +101,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
             delivered=stats.delivered,
             up=stats.feedback.up,
             down=stats.feedback.down,
-            threshold=f"{threshold(services, chat):.2f}",
+            threshold=f"{threshold(chat, context.settings.file.thresholds.relevance):.2f}",
             polling=context.t("stats.polling_paused" if paused else "stats.polling_on"),
         ),
     )

@@ -8,7 +8,6 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot import reads
-from bot.delivery.outbox import deliver_digest
 from bot.reads import ChatRecord, StoredItem
 from bot.relevance.explain import explain_stored
 from bot.render.telegram_html import clip, esc, render_item_line
@@ -25,7 +24,7 @@ async def digest_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     thread = message.message_thread_id if message and message.is_topic_message else None
     here = _replace_thread(chat, thread)
-    await deliver_digest(context.services, make_channel(context.bot), here, send_empty=True)
+    await context.services.outbox.deliver(make_channel(context.bot), here, send_empty=True)
 
 
 def _replace_thread(chat: ChatRecord, thread: int | None) -> ChatRecord:
@@ -56,7 +55,7 @@ async def latest_command(update: Update, context: BotContext) -> None:
     if n is None:
         await reply(update, context.t("latest.usage", max=reads.LATEST_MAX))
         return
-    items = await reads.latest(context.services.store, n)
+    items = await reads.latest(context.store, n)
     if not items:
         await reply(update, context.t("latest.none"))
         return
@@ -67,7 +66,7 @@ async def search_command(update: Update, context: BotContext) -> None:
     query = await required_args(update, context.t("search.usage"))
     if query is None:
         return
-    items = await reads.search(context.services.store, query)
+    items = await reads.search(context.store, query)
     if not items:
         await reply(update, context.t("search.none", query=esc(query)))
         return
@@ -78,8 +77,8 @@ async def search_command(update: Update, context: BotContext) -> None:
 
 @dataclass(frozen=True, slots=True)
 class WhyFacts:
-    """What /why shows; the same facts as ``tjwatch explain`` when the relevance package is
-    installed with its explainer, else those stored with the item's verdict."""
+    """What /why shows: the same facts as ``tjwatch explain`` (the item scored again by the
+    running scorer), else, when the explainer finds no item, those stored with its verdict."""
 
     relevant: bool
     score: float
@@ -122,14 +121,13 @@ async def why_command(update: Update, context: BotContext) -> None:
     key = await required_args(update, context.t("why.usage"))
     if key is None:
         return
-    store = context.services.store
-    item = await reads.find_item(store, key)
+    item = await reads.find_item(context.store, key)
     if item is None:
         await reply(update, context.t("why.not_found", id=esc(key)))
         return
-    sent = await reads.was_sent(store, "telegram", chat.id, item.id)
+    sent = await reads.was_sent(context.store, "telegram", chat.id, item.id)
     facts = await why_facts(context, item)
-    mine = threshold(context.services, chat)
+    mine = threshold(chat, context.settings.file.thresholds.relevance)
     lines = [
         *_lines(context, [item]),  # the item as /latest and /search show it
         context.t("why.sent" if sent else "why.not_sent"),
