@@ -3,8 +3,8 @@
 Each item counts once, under the theme it names most (``ThemeMatcher.primary``; "other" when it
 names none), so a bar's height is that day's number of items. Drawn with matplotlib's object API
 on the Agg canvas (no pyplot, no display, no global figure state: safe in a worker thread).
-matplotlib is imported with the first chart: ~31 MB the bot's process does not hold until someone
-asks for one.
+matplotlib is imported with the first chart, so the bot's process does not hold it until someone
+asks for one (its size: benchmarks/NOTES.md).
 """
 
 from __future__ import annotations
