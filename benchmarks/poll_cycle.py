@@ -181,8 +181,8 @@ def _profiler() -> Any:
 
 async def digests(folder: Path, n_items: int, n_chats: int) -> dict[str, Any]:
     from benchmarks.dataset import fill
-    from bot.delivery.digest_cache import DigestCache
-    from bot.delivery.outbox import build_digest
+    from bot import reads
+    from bot.delivery.outbox import Outbox
     from bot.services import Services
     from bot.settings import load_settings
 
@@ -190,6 +190,12 @@ async def digests(folder: Path, n_items: int, n_chats: int) -> dict[str, Any]:
     config = write_config(folder / "digest", {"one": "http://127.0.0.1:9/one.xml"})
     settings = load_settings(config, env={}, dotenv=False)
     out: dict[str, Any] = {}
+
+    def fresh(services: Services) -> Outbox:
+        """An outbox as the bot builds it, with nothing composed yet."""
+        relevance = services.settings.file.thresholds.relevance
+        return Outbox(services.store, clock=services.clock, relevance=relevance)
+
     async with Services.build(settings) as services:
         store = services.store
         now = services.clock.now()
@@ -204,24 +210,24 @@ async def digests(folder: Path, n_items: int, n_chats: int) -> dict[str, Any]:
         one: list[float] = []
         entries = 0
         for chat in chats[:20]:
-            services.digests = DigestCache()  # one chat alone: read and compose, nothing shared
+            outbox = fresh(services)  # one chat alone: read and compose, nothing shared
             started = time.perf_counter()
-            digest = await build_digest(services, "telegram", chat)
+            digest = await outbox.build_digest("telegram", chat)
             one.append(time.perf_counter() - started)
             entries = max(entries, len(digest.entries))
         out["digest_one_chat_ms"] = round(statistics.median(one) * 1000, 2)
         out["digest_entries"] = entries
         # All chats due at once (instant alerts after a poll): identical digests are shared.
-        services.digests = DigestCache()
+        outbox = fresh(services)
         started = time.perf_counter()
         for chat in chats:
-            await build_digest(services, "telegram", chat)
+            await outbox.build_digest("telegram", chat)
         out["digest_1000_chats_s"] = round(time.perf_counter() - started, 3)
         out["digest_chats"] = len(chats)
         times = []
         for query in SEARCHES:
             started = time.perf_counter()
-            await store.run(store.items.search, query, 10)
+            await reads.search(store, query, 10)
             times.append(time.perf_counter() - started)
         out["search_ms"] = round(statistics.median(times) * 1000, 2)
         out["search_max_ms"] = round(max(times) * 1000, 2)
@@ -233,13 +239,22 @@ async def digests(folder: Path, n_items: int, n_chats: int) -> dict[str, Any]:
 
 async def _summary_7d(services: Services, now: datetime) -> float:
     """``/summary 7d`` as the bot builds it (bot/digest/summary.py; no LLM configured)."""
+    from bot.digest.llm import LlmClient
     from bot.digest.period import Period, parse_period
     from bot.digest.summary import summarize
+    from bot.digest.themes import matcher_for
 
     period = parse_period("7d", now)
     assert isinstance(period, Period)
     started = time.perf_counter()
-    await summarize(services, period)
+    settings = services.settings
+    await summarize(
+        services.store,
+        period,
+        matcher=matcher_for(settings),
+        llm=LlmClient.from_settings(settings),
+        now=services.clock.now(),
+    )
     return round(time.perf_counter() - started, 3)
 
 

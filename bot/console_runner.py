@@ -35,7 +35,8 @@ async def run_console(services: Services, *, stop_after_cycles: int | None = Non
         now=services.clock.now(),
         defaults={"subscribed": True, "title": "console", "frequency": "instant"},
     )
-    others = await configured_channels(services)  # Slack etc., beside the console
+    # Slack etc., beside the console
+    others = await configured_channels(services.settings, services.store, now=services.clock.now())
     stop = asyncio.Event()
     cycles = 0
 

@@ -8,10 +8,10 @@ its digests off or flood it. Re-pressing the same button changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from bot.services import Services
 from bot.subscriptions import threshold
-from storage import ChatRecord, FeedbackCounts
+from storage import ChatRecord, Store
 
 STEP = 0.02
 MAX_SHIFT = 0.15
@@ -35,18 +35,19 @@ def adjusted_threshold(current: float, base: float, vote: int, previous: int | N
 
 
 async def record_feedback(
-    services: Services, chat: ChatRecord, item_id: str, user_id: int, vote: int
+    store: Store,
+    chat: ChatRecord,
+    item_id: str,
+    user_id: int,
+    vote: int,
+    *,
+    base: float,
+    now: datetime,
 ) -> FeedbackResult:
-    store = services.store
-    now = services.clock.now()
+    """Store the vote and move the chat's threshold; ``base`` is the configured threshold."""
     previous = await store.run(store.feedback.record, chat.id, item_id, user_id, vote, now)
-    current = threshold(services, chat)
-    base = services.settings.file.thresholds.relevance
+    current = threshold(chat, base)
     new = adjusted_threshold(current, base, vote, previous)
     if new != current:
         await store.run(store.chats.update, chat.id, now, min_score=new)
     return FeedbackResult(previous != vote, new)
-
-
-async def feedback_counts(services: Services, chat_id: int | None = None) -> FeedbackCounts:
-    return await services.store.run(services.store.feedback.counts, chat_id)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 from bot.delivery.channel import Channel
-from bot.delivery.outbox import deliver_digest
 from bot.health import cycle_finished
 from bot.ingest.cycle import CycleReport, run_cycle
 from bot.services import Services
@@ -51,6 +50,6 @@ async def poll_job(services: Services) -> CycleReport | None:
 
 async def digest_job(services: Services, channel: Channel, chat: ChatRecord) -> None:
     try:
-        await deliver_digest(services, channel, chat)
+        await services.outbox.deliver(channel, chat)
     except Exception:
         log.exception("digest for chat %s failed unexpectedly", chat.id)

@@ -136,17 +136,18 @@ async def _poll(context: BotContext) -> None:
         return
     await poll_job(services)
     channel = make_channel(context.bot)
-    for chat in await telegram_chats(services):
+    for chat in await telegram_chats(services.store):
         if chat.frequency == "instant":
             await digest_job(services, channel, chat)
-    for target in await configured_channels(services):  # Slack etc.: after every poll
+    others = await configured_channels(services.settings, services.store, now=services.clock.now())
+    for target in others:  # Slack etc.: after every poll
         await digest_job(services, target.channel, target.chat)
 
 
 async def _digest(context: BotContext) -> None:
     job = context.job
     assert job is not None and isinstance(job.data, int)
-    chat = await get_chat(context.services, job.data)
+    chat = await get_chat(context.services.store, job.data)
     if chat is None or not (chat.subscribed and chat.active):
         job.schedule_removal()
         return

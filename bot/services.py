@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from bot.clock import Clock, SystemClock
-from bot.delivery.digest_cache import DigestCache
+from bot.delivery.outbox import Outbox
 from bot.ingest.cycle import Parse, PollPolicy, pool_parse
 from bot.ingest.fetch import Fetcher
 from bot.ingest.fulltext import FullText, add_full_text, no_full_text
@@ -62,13 +62,7 @@ class Services:
     grouper: StoryGrouper
     clock: Clock = field(default_factory=SystemClock)
     metrics: Metrics = field(default_factory=Metrics)
-    digests: DigestCache = field(default_factory=DigestCache)
     _cpu_pool: Executor | None = None
-    _chat_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
-
-    def chat_lock(self, chat_id: int) -> asyncio.Lock:
-        """One lock per chat, so that a scheduled digest and /digest never send the same items."""
-        return self._chat_locks.setdefault(chat_id, asyncio.Lock())
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Services:
@@ -204,6 +198,14 @@ class Services:
         terms = self.lexicon_terms
         await asyncio.gather(
             *(self.run_cpu(lexicon_ready, terms) for _ in range(self.parse_workers()))
+        )
+
+    @functools.cached_property
+    def outbox(self) -> Outbox:
+        """Digest delivery, for every runner and front end (one digest cache, one lock a chat)."""
+        relevance = self.settings.file.thresholds.relevance
+        return Outbox(
+            self.store, clock=self.clock, relevance=relevance, observe=self.metrics.observe_send
         )
 
     @functools.cached_property

@@ -1,17 +1,19 @@
 """Chats, subscriptions and per-chat settings: what the bots' handlers call (never SQL there).
 
 Setting changes are validated here, once, for every front end (Telegram buttons, /lang, Slack):
-an invalid value comes back as ``None`` so the caller can answer with a usage line.
+an invalid value comes back as ``None`` so the caller can answer with a usage line. Each function
+takes the store, the time (``now``) and the part of the settings it uses by name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.services import Services
-from storage import ChatRecord
+from bot.settings import ScheduleSettings
+from storage import CONSOLE_CHAT_ID, ChatRecord, Store
 
 Frequency = Literal["instant", "hourly", "daily", "weekly"]
 FREQUENCIES: tuple[Frequency, ...] = ("instant", "hourly", "daily", "weekly")
@@ -59,34 +61,34 @@ def setting_change(key: str, raw: str) -> dict[str, Any] | None:
     return None
 
 
-def threshold(services: Services, chat: ChatRecord) -> float:
-    """The chat's minimum relevance: its own setting, else the configured one."""
+def threshold(chat: ChatRecord, default: float) -> float:
+    """The chat's minimum relevance: its own setting, else ``default`` (the configured one)."""
     if chat.min_score is not None:
         return chat.min_score
-    return services.settings.file.thresholds.relevance
+    return default
 
 
 async def record_chat(
-    services: Services,
+    store: Store,
     chat_id: int,
     *,
     kind: str,
     title: str | None,
     lang: str | None,
+    schedule: ScheduleSettings,
+    now: datetime,
 ) -> ChatRecord:
     """The chat as stored, created with the configured defaults the first time it is seen.
 
     Called for every update from the chat; a chat marked inactive (it had blocked the bot) is
     active again, since it just wrote to us.
     """
-    schedule = services.settings.file.schedule
-    store = services.store
     chat = await store.run(
         store.chats.ensure,
         chat_id,
         channel="telegram",
         kind=kind,
-        now=services.clock.now(),
+        now=now,
         defaults={
             "title": title,
             "lang": lang,
@@ -101,19 +103,52 @@ async def record_chat(
     if not chat.active:
         changes["active"] = True  # it wrote to us, so it can hear from us again (unblocked)
     if changes:
-        updated = await store.run(store.chats.update, chat_id, services.clock.now(), **changes)
+        updated = await store.run(store.chats.update, chat_id, now, **changes)
         chat = updated or chat
     return chat
 
 
-async def get_chat(services: Services, chat_id: int) -> ChatRecord | None:
-    return await services.store.run(services.store.chats.get, chat_id)
+async def record_slack_chat(
+    store: Store,
+    chat_id: int,
+    *,
+    title: str,
+    lang: str,
+    timezone: str,
+    now: datetime,
+    subscribed: bool = False,
+) -> ChatRecord:
+    """A Slack channel as a chat (created the first time): where a slash command came from, or
+    the configured channel every digest goes to (``subscribed``, on instant alerts)."""
+    defaults: dict[str, Any] = {"title": title, "lang": lang, "timezone": timezone}
+    if subscribed:
+        defaults |= {"subscribed": True, "frequency": "instant"}
+    return await store.run(
+        store.chats.ensure, chat_id, channel="slack", kind="slack", now=now, defaults=defaults
+    )
+
+
+async def console_chat(store: Store, *, now: datetime) -> ChatRecord:
+    """The console's one chat (``tjwatch digest``), created the first time."""
+    return await store.run(
+        store.chats.ensure,
+        CONSOLE_CHAT_ID,
+        channel="console",
+        kind="console",
+        now=now,
+        defaults={"subscribed": True, "title": "console"},
+    )
+
+
+async def get_chat(store: Store, chat_id: int) -> ChatRecord | None:
+    return await store.run(store.chats.get, chat_id)
 
 
 async def subscribe(
-    services: Services,
+    store: Store,
     chat: ChatRecord,
     *,
+    now: datetime,
     thread_id: int | None = None,
     managed_by: int | None = None,
 ) -> SubscribeResult:
@@ -122,44 +157,39 @@ async def subscribe(
     changes: dict[str, Any] = {"subscribed": True, "active": True, "thread_id": thread_id}
     if managed_by is not None:
         changes["managed_by"] = managed_by
-    updated = await services.store.run(
-        services.store.chats.update, chat.id, services.clock.now(), **changes
-    )
+    updated = await store.run(store.chats.update, chat.id, now, **changes)
     assert updated is not None
     return SubscribeResult(updated, already)
 
 
-async def unsubscribe(services: Services, chat: ChatRecord) -> bool:
+async def unsubscribe(store: Store, chat: ChatRecord, *, now: datetime) -> bool:
     """Stop digests; False when the chat was not subscribed."""
     if not chat.subscribed:
         return False
-    await services.store.run(
-        services.store.chats.update, chat.id, services.clock.now(), subscribed=False
-    )
+    await store.run(store.chats.update, chat.id, now, subscribed=False)
     return True
 
 
 async def change_setting(
-    services: Services, chat: ChatRecord, key: str, raw: str
+    store: Store, chat: ChatRecord, key: str, raw: str, *, now: datetime
 ) -> ChatRecord | None:
     """Apply one validated setting; None when the value is not valid."""
     change = setting_change(key, raw)
     if change is None:
         return None
-    return await services.store.run(
-        services.store.chats.update, chat.id, services.clock.now(), **change
-    )
+    return await store.run(store.chats.update, chat.id, now, **change)
 
 
-async def managed_chat(services: Services, chat_id: int, user_id: int) -> ChatRecord | None:
+async def managed_chat(store: Store, chat_id: int, user_id: int) -> ChatRecord | None:
     """A channel this person manages from a private chat, or None."""
     if not -(2**63) <= chat_id < 2**63:
         return None  # typed by a person; no chat has it, and SQLite cannot even look it up
-    chat = await get_chat(services, chat_id)
+    chat = await get_chat(store, chat_id)
     if chat is None or chat.managed_by != user_id:
         return None
     return chat
 
 
-async def telegram_chats(services: Services) -> list[ChatRecord]:
-    return await services.store.run(services.store.chats.subscribed, "telegram")
+async def telegram_chats(store: Store) -> list[ChatRecord]:
+    """Every subscribed Telegram chat."""
+    return await store.run(store.chats.subscribed, "telegram")

@@ -10,10 +10,9 @@ import sys
 from bot.cli.common import services
 from bot.delivery.channel import Sent
 from bot.delivery.console_channel import ConsoleChannel
-from bot.delivery.outbox import DeliveryReport, deliver_digest
+from bot.delivery.outbox import DeliveryReport
 from bot.render.plain import render_plain
-from bot.services import Services
-from storage import CONSOLE_CHAT_ID, ChatRecord
+from bot.subscriptions import console_chat
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,30 +32,20 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-async def console_chat(svc: Services) -> ChatRecord:
-    return await svc.store.run(
-        svc.store.chats.ensure,
-        CONSOLE_CHAT_ID,
-        channel="console",
-        kind="console",
-        now=svc.clock.now(),
-        defaults={"subscribed": True, "title": "console"},
-    )
-
-
 async def _digest(args: argparse.Namespace) -> None:
     async with services(args) as svc:
-        chat = await console_chat(svc)
+        chat = await console_chat(svc.store, now=svc.clock.now())
         tz = svc.settings.file.schedule.timezone
-        report = await deliver_digest(svc, ConsoleChannel(tz_name=tz), chat, dry_run=args.dry_run)
+        report = await svc.outbox.deliver(ConsoleChannel(tz_name=tz), chat, dry_run=args.dry_run)
         if report.outcome is None:
             print(render_plain(report.digest, tz_name=tz), end="")
         if not args.dry_run:
             # Slack's SDK (and aiohttp) load only when a digest goes out, not at every start.
             from bot.delivery.registry import configured_channels
 
-            for target in await configured_channels(svc):
-                _say(target.channel.name, await deliver_digest(svc, target.channel, target.chat))
+            others = await configured_channels(svc.settings, svc.store, now=svc.clock.now())
+            for target in others:
+                _say(target.channel.name, await svc.outbox.deliver(target.channel, target.chat))
 
 
 def _say(channel: str, report: DeliveryReport) -> None:

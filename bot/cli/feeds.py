@@ -19,6 +19,7 @@ from bot.ingest.feed_admin import (
     list_feed_health,
     remove_feed,
 )
+from bot.ingest.parse import parse_feed
 from bot.services import Services
 
 
@@ -59,7 +60,7 @@ def handle(args: argparse.Namespace) -> int:
 
 
 async def _table(svc: Services, args: argparse.Namespace) -> int:
-    feeds = await list_feed_health(svc)
+    feeds = await list_feed_health(svc.store)
     if not feeds:
         print("No feeds yet. Add [[feeds]] to the config file, or run: tjwatch feeds add URL")
         return 0
@@ -68,7 +69,15 @@ async def _table(svc: Services, args: argparse.Namespace) -> int:
 
 
 async def _add(svc: Services, args: argparse.Namespace) -> int:
-    result = await add_feed(svc, args.url, args.name)
+    result = await add_feed(
+        args.url,
+        args.name,
+        store=svc.store,
+        fetcher=svc.fetcher,
+        parse=lambda content, headers: svc.run_cpu(parse_feed, content, headers),
+        public_only=not svc.settings.file.fetch.allow_private_addresses,
+        now=svc.clock.now(),
+    )
     if not result.ok or result.feed is None:
         print(f"tjwatch: feed not added: {result.detail}", file=sys.stderr)
         return 1
@@ -80,7 +89,7 @@ async def _add(svc: Services, args: argparse.Namespace) -> int:
 
 
 async def _remove(svc: Services, args: argparse.Namespace) -> int:
-    result = await remove_feed(svc, args.key)
+    result = await remove_feed(svc.store, args.key, now=svc.clock.now())
     if not result.ok or result.feed is None:
         print(f"tjwatch: {result.detail}", file=sys.stderr)
         return 1
@@ -92,7 +101,13 @@ async def _remove(svc: Services, args: argparse.Namespace) -> int:
 
 
 async def _import(svc: Services, args: argparse.Namespace) -> int:
-    report = await import_opml(svc, args.file.read_bytes())
+    report = await import_opml(
+        args.file.read_bytes(),
+        store=svc.store,
+        fetcher=svc.fetcher,
+        public_only=not svc.settings.file.fetch.allow_private_addresses,
+        now=svc.clock.now(),
+    )
     if report.error:
         raise UsageError(f"{args.file}: {report.error}")
     print(f"Imported {len(report.added)} feeds from {args.file}; skipped {len(report.skipped)}.")
@@ -102,7 +117,7 @@ async def _import(svc: Services, args: argparse.Namespace) -> int:
 
 
 async def _export(svc: Services, args: argparse.Namespace) -> int:
-    print(await export_opml(svc), end="")
+    print(await export_opml(svc.store, now=svc.clock.now()), end="")
     return 0
 
 

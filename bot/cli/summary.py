@@ -7,8 +7,10 @@ import asyncio
 from pathlib import Path
 
 from bot.cli.common import services
+from bot.digest.llm import LlmClient
 from bot.digest.period import Period, PeriodError, parse_period
 from bot.digest.summary import summarize
+from bot.digest.themes import matcher_for
 from bot.errors import UsageError
 from bot.render.summary_plain import render_summary_plain
 from bot.render.summary_texts import LANGS, summary_texts
@@ -53,7 +55,15 @@ def handle_summary(args: argparse.Namespace) -> int:
 async def _summary(args: argparse.Namespace) -> None:
     async with services(args) as svc:
         period = _period(svc, args.since)
-        summary = await summarize(svc, period, limit=args.top, lang=args.lang)
+        summary = await summarize(
+            svc.store,
+            period,
+            matcher=matcher_for(svc.settings),
+            llm=LlmClient.from_settings(svc.settings),
+            now=svc.clock.now(),
+            limit=args.top,
+            lang=args.lang,
+        )
         tz = svc.settings.file.schedule.timezone
         print(render_summary_plain(summary, summary_texts(args.lang), tz_name=tz), end="")
 
@@ -69,7 +79,9 @@ async def _trend(args: argparse.Namespace) -> None:
     async with services(args) as svc:
         period = _period(svc, args.since)
         texts = summary_texts(args.lang)
-        chart = await trend(svc, period, title=texts.trend_title)
+        chart = await trend(
+            svc.store, period, matcher=matcher_for(svc.settings), title=texts.trend_title
+        )
         out: Path = args.out
         try:
             out.write_bytes(chart.png)

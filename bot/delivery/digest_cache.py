@@ -1,8 +1,8 @@
 """Digests composed once for every chat that would get the same one.
 
 After a poll, every chat on instant alerts with the default settings has the same undelivered
-items: reading their rows and composing the digest once, not once a chat, is what keeps 1,000
-chats within seconds. The key is the exact list of item ids with the settings that shape the
+items: their rows are read and the digest composed once, not once a chat (the figures:
+benchmarks/NOTES.md). The key is the exact list of item ids with the settings that shape the
 digest, and an entry lives a minute, so a digest never outlives the items it was built from by
 more than that.
 """

@@ -1,7 +1,7 @@
 """Which channels are configured besides the caller's own: the one list every runner delivers to.
 
-A channel module offers a factory ``async (services) -> (channel, chat record) | None`` (None
-when it is not configured); adding a channel (email, Matrix) is a new module plus one line in
+A channel module offers a factory ``async (settings, store, now) -> (channel, chat record) | None``
+(None when it is not configured); adding a channel (email, Matrix) is a new module plus one line in
 ``FACTORIES``. Each channel's deliveries are recorded on their own (the deliveries table is keyed
 by channel, chat and item), so one channel failing never holds back another.
 """
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.delivery.channel import Channel
 from bot.delivery.slack_channel import slack_target
-from bot.services import Services
-from storage import ChatRecord
+from bot.settings import Settings
+from storage import ChatRecord, Store
 
-Factory = Callable[[Services], Awaitable[tuple[Channel, ChatRecord] | None]]
+Factory = Callable[[Settings, Store, datetime], Awaitable[tuple[Channel, ChatRecord] | None]]
 
 FACTORIES: tuple[Factory, ...] = (slack_target,)
 
@@ -27,11 +28,11 @@ class Target:
     chat: ChatRecord
 
 
-async def configured_channels(services: Services) -> list[Target]:
-    """Every configured extra channel with its chat record (created on first use)."""
+async def configured_channels(settings: Settings, store: Store, *, now: datetime) -> list[Target]:
+    """Every configured extra channel with its chat record (created on first use at ``now``)."""
     targets: list[Target] = []
     for factory in FACTORIES:
-        found = await factory(services)
+        found = await factory(settings, store, now)
         if found is not None:
             targets.append(Target(*found))
     return targets

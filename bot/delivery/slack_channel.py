@@ -24,6 +24,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 import aiohttp
@@ -35,10 +36,10 @@ from bot.delivery.channel import Blocked, Failed, RetryLater, SendOutcome, Sent
 from bot.models import Digest
 from bot.render.slack_blocks import SlackMessage, render_digest
 from bot.render.telegram_html import DigestLabels
-from bot.services import Services
 from bot.settings import Settings
+from bot.subscriptions import record_slack_chat
 from bot.telegrambot.texts import digest_labels
-from storage import ChatRecord
+from storage import ChatRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -235,25 +236,21 @@ def configured_poster(settings: Settings) -> tuple[Poster, str, str] | None:
     return None
 
 
-async def slack_target(services: Services) -> tuple[SlackChannel, ChatRecord] | None:
+async def slack_target(
+    settings: Settings, store: Store, now: datetime
+) -> tuple[SlackChannel, ChatRecord] | None:
     """The Slack channel and its chat record, when Slack is configured (one registry entry)."""
-    found = configured_poster(services.settings)
+    found = configured_poster(settings)
     if found is None:
         return None
     poster, key, title = found
-    lang = services.settings.file.telegram.default_lang
-    chat = await services.store.run(
-        services.store.chats.ensure,
+    chat = await record_slack_chat(
+        store,
         slack_chat_id(key),
-        channel="slack",
-        kind="slack",
-        now=services.clock.now(),
-        defaults={
-            "subscribed": True,
-            "title": title,
-            "frequency": "instant",
-            "lang": lang,
-            "timezone": services.settings.file.schedule.timezone,
-        },
+        title=title,
+        lang=settings.file.telegram.default_lang,
+        timezone=settings.file.schedule.timezone,
+        now=now,
+        subscribed=True,
     )
     return SlackChannel(poster, digest_labels(chat.lang)), chat

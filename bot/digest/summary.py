@@ -3,8 +3,9 @@
 Built only from what is stored: the period's relevant items (with verdicts and story numbers)
 are grouped by story (an item the grouper never placed is its own story), ranked by relevance and
 coverage, and the top few quoted from their own text. ``compose_summary`` is pure; ``summarize``
-is the service the CLI and the bots call (reads on the database thread, CPU work off the loop,
-then optional abstractive summaries through ``bot.digest.llm``).
+is the service the CLI and the bots call, handed the store, the themes' matcher and the LLM
+client (reads on the database thread, CPU work off the loop, then optional abstractive summaries
+through ``bot.digest.llm``).
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from datetime import datetime
 from bot.digest.extractive import Document, extract
 from bot.digest.llm import LlmClient
 from bot.digest.period import Period
-from bot.digest.themes import ThemeCount, ThemeMatcher, count_themes, matcher_for
-from bot.services import Services
+from bot.digest.themes import ThemeCount, ThemeMatcher, count_themes
 from storage import PeriodItem, Store
 
 TOP_STORIES = 5
@@ -169,15 +169,17 @@ def summary_from_store(
 
 
 async def summarize(
-    services: Services,
+    store: Store,
     period: Period,
     *,
+    matcher: ThemeMatcher,
+    llm: LlmClient | None,
+    now: datetime,
     limit: int = TOP_STORIES,
     lang: str = "en",
-    llm: LlmClient | None = None,
 ) -> Summary:
-    """The period's summary; abstractive story summaries when an LLM endpoint is configured."""
-    store = services.store
+    """The period's summary; abstractive story summaries when ``llm`` is given (an LLM endpoint
+    is configured: ``LlmClient.from_settings``)."""
     items = await store.run(store.summaries.period_items, period.start, period.end)
     ranked = await asyncio.to_thread(rank_stories, items)
     texts = await store.run(store.summaries.texts, _quoted_ids(ranked, limit))
@@ -186,12 +188,11 @@ async def summarize(
         items,
         ranked,
         texts,
-        matcher_for(services.settings),
+        matcher,
         period,
-        now=services.clock.now(),
+        now=now,
         limit=limit,
     )
-    llm = llm or LlmClient.from_settings(services.settings)
     if llm is None or not summary.stories:
         return summary
     docs = [documents(g, texts) for g in ranked[:limit]]

@@ -3,8 +3,8 @@
 Each item counts once, under the theme it names most (``ThemeMatcher.primary``; "other" when it
 names none), so a bar's height is that day's number of items. Drawn with matplotlib's object API
 on the Agg canvas (no pyplot, no display, no global figure state: safe in a worker thread).
-matplotlib is imported with the first chart: ~31 MB the bot's process does not hold until someone
-asks for one.
+matplotlib is imported with the first chart, so the bot's process does not hold it until someone
+asks for one (its size: benchmarks/NOTES.md).
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.digest.period import Period
-from bot.digest.themes import OTHER, ThemeMatcher, matcher_for
-from bot.services import Services
-from storage import PeriodItem
+from bot.digest.themes import OTHER, ThemeMatcher
+from storage import PeriodItem, Store
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -111,9 +110,9 @@ def chart(data: TrendData, *, title: str = "") -> bytes:
     return render_png(build_figure(data, title=title))
 
 
-async def trend(services: Services, period: Period, *, title: str = "") -> Trend:
-    store = services.store
+async def trend(store: Store, period: Period, *, matcher: ThemeMatcher, title: str = "") -> Trend:
+    """The period's chart: read on the database thread, counted and drawn off the loop."""
     items = await store.run(store.summaries.period_items, period.start, period.end)
-    data = await asyncio.to_thread(trend_data, items, matcher_for(services.settings), period)
+    data = await asyncio.to_thread(trend_data, items, matcher, period)
     png = await asyncio.to_thread(chart, data, title=title)
     return Trend(data, png)

@@ -11,19 +11,20 @@ server fetch from its own network.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
+from bot.ingest.fetch import Fetcher
 from bot.ingest.opml import OpmlError, OpmlFeed, parse_opml, to_opml
-from bot.ingest.parse import parse_feed
 from bot.ingest.urls import scheme_problem
-from bot.models import FeedSpec, FetchStatus
+from bot.models import FeedSpec, FetchStatus, ParsedFeed
+from storage import FeedState, Store
 
-if TYPE_CHECKING:
-    from bot.services import Services
-    from storage import FeedState
+# Parses a fetched body (``bot.ingest.parse.parse_feed``, run where the caller runs CPU work).
+Parse = Callable[[bytes, Mapping[str, str]], Awaitable[ParsedFeed]]
 
 AddCode = Literal["bad_url", "private_address", "fetch_failed", "not_a_feed", "already_added"]
 
@@ -100,23 +101,33 @@ def feed_health(feed: FeedState) -> FeedHealth:
     )
 
 
-async def list_feed_health(services: Services) -> list[FeedHealth]:
+async def list_feed_health(store: Store) -> list[FeedHealth]:
     """Every feed, active ones first, with its health."""
-    store = services.store
     return [feed_health(f) for f in await store.run(store.feeds.all)]
 
 
-async def add_feed(services: Services, url: str, name: str | None = None) -> AddFeedResult:
-    """Check that ``url`` is an http(s) feed we may fetch, fetch and parse it once, store it."""
+async def add_feed(
+    url: str,
+    name: str | None = None,
+    *,
+    store: Store,
+    fetcher: Fetcher,
+    parse: Parse,
+    public_only: bool,
+    now: datetime,
+) -> AddFeedResult:
+    """Check that ``url`` is an http(s) feed we may fetch, fetch and parse it once, store it.
+
+    ``public_only`` refuses loopback and private addresses (``[fetch] allow_private_addresses``
+    unset); ``now`` is when the feed is added.
+    """
     url = url.strip()
     problem = scheme_problem(url)
     if problem:
         return AddFeedResult(False, code="bad_url", detail=problem)
-    public_only = not services.settings.file.fetch.allow_private_addresses
-    problem = await services.fetcher.address_problem(url, public_only=public_only)
+    problem = await fetcher.address_problem(url, public_only=public_only)
     if problem:
         return AddFeedResult(False, code="private_address", detail=problem)
-    store = services.store
     known = await store.run(store.feeds.by_url, url)
     if known is not None and known.active:
         return AddFeedResult(
@@ -126,44 +137,43 @@ async def add_feed(services: Services, url: str, name: str | None = None) -> Add
             detail=f"already watched as {known.name!r} (id {known.id})",
         )
 
-    result = await services.fetcher.fetch(FeedSpec(0, name or url, url), public_only=public_only)
+    result = await fetcher.fetch(FeedSpec(0, name or url, url), public_only=public_only)
     if result.status is not FetchStatus.OK:
         code: AddCode = "private_address" if "refused" in (result.error or "") else "fetch_failed"
         return AddFeedResult(False, code=code, detail=result.error or "the fetch failed")
     final = result.permanent_redirect or url
-    parsed = await services.run_cpu(parse_feed, result.content, result.headers)
+    parsed = await parse(result.content, result.headers)
     if parsed.fatal:
         return AddFeedResult(False, code="not_a_feed", detail=parsed.bozo_reason or "not a feed")
     label = (name or parsed.title or urlsplit(final).hostname or final).strip()[:200]
-    feed = await store.run(store.feeds.add, label, final, parsed.lang, services.clock.now())
+    feed = await store.run(store.feeds.add, label, final, parsed.lang, now)
     return AddFeedResult(True, feed_health(feed), items=len(parsed.entries))
 
 
-async def remove_feed(services: Services, key: str) -> RemoveFeedResult:
+async def remove_feed(store: Store, key: str, *, now: datetime) -> RemoveFeedResult:
     """Stop polling the feed with this id, address or name; its stored items stay."""
-    store = services.store
     feed = await store.run(store.feeds.find, key)
     if feed is None:
         return RemoveFeedResult(
             False, code="not_found", detail=f"no feed has the id, address or name {key!r}"
         )
-    await store.run(store.feeds.remove, feed.id, services.clock.now())
+    await store.run(store.feeds.remove, feed.id, now)
     removed = await store.run(store.feeds.by_url, feed.url)
     return RemoveFeedResult(True, feed_health(removed or feed))
 
 
-async def import_opml(services: Services, data: bytes) -> ImportReport:
+async def import_opml(
+    data: bytes, *, store: Store, fetcher: Fetcher, public_only: bool, now: datetime
+) -> ImportReport:
     """Add every feed an OPML file lists (checked for scheme and address, not fetched)."""
     try:
         entries = parse_opml(data)
     except OpmlError as exc:
         return ImportReport(error=str(exc))
-    public_only = not services.settings.file.fetch.allow_private_addresses
-    store = services.store
     added: list[FeedHealth] = []
     skipped: list[tuple[str, str]] = []
     for entry in entries:
-        problem = await services.fetcher.address_problem(entry.xml_url, public_only=public_only)
+        problem = await fetcher.address_problem(entry.xml_url, public_only=public_only)
         if problem:
             skipped.append((entry.xml_url, problem))
             continue
@@ -171,18 +181,16 @@ async def import_opml(services: Services, data: bytes) -> ImportReport:
         if known is not None and known.active:
             skipped.append((entry.xml_url, f"already watched as {known.name!r}"))
             continue
-        feed = await store.run(
-            store.feeds.add, entry.title, entry.xml_url, None, services.clock.now()
-        )
+        feed = await store.run(store.feeds.add, entry.title, entry.xml_url, None, now)
         added.append(feed_health(feed))
     return ImportReport(tuple(added), tuple(skipped))
 
 
-async def export_opml(services: Services) -> str:
+async def export_opml(store: Store, *, now: datetime) -> str:
     """The active feeds as an OPML 2.0 document."""
-    feeds = [f for f in await list_feed_health(services) if f.active]
+    feeds = [f for f in await list_feed_health(store) if f.active]
     return to_opml(
         (OpmlFeed(f.name, f.url) for f in feeds),
         title="tjwatch feeds",
-        created=services.clock.now(),
+        created=now,
     )

@@ -18,31 +18,33 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 
-from bot.delivery.outbox import deliver_digest
+from bot import reads
 from bot.delivery.slack_channel import SlackChannel, WebhookPoster, slack_chat_id
 from bot.digest.compose import summary_line
+from bot.digest.llm import LlmClient
+from bot.digest.themes import matcher_for
 from bot.models import Digest, DigestEntry
+from bot.reads import ChatRecord, Store, StoredItem
 from bot.render.slack_blocks import SlackMessage, escape, render_digest
 from bot.services import Services
+from bot.settings import Settings
 from bot.slackbot.summary import brief
 from bot.slackbot.texts import t
+from bot.subscriptions import record_slack_chat
 from bot.telegrambot.texts import digest_labels
-from storage import ChatRecord, StoredItem
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/tjwatch"
-LATEST_DEFAULT = 5
-LATEST_MAX = 30
-SEARCH_LIMIT = 10
 
 
-def listing(title: str, items: Sequence[StoredItem], services: Services) -> Digest:
+def listing(title: str, items: Sequence[StoredItem], now: datetime) -> Digest:
     """Stored items as a digest with one entry per item (``latest`` and ``search``)."""
     entries = tuple(
         DigestEntry(
@@ -58,29 +60,28 @@ def listing(title: str, items: Sequence[StoredItem], services: Services) -> Dige
         )
         for i in items
     )
-    return Digest(title=title, entries=entries, generated_at=services.clock.now())
+    return Digest(title=title, entries=entries, generated_at=now)
 
 
-async def command_chat(services: Services, command: dict[str, Any]) -> ChatRecord:
+async def command_chat(
+    store: Store, command: dict[str, Any], *, settings: Settings, now: datetime
+) -> ChatRecord:
     """The Slack channel a command came from, as a chat (created the first time)."""
     channel_id = str(command.get("channel_id") or "unknown")
-    store = services.store
-    return await store.run(
-        store.chats.ensure,
+    return await record_slack_chat(
+        store,
         slack_chat_id(f"channel:{channel_id}"),
-        channel="slack",
-        kind="slack",
-        now=services.clock.now(),
-        defaults={
-            "title": f"slack {command.get('channel_name') or channel_id}",
-            "lang": services.settings.file.telegram.default_lang,
-            "timezone": services.settings.file.schedule.timezone,
-        },
+        title=f"slack {command.get('channel_name') or channel_id}",
+        lang=settings.file.telegram.default_lang,
+        timezone=settings.file.schedule.timezone,
+        now=now,
     )
 
 
 class Commands:
-    """The handlers, holding the services they call (no globals)."""
+    """The handlers. They hold the composition root (the Slack server is an entry point) and
+    hand each service only what it uses: reads go through ``bot.reads``, digests through the
+    outbox, summaries through ``bot.digest.summary``."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -110,31 +111,41 @@ class Commands:
         """What to answer to a command other than ``digest``: (messages, visible to all)."""
         verb, _, rest = str(command.get("text") or "").strip().partition(" ")
         rest = rest.strip()
-        store = self.services.store
+        store, clock = self.services.store, self.services.clock
         match verb.lower():
             case "latest":
-                if rest and not (rest.isdigit() and 1 <= int(rest) <= LATEST_MAX):
+                n = reads.latest_count(rest)
+                if n is None:
                     return self.usage(), False
-                items = await store.run(store.items.latest, int(rest) if rest else LATEST_DEFAULT)
+                items = await reads.latest(store, n)
                 if not items:
                     return self.note(t(self.lang, "latest_none")), False
                 title = t(self.lang, "latest_title", n=len(items))
-                return self.render(listing(title, items, self.services)), False
+                return self.render(listing(title, items, clock.now())), False
             case "search":
                 if not rest:
                     return self.usage(), False
-                items = await store.run(store.items.search, rest, SEARCH_LIMIT)
+                items = await reads.search(store, rest)
                 if not items:
                     return self.note(t(self.lang, "search_none", query=escape(rest))), False
                 title = t(self.lang, "search_title", query=rest)
-                return self.render(listing(title, items, self.services)), False
+                return self.render(listing(title, items, clock.now())), False
             case "summary":
                 return await self.summary(rest), True
             case _:
                 return self.usage(), False
 
     async def summary(self, arg: str) -> list[SlackMessage]:
-        found = await brief(self.services, arg, self.lang)
+        svc = self.services
+        found = await brief(
+            svc.store,
+            arg,
+            self.lang,
+            now=svc.clock.now(),
+            tz_name=svc.settings.file.schedule.timezone,
+            matcher=matcher_for(svc.settings),
+            llm=LlmClient.from_settings(svc.settings),
+        )
         if found is None:
             return self.note(t(self.lang, "summary_usage"))
         if found.digest is None:
@@ -150,13 +161,14 @@ class Commands:
         return [SlackMessage(text, (block,))]
 
     def usage(self) -> list[SlackMessage]:
-        return self.note(t(self.lang, "usage", max=LATEST_MAX))
+        return self.note(t(self.lang, "usage", max=reads.LATEST_MAX))
 
     async def digest(self, command: dict[str, Any]) -> None:
-        chat = await command_chat(self.services, command)
+        svc = self.services
+        chat = await command_chat(svc.store, command, settings=svc.settings, now=svc.clock.now())
         poster = WebhookPoster(str(command["response_url"]), {"response_type": "in_channel"})
         channel = SlackChannel(poster, digest_labels(chat.lang))
-        await deliver_digest(self.services, channel, chat, send_empty=True)
+        await svc.outbox.deliver(channel, chat, send_empty=True)
 
 
 def build_app(services: Services, commands: Commands | None = None) -> AsyncApp:

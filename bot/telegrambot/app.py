@@ -145,7 +145,7 @@ def build_application(
         schedule_poll(
             app.job_queue, settings.file.schedule.poll_interval_minutes, first=first_poll_s
         )
-        timed = await schedule_all(app.job_queue, await telegram_chats(services))
+        timed = await schedule_all(app.job_queue, await telegram_chats(services.store))
         log.info("telegram bot @%s ready: %d chats with timed digests", app.bot.username, timed)
 
     builder = (

@@ -1,20 +1,25 @@
 """The typed context every handler and job receives: ``context.services`` instead of bot_data["x"].
 
-The guard (``guards.py``, group -1) fills ``chat_record`` and ``lang`` once per update, before any
-handler runs; python-telegram-bot builds one context per update and hands it to every handler.
+The Telegram application is an entry point, so its context holds the composition root; a handler
+takes from it only what the service it calls uses (``context.store``, ``context.settings``,
+``context.now()``) and passes that by name. The guard (``guards.py``, group -1) fills
+``chat_record`` and ``lang`` once per update, before any handler runs; python-telegram-bot builds
+one context per update and hands it to every handler.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from telegram import Bot
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.delivery.telegram_channel import TelegramChannel
+from bot.reads import ChatRecord, Store
 from bot.services import Services
+from bot.settings import Settings
 from bot.telegrambot.texts import DEFAULT_LANG, Lang, digest_labels, t
-from storage import ChatRecord
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]):
@@ -31,6 +36,17 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], S
     @property
     def services(self) -> Services:
         return self.bot_data
+
+    @property
+    def store(self) -> Store:
+        return self.bot_data.store
+
+    @property
+    def settings(self) -> Settings:
+        return self.bot_data.settings
+
+    def now(self) -> datetime:
+        return self.bot_data.clock.now()
 
     def t(self, key: str, /, **values: Any) -> str:
         return t(self.lang, key, **values)

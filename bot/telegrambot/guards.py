@@ -56,7 +56,7 @@ async def is_group_admin(update: Update, context: BotContext) -> bool:
         return False
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return True
-    if user is not None and user.id in context.services.settings.admin_ids:
+    if user is not None and user.id in context.settings.admin_ids:
         return True
     sender = message.sender_chat if message is not None else None
     if sender is not None and sender.id == chat.id:
@@ -80,14 +80,20 @@ async def guard(update: Update, context: BotContext) -> None:
     title = chat.title or chat.full_name or chat.username
     user_lang = normalize_lang(user.language_code) if user and user.language_code else None
     record = await record_chat(
-        context.services, chat.id, kind=chat.type, title=title, lang=user_lang
+        context.store,
+        chat.id,
+        kind=chat.type,
+        title=title,
+        lang=user_lang,
+        schedule=context.settings.file.schedule,
+        now=context.now(),
     )
     context.chat_record = record
     context.lang = normalize_lang(record.lang or user_lang)
 
     message = update.message
     command = command_name(message.text if message else None, context.bot.username)
-    admins = context.services.settings.admin_ids
+    admins = context.settings.admin_ids
     if command in ADMIN_COMMANDS and (user is None or user.id not in admins):
         log.info("refused /%s from user %s in chat %s", command, user.id if user else None, chat.id)
         await reply(update, context.t("admin.only", command=f"/{command}"))

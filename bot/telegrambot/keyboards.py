@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.reads import ChatRecord
 from bot.subscriptions import COMMON_ZONES, FREQUENCIES, LANGUAGES, SCORE_STEPS
 from bot.telegrambot.texts import t
-from storage import ChatRecord
 
 PREFIX = "st"
 VIEWS = ("main", "freq", "hour", "day", "tz", "score", "lang")

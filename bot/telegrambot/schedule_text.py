@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.reads import ChatRecord
 from bot.telegrambot.texts import t
-from storage import ChatRecord
 
 
 def schedule_text(lang: str | None, chat: ChatRecord) -> str:

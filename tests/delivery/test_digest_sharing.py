@@ -12,7 +12,6 @@ import pytest_asyncio
 
 from bot.clock import FixedClock
 from bot.delivery.console_channel import ConsoleChannel
-from bot.delivery.outbox import build_digest, deliver_digest
 from bot.services import Services
 from bot.settings import load_settings
 from storage import ChatRecord
@@ -43,28 +42,28 @@ def chat(services: Services, chat_id: int, **settings: object) -> ChatRecord:
 @pytest.mark.asyncio
 async def test_chats_with_the_same_new_items_share_one_digest(services: Services) -> None:
     first, second = chat(services, 1), chat(services, 2)
-    a = await build_digest(services, "console", first)
-    b = await build_digest(services, "console", second)
+    a = await services.outbox.build_digest("console", first)
+    b = await services.outbox.build_digest("console", second)
     assert len(a.entries) == 6
     assert b is a  # composed once
 
     # A chat with its own threshold gets its own digest.
-    picky = await build_digest(services, "console", chat(services, 3, min_score=0.8))
+    picky = await services.outbox.build_digest("console", chat(services, 3, min_score=0.8))
     assert picky is not a and len(picky.entries) == 3
 
     # Once the first chat has its digest, its next one holds nothing; the second's is unchanged.
-    report = await deliver_digest(services, ConsoleChannel(io.StringIO()), first)
+    report = await services.outbox.deliver(ConsoleChannel(io.StringIO()), first)
     assert report.outcome is not None
-    assert (await build_digest(services, "console", first)).entries == ()
-    assert (await build_digest(services, "console", second)).entries == a.entries
+    assert (await services.outbox.build_digest("console", first)).entries == ()
+    assert (await services.outbox.build_digest("console", second)).entries == a.entries
 
 
 @pytest.mark.asyncio
 async def test_a_shared_digest_is_composed_again_after_a_minute(services: Services) -> None:
     clock = services.clock
     assert isinstance(clock, FixedClock)
-    first = await build_digest(services, "console", chat(services, 1))
+    first = await services.outbox.build_digest("console", chat(services, 1))
     clock.advance(seconds=61)
-    later = await build_digest(services, "console", chat(services, 2))
+    later = await services.outbox.build_digest("console", chat(services, 2))
     assert later is not first and later.entries == first.entries
     assert later.generated_at == NOW + timedelta(seconds=61)

@@ -11,7 +11,8 @@ from bot.clock import FixedClock
 from bot.digest.extractive import Document
 from bot.digest.llm import LlmClient
 from bot.digest.period import Period, parse_period
-from bot.digest.summary import summarize
+from bot.digest.summary import TOP_STORIES, Summary, summarize
+from bot.digest.themes import matcher_for
 from bot.services import Services
 from bot.settings import load_settings
 from tests.digest.conftest import NOW
@@ -71,12 +72,26 @@ def _services(tmp_path: Path, env: dict[str, str]) -> Services:
     return Services.build(settings, clock=FixedClock(NOW))
 
 
+async def _summarize(
+    svc: Services, period: Period, *, limit: int = TOP_STORIES, llm: LlmClient | None = None
+) -> Summary:
+    """``summarize`` as the bots call it: the client the settings configure, unless given one."""
+    return await summarize(
+        svc.store,
+        period,
+        matcher=matcher_for(svc.settings),
+        llm=llm or LlmClient.from_settings(svc.settings),
+        now=svc.clock.now(),
+        limit=limit,
+    )
+
+
 async def test_summary_uses_the_endpoint_when_configured(tmp_path: Path, llm: LlmServer) -> None:
     async with _services(tmp_path, {"LLM_BASE_URL": llm.base_url, "LLM_MODEL": "small"}) as svc:
         fill_week(svc.store, NOW)
         period = parse_period("7d", NOW)
         assert isinstance(period, Period)
-        summary = await summarize(svc, period, limit=3)
+        summary = await _summarize(svc, period, limit=3)
     assert [s.abstractive for s in summary.stories] == [True, True, True]
     assert all(s.summary == llm.answer for s in summary.stories)
     assert len(llm.requests) == 3
@@ -89,7 +104,7 @@ async def test_a_timeout_keeps_the_extractive_summary(tmp_path: Path, llm: LlmSe
         period = parse_period("7d", NOW)
         assert isinstance(period, Period)
         fast = LlmClient(llm.base_url, timeout_s=0.5)
-        summary = await summarize(svc, period, limit=2, llm=fast)
+        summary = await _summarize(svc, period, limit=2, llm=fast)
     assert [s.abstractive for s in summary.stories] == [False, False]
     assert "Путин, Лукашенко и Рахмон" in summary.stories[0].summary
 
@@ -100,5 +115,5 @@ async def test_off_by_default(tmp_path: Path) -> None:
         assert LlmClient.from_settings(svc.settings) is None
         period = parse_period("7d", NOW)
         assert isinstance(period, Period)
-        summary = await summarize(svc, period)
+        summary = await _summarize(svc, period)
     assert summary.stories and not any(s.abstractive for s in summary.stories)

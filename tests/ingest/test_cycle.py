@@ -50,7 +50,7 @@ async def test_a_hanging_feed_times_out_while_the_others_are_stored(
     )
     assert outcomes["Lenta.ru"].status == "ok" and outcomes["Meduza"].status == "ok"
     assert rows(_db(tmp_path), "SELECT count(*) FROM items")[0][0] == LENTA_ITEMS + 30
-    health = {h.name: h for h in await list_feed_health(svc)}
+    health = {h.name: h for h in await list_feed_health(svc.store)}
     assert (
         health["Hangs"].status == "failing"
         and health["Hangs"].last_error == "timed out after 1.5 s"
@@ -89,7 +89,7 @@ async def test_304_costs_no_parsing(
     assert [f.status for f in report.feeds] == ["not modified"]
     assert calls == ["parse_and_normalize"]
     assert feed_server.conditional_hits["/feeds/lenta-ru-2022-12-rss.xml"] == 1
-    (health,) = await list_feed_health(svc)
+    (health,) = await list_feed_health(svc.store)
     assert health.status == "ok" and health.items_seen == LENTA_ITEMS
 
 
@@ -105,7 +105,7 @@ async def test_failing_feed_backs_off_and_recovers_by_itself(
     )
 
     await poll(svc)
-    health = {h.name: h for h in await list_feed_health(svc)}
+    health = {h.name: h for h in await list_feed_health(svc.store)}
     flaps = health["Flaps"]
     assert flaps.consecutive_failures == 1 and flaps.last_error == "HTTP 500 Internal Server Error"
     assert flaps.next_poll_at is not None
@@ -118,14 +118,14 @@ async def test_failing_feed_backs_off_and_recovers_by_itself(
 
     clock.advance(minutes=20)
     await poll(svc)
-    flaps = {h.name: h for h in await list_feed_health(svc)}["Flaps"]
+    flaps = {h.name: h for h in await list_feed_health(svc.store)}["Flaps"]
     assert flaps.consecutive_failures == 2
     assert flaps.next_poll_at is not None
     assert timedelta(minutes=48) <= flaps.next_poll_at - clock.now() <= timedelta(minutes=72)
 
     clock.advance(minutes=75)
     await poll(svc)
-    flaps = {h.name: h for h in await list_feed_health(svc)}["Flaps"]
+    flaps = {h.name: h for h in await list_feed_health(svc.store)}["Flaps"]
     assert feed_server.hits["/flaps"] == 3
     assert flaps.status == "ok" and flaps.consecutive_failures == 0 and flaps.last_error is None
     assert flaps.items_seen == 30
@@ -146,7 +146,7 @@ async def test_retry_after_is_a_floor_on_the_next_poll(
         "Busy": "HTTP 429 Too Many Requests; asked to retry after 2.0 h",
         "Down": "HTTP 503 Service Unavailable; asked to retry after 60 s",
     }
-    health = {h.name: h for h in await list_feed_health(svc)}
+    health = {h.name: h for h in await list_feed_health(svc.store)}
     busy_next = health["Busy"].next_poll_at
     down_next = health["Down"].next_poll_at
     assert busy_next is not None and busy_next - NOW >= timedelta(hours=2)
@@ -224,7 +224,7 @@ async def test_not_well_formed_feeds_give_what_can_be_recovered(
         }
     )
     await poll(svc, force=True)
-    health = {h.name: h for h in await list_feed_health(svc)}
+    health = {h.name: h for h in await list_feed_health(svc.store)}
     kagi = health["Kagi (blank line before prolog)"]
     assert kagi.status == "ok" and kagi.items_seen == 35
     assert (
@@ -316,7 +316,7 @@ async def test_cyrillic_encodings_are_decoded(
     assert "Эмомалӣ Раҳмон дар ҷашни Рӯзи ғалабаи Маскав иштирок мекунад" in titles(
         "UTF-8 with BOM"
     )
-    health = {h.name: h for h in await list_feed_health(svc)}
+    health = {h.name: h for h in await list_feed_health(svc.store)}
     assert health["koi8-r, undeclared"].bozo_reason == "no encoding declared; detected koi8-r"
     langs = dict(rows(_db(tmp_path), "SELECT title, lang FROM items"))
     assert langs["Как пережить новогоднюю ночь"] == "ru"

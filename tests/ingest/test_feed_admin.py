@@ -7,9 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest.feed_admin import add_feed, list_feed_health, remove_feed
+from bot.ingest.feed_admin import (
+    AddFeedResult,
+    RemoveFeedResult,
+    add_feed,
+    list_feed_health,
+    remove_feed,
+)
 from bot.ingest.opml import parse_opml
+from bot.ingest.parse import parse_feed
 from bot.jobs import poll
+from bot.services import Services
 from tests.ingest.conftest import HOSTILE, MakeServices, rows
 from tests.support.feed_server import FeedServer
 
@@ -185,27 +193,44 @@ def test_opml_import_of_a_bad_file_is_a_usage_error(cli, config_for, tmp_path: P
     assert cli("--config", str(config), "feeds", "import", str(tmp_path / "none.opml")).code == 2
 
 
+async def add(svc: Services, url: str, name: str | None = None) -> AddFeedResult:
+    """``add_feed`` given what the bot's /addfeed hands it."""
+    return await add_feed(
+        url,
+        name,
+        store=svc.store,
+        fetcher=svc.fetcher,
+        parse=lambda content, headers: svc.run_cpu(parse_feed, content, headers),
+        public_only=not svc.settings.file.fetch.allow_private_addresses,
+        now=svc.clock.now(),
+    )
+
+
+async def remove(svc: Services, key: str) -> RemoveFeedResult:
+    return await remove_feed(svc.store, key, now=svc.clock.now())
+
+
 @pytest.mark.asyncio
 async def test_service_functions_return_values_for_the_bot(
     make_services: MakeServices, feed_server: FeedServer, feed_root: Path
 ) -> None:
     shutil.copy(HOSTILE / "utf8-bom-rss.xml", feed_root)
     svc = make_services({})
-    result = await add_feed(svc, feed_server.url("utf8-bom-rss.xml"), "BOM feed")
+    result = await add(svc, feed_server.url("utf8-bom-rss.xml"), "BOM feed")
     assert (
         result.ok and result.feed is not None and result.feed.status == "new" and result.items == 12
     )
     assert result.feed.origin == "user"
     await poll(svc, force=True)
-    (health,) = await list_feed_health(svc)
+    (health,) = await list_feed_health(svc.store)
     assert health.name == "BOM feed" and health.status == "ok" and health.items_seen == 12
-    refused = await add_feed(svc, "gopher://example.org/")
+    refused = await add(svc, "gopher://example.org/")
     assert not refused.ok and refused.code == "bad_url"
-    assert (await remove_feed(svc, "bom FEED")).ok  # names match in any case
-    removed = await remove_feed(svc, str(health.id))
+    assert (await remove(svc, "bom FEED")).ok  # names match in any case
+    removed = await remove(svc, str(health.id))
     assert removed.ok and removed.feed is not None and removed.feed.status == "inactive"
-    assert (await remove_feed(svc, "nothing")).code == "not_found"
-    readded = await add_feed(svc, feed_server.url("utf8-bom-rss.xml"))
+    assert (await remove(svc, "nothing")).code == "not_found"
+    readded = await add(svc, feed_server.url("utf8-bom-rss.xml"))
     assert readded.ok and readded.feed is not None and readded.feed.active
 
 
@@ -220,7 +245,7 @@ async def test_add_feed_refuses_private_addresses(
         "http://[::1]:8080/rss",
         "http://localhost/rss",
     ):
-        result = await add_feed(svc, url)
+        result = await add(svc, url)
         assert not result.ok and result.code == "private_address", url
     assert sum(feed_server.hits.values()) == 0
 
@@ -231,5 +256,5 @@ async def test_add_feed_stores_the_address_a_permanent_redirect_names(
 ) -> None:
     svc = make_services({})
     target = feed_server.url("meduza-io-2020-10-rss.xml")
-    result = await add_feed(svc, feed_server.redirect("/old", target, 308))
+    result = await add(svc, feed_server.redirect("/old", target, 308))
     assert result.ok and result.feed is not None and result.feed.url == target

@@ -17,7 +17,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.delivery.channel import Blocked, Failed
 from bot.delivery.console_channel import ConsoleChannel
-from bot.delivery.outbox import deliver_digest
 from bot.jobs import poll
 from bot.metrics import Metrics, MetricsServer, start_metrics_server
 from bot.services import Services
@@ -97,7 +96,7 @@ async def test_counters_move_after_a_poll_and_a_digest(
         now=services.clock.now(),
         defaults={"subscribed": True, "title": "console"},
     )
-    sent = await deliver_digest(services, ConsoleChannel(tz_name="UTC"), chat)
+    sent = await services.outbox.deliver(ConsoleChannel(tz_name="UTC"), chat)
     assert sent.outcome is not None
     assert "Рахмон" in capsys.readouterr().out
     await poll(services, force=True)  # second poll: 304, nothing new

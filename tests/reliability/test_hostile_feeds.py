@@ -154,4 +154,4 @@ def duplicates(db: Path) -> int:
 
 async def _health(config: Path) -> dict[str, object]:
     async with Services.build(load_settings(config, env={})) as services:
-        return {h.name: h for h in await list_feed_health(services)}
+        return {h.name: h for h in await list_feed_health(services.store)}

@@ -7,17 +7,21 @@ import sqlite3
 
 import pytest
 
-from bot.cli.digest import console_chat
 from bot.delivery.channel import Blocked, RetryLater, Sent
 from bot.delivery.console_channel import ConsoleChannel
-from bot.delivery.outbox import deliver_digest
-from bot.delivery.registry import configured_channels
+from bot.delivery.registry import Target, configured_channels
 from bot.delivery.slack_channel import SlackChannel, WebApiPoster, WebhookPoster
 from bot.render.slack_blocks import BLOCKS_PER_MESSAGE
+from bot.services import Services
+from bot.subscriptions import console_chat
 from tests.slack.conftest import MakeServices, add_items
 from tests.support.slack_receiver import SlackReceiver
 
 pytestmark = pytest.mark.asyncio
+
+
+async def targets(services: Services) -> list[Target]:
+    return await configured_channels(services.settings, services.store, now=services.clock.now())
 
 
 def sent_rows(services, channel: str = "slack") -> list[str]:  # type: ignore[no-untyped-def]
@@ -50,10 +54,10 @@ async def test_webhook_digest_arrives_as_valid_block_kit(
 ) -> None:
     services = await make_services({"SLACK_WEBHOOK_URL": receiver.webhook_url})
     ids = add_items(services, ["Rahmon & Putin <meet> | Moscow", "Migrants: new rules"])
-    [target] = await configured_channels(services)
+    [target] = await targets(services)
     assert target.channel.name == target.chat.channel == target.chat.kind == "slack"
 
-    report = await deliver_digest(services, target.channel, target.chat)
+    report = await services.outbox.deliver(target.channel, target.chat)
 
     assert isinstance(report.outcome, Sent)
     [request] = receiver.accepted()
@@ -75,7 +79,7 @@ async def test_webhook_digest_arrives_as_valid_block_kit(
     assert "Rahmon &amp; Putin" in request.body["text"]
     assert sent_rows(services) == sorted(ids)
     # Nothing new: nothing is posted again.
-    again = await deliver_digest(services, target.channel, target.chat)
+    again = await services.outbox.deliver(target.channel, target.chat)
     assert again.outcome is None and len(receiver.requests) == 1
 
 
@@ -89,10 +93,10 @@ async def test_bot_token_posts_to_the_channel_through_the_web_api(receiver, make
         }
     )
     add_items(services, ["Dushanbe and Moscow sign an energy deal"])
-    [target] = await configured_channels(services)
+    [target] = await targets(services)
     assert target.chat.title == "slack C0TJWATCH"
 
-    report = await deliver_digest(services, target.channel, target.chat)
+    report = await services.outbox.deliver(target.channel, target.chat)
 
     assert isinstance(report.outcome, Sent)
     [request] = receiver.accepted("/api/chat.postMessage")
@@ -104,10 +108,10 @@ async def test_bot_token_posts_to_the_channel_through_the_web_api(receiver, make
 async def test_429_then_success_delivers_once_after_retry_after(receiver, make_services) -> None:
     services = await make_services({"SLACK_WEBHOOK_URL": receiver.webhook_url})
     ids = add_items(services, ["Rogun dam: Russian loan"])
-    [target] = await configured_channels(services)
+    [target] = await targets(services)
     receiver.rate_limit(retry_after=1)
 
-    report = await deliver_digest(services, target.channel, target.chat)
+    report = await services.outbox.deliver(target.channel, target.chat)
 
     assert isinstance(report.outcome, Sent)
     refused, accepted = receiver.requests
@@ -121,11 +125,11 @@ async def test_429_then_success_delivers_once_after_retry_after(receiver, make_s
 async def test_web_api_429_is_honoured_too(receiver, make_services) -> None:
     services = await make_services({"SLACK_WEBHOOK_URL": receiver.webhook_url})
     add_items(services, ["CSTO drills near the Afghan border"])
-    [target] = await configured_channels(services)
+    [target] = await targets(services)
     channel = SlackChannel(WebApiPoster("xoxb-t", "C1", base_url=receiver.api_url))
     receiver.script(429, '{"ok": false, "error": "ratelimited"}', {"Retry-After": "1"})
 
-    report = await deliver_digest(services, channel, target.chat)
+    report = await services.outbox.deliver(channel, target.chat)
 
     assert isinstance(report.outcome, Sent)
     assert len(receiver.accepted("/api/chat.postMessage")) == 1
@@ -138,14 +142,14 @@ async def test_rate_limit_longer_than_we_wait_is_retry_later_and_nothing_is_lost
 ) -> None:
     services = await make_services({"SLACK_WEBHOOK_URL": receiver.webhook_url})
     ids = add_items(services, ["Migrant workers' patents"])
-    [target] = await configured_channels(services)
+    [target] = await targets(services)
     receiver.rate_limit(retry_after=120)
 
-    report = await deliver_digest(services, target.channel, target.chat)
+    report = await services.outbox.deliver(target.channel, target.chat)
 
     assert report.outcome == RetryLater(120.0, "Slack rate limit")
     assert sent_rows(services) == []
-    later = await deliver_digest(services, target.channel, target.chat)
+    later = await services.outbox.deliver(target.channel, target.chat)
     assert isinstance(later.outcome, Sent)
     assert posted_items(receiver) == ["0"] and sent_rows(services) == ids
 
@@ -153,9 +157,9 @@ async def test_rate_limit_longer_than_we_wait_is_retry_later_and_nothing_is_lost
 async def test_long_digest_is_split_and_each_part_recorded(receiver, make_services) -> None:
     services = await make_services({"SLACK_WEBHOOK_URL": receiver.webhook_url})
     ids = add_items(services, [f"Story number {n} on Russia and Tajikistan" for n in range(40)])
-    [target] = await configured_channels(services)
+    [target] = await targets(services)
 
-    report = await deliver_digest(services, target.channel, target.chat)
+    report = await services.outbox.deliver(target.channel, target.chat)
 
     assert isinstance(report.outcome, Sent)
     messages = receiver.accepted()
@@ -173,17 +177,17 @@ async def test_failure_midway_is_retried_without_resending_acknowledged_parts(
 ) -> None:
     services = await make_services({"SLACK_WEBHOOK_URL": receiver.webhook_url})
     add_items(services, [f"Story {n}" for n in range(40)])
-    [target] = await configured_channels(services)
+    [target] = await targets(services)
     channel = SlackChannel(WebhookPoster(receiver.webhook_url), server_retry_s=0.01)
     receiver.script(200, "ok")  # part 1 goes out
     receiver.script(500, "internal_error")  # part 2 fails twice: we give up for now
     receiver.script(500, "internal_error")
 
-    first = await deliver_digest(services, channel, target.chat)
+    first = await services.outbox.deliver(channel, target.chat)
 
     assert isinstance(first.outcome, RetryLater)
     assert len(sent_rows(services)) == 16  # part 1's items are recorded; the rest wait
-    second = await deliver_digest(services, channel, target.chat)
+    second = await services.outbox.deliver(channel, target.chat)
     assert isinstance(second.outcome, Sent)
     posted = posted_items(receiver)
     assert sorted(posted, key=int) == [str(n) for n in range(40)]  # each item exactly once
@@ -194,10 +198,10 @@ async def test_failure_midway_is_retried_without_resending_acknowledged_parts(
 async def test_rejected_blocks_fall_back_to_text_once(receiver, make_services) -> None:
     services = await make_services({"SLACK_WEBHOOK_URL": receiver.webhook_url})
     add_items(services, ["Border talks"])
-    [target] = await configured_channels(services)
+    [target] = await targets(services)
     receiver.script(400, "invalid_blocks")
 
-    report = await deliver_digest(services, target.channel, target.chat)
+    report = await services.outbox.deliver(target.channel, target.chat)
 
     assert isinstance(report.outcome, Sent)
     [accepted] = receiver.accepted()
@@ -207,10 +211,10 @@ async def test_rejected_blocks_fall_back_to_text_once(receiver, make_services) -
 async def test_removed_webhook_is_blocked_not_retried(receiver, make_services) -> None:
     services = await make_services({"SLACK_WEBHOOK_URL": receiver.webhook_url})
     add_items(services, ["Border talks"])
-    [target] = await configured_channels(services)
+    [target] = await targets(services)
     receiver.script(404, "no_service")
 
-    report = await deliver_digest(services, target.channel, target.chat)
+    report = await services.outbox.deliver(target.channel, target.chat)
 
     assert report.outcome == Blocked("no_service")
     assert len(receiver.requests) == 1 and sent_rows(services) == []
@@ -219,9 +223,9 @@ async def test_removed_webhook_is_blocked_not_retried(receiver, make_services) -
 async def test_unreachable_slack_is_retry_later_not_a_crash(make_services) -> None:
     services = await make_services({"SLACK_WEBHOOK_URL": "http://127.0.0.1:9/services/T/B/X"})
     add_items(services, ["Border talks"])
-    [target] = await configured_channels(services)
+    [target] = await targets(services)
 
-    report = await deliver_digest(services, target.channel, target.chat)
+    report = await services.outbox.deliver(target.channel, target.chat)
 
     assert isinstance(report.outcome, RetryLater)
     assert sent_rows(services) == []
@@ -230,14 +234,15 @@ async def test_unreachable_slack_is_retry_later_not_a_crash(make_services) -> No
 async def test_slack_and_console_deliveries_are_recorded_apart(receiver, make_services) -> None:
     services = await make_services({"SLACK_WEBHOOK_URL": receiver.webhook_url})
     ids = add_items(services, ["Border talks"])
-    [target] = await configured_channels(services)
+    [target] = await targets(services)
 
-    await deliver_digest(services, ConsoleChannel(io.StringIO()), await console_chat(services))
+    console = await console_chat(services.store, now=services.clock.now())
+    await services.outbox.deliver(ConsoleChannel(io.StringIO()), console)
     assert sent_rows(services, "console") == ids and sent_rows(services) == []
-    await deliver_digest(services, target.channel, target.chat)
+    await services.outbox.deliver(target.channel, target.chat)
     assert sent_rows(services) == ids
     assert posted_items(receiver) == ["0"]
 
 
 async def test_no_slack_configured_means_no_extra_channel(make_services) -> None:
-    assert await configured_channels(await make_services()) == []
+    assert await targets(await make_services()) == []

@@ -15,7 +15,6 @@ import pytest_asyncio
 from telegram import Bot
 
 from bot.delivery.channel import Blocked, RetryLater, Sent
-from bot.delivery.outbox import build_digest, deliver_digest
 from bot.subscriptions import record_chat
 from bot.telegrambot.context import make_channel
 from storage import ChatRecord
@@ -53,13 +52,21 @@ def subscribed(rig: BotRig, chat_id: int) -> ChatRecord:
 async def test_blocked_bot_marks_the_chat_inactive(rig: BotRig, bot: Bot) -> None:
     chat = subscribed(rig, rig.user.chat["id"])
     rig.user.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
-    report = await deliver_digest(rig.services, make_channel(bot), chat)
+    report = await rig.services.outbox.deliver(make_channel(bot), chat)
     assert isinstance(report.outcome, Blocked)
     stored = rig.services.store.chats.get(chat.id)
     assert stored is not None and not stored.active
     assert rig.services.store.deliveries.sent_ids("telegram", chat.id) == set()
     # The person unblocks the bot and writes to it: the chat is reachable again.
-    again = await record_chat(rig.services, chat.id, kind="private", title=None, lang=None)
+    again = await record_chat(
+        rig.services.store,
+        chat.id,
+        kind="private",
+        title=None,
+        lang=None,
+        schedule=rig.settings.file.schedule,
+        now=datetime.now(UTC),
+    )
     assert again.active and again.subscribed
 
 
@@ -68,14 +75,14 @@ async def test_failure_part_way_keeps_only_the_unsent_part_pending(rig: BotRig, 
     store = rig.services.store
     rig.user.emulator.delay_next("sendMessage", 0.01, times=1, token=rig.token)  # message 1 passes
     rig.user.fail_next("sendMessage", 429, parameters={"retry_after": 30}, times=5)
-    report = await deliver_digest(rig.services, make_channel(bot), chat)
+    report = await rig.services.outbox.deliver(make_channel(bot), chat)
     assert isinstance(report.outcome, RetryLater)
     [first] = rig.user.get_messages()
     sent_first = store.deliveries.sent_ids("telegram", chat.id)
     assert sent_first and len(sent_first) < len(report.digest.item_ids)
     rig.emulator.clear_faults(token=rig.token)
 
-    report = await deliver_digest(rig.services, make_channel(bot), chat)
+    report = await rig.services.outbox.deliver(make_channel(bot), chat)
     assert isinstance(report.outcome, Sent)
     rest = rig.user.get_messages()
     assert rest and not set(report.digest.item_ids) & sent_first  # nothing sent twice
@@ -101,7 +108,7 @@ async def test_migrated_group_gets_the_digest_under_its_new_id(rig: BotRig, bot:
         chat_id=old_id,
         parameters={"migrate_to_chat_id": new_group["id"]},
     )
-    report = await deliver_digest(rig.services, make_channel(bot), chat)
+    report = await rig.services.outbox.deliver(make_channel(bot), chat)
     assert isinstance(report.outcome, Sent)
     assert rig.services.store.chats.get(old_id) is None
     moved = rig.services.store.chats.get(new_group["id"])
@@ -113,7 +120,7 @@ async def test_rejected_markup_is_resent_as_plain_text(rig: BotRig, bot: Bot) ->
     chat = subscribed(rig, rig.user.chat["id"])
     rig.user.fail_next("sendMessage", 400, "Bad Request: can't parse entities: unexpected end tag")
     channel = make_channel(bot)
-    digest = await build_digest(rig.services, "telegram", chat)
+    digest = await rig.services.outbox.build_digest("telegram", chat)
     [message, *_] = channel.render(chat, digest)
     outcome = await channel.send_message(chat, message)
     assert isinstance(outcome, Sent)

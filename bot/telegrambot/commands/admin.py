@@ -7,6 +7,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.ingest.feed_admin import add_feed, remove_feed
+from bot.ingest.parse import parse_feed
 from bot.polling import set_paused
 from bot.relevance.added_seeds import MIN_TEXT_CHARS, SeedRefused
 from bot.render.telegram_html import esc
@@ -19,7 +20,16 @@ async def addfeed_command(update: Update, context: BotContext) -> None:
     if text is None:
         return
     args = text.split(maxsplit=1)
-    result = await add_feed(context.services, args[0], args[1] if len(args) > 1 else None)
+    services = context.services
+    result = await add_feed(
+        args[0],
+        args[1] if len(args) > 1 else None,
+        store=services.store,
+        fetcher=services.fetcher,
+        parse=lambda content, headers: services.run_cpu(parse_feed, content, headers),
+        public_only=not services.settings.file.fetch.allow_private_addresses,
+        now=services.clock.now(),
+    )
     if not result.ok or result.feed is None:
         await reply(
             update,
@@ -36,7 +46,7 @@ async def removefeed_command(update: Update, context: BotContext) -> None:
     key = await required_args(update, context.t("admin.removefeed_usage"))
     if key is None:
         return
-    result = await remove_feed(context.services, key)
+    result = await remove_feed(context.store, key, now=context.now())
     if not result.ok or result.feed is None:
         await reply(update, context.t("admin.removefeed_not_found", key=esc(key)))
         return

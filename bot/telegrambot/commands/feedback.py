@@ -19,7 +19,15 @@ async def feedback_button(update: Update, context: BotContext) -> None:
         await answer_callback(update)
         return
     vote, item_id = parsed
-    await record_feedback(context.services, chat, item_id, user.id, vote)
+    await record_feedback(
+        context.store,
+        chat,
+        item_id,
+        user.id,
+        vote,
+        base=context.settings.file.thresholds.relevance,
+        now=context.now(),
+    )
     await answer_callback(update, context.t("feedback.up" if vote > 0 else "feedback.down"))
 
 

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.feedback import feedback_counts
-from bot.ingest.feed_admin import FeedHealth, list_feed_health
+from bot import reads
 from bot.polling import is_paused
+from bot.reads import FeedHealth
 from bot.render.telegram_html import clip, esc, safe_href
-from bot.subscriptions import telegram_chats, threshold
+from bot.subscriptions import threshold
 from bot.telegrambot.context import BotContext
 from bot.telegrambot.replies import reply, reply_lines
 
@@ -20,7 +20,7 @@ _STATUS_ICON = {"ok": "✅", "failing": "⚠️", "new": "🆕", "inactive": "�
 
 async def seeds_command(update: Update, context: BotContext) -> None:
     """The configured seeds, then those an admin added with /addseed."""
-    configured = context.services.settings.file.seeds
+    configured = context.settings.file.seeds
     added = await context.services.seed_admin.added()
     if not configured and not added:
         await reply(update, context.t("seeds.none"))
@@ -70,7 +70,7 @@ def _feed_line(context: BotContext, feed: FeedHealth, tz: ZoneInfo) -> str:
 
 
 async def sources_command(update: Update, context: BotContext) -> None:
-    feeds = [f for f in await list_feed_health(context.services) if f.active]
+    feeds = await reads.active_feeds(context.store)
     if not feeds:
         await reply(update, context.t("sources.none"))
         return
@@ -84,26 +84,23 @@ async def sources_command(update: Update, context: BotContext) -> None:
 
 
 async def stats_command(update: Update, context: BotContext) -> None:
-    services, chat = context.services, context.chat_record
+    chat = context.chat_record
     assert chat is not None
-    store = services.store
-    feeds = [f for f in await list_feed_health(services) if f.active]
-    counts = await feedback_counts(services, chat.id)
-    delivered = await store.run(store.deliveries.sent_ids, "telegram", chat.id)
-    paused = await is_paused(services.store)
+    stats = await reads.chat_stats(context.store, "telegram", chat.id)
+    paused = await is_paused(context.store)
     await reply(
         update,
         context.t(
             "stats.text",
-            items=await store.run(store.items.count),
-            relevant=await store.run(store.items.count_relevant),
-            feeds=len(feeds),
-            failing=sum(1 for f in feeds if f.status == "failing"),
-            chats=len(await telegram_chats(services)),
-            delivered=len(delivered),
-            up=counts.up,
-            down=counts.down,
-            threshold=f"{threshold(services, chat):.2f}",
+            items=stats.items,
+            relevant=stats.relevant,
+            feeds=stats.feeds,
+            failing=stats.failing,
+            chats=stats.chats,
+            delivered=stats.delivered,
+            up=stats.feedback.up,
+            down=stats.feedback.down,
+            threshold=f"{threshold(chat, context.settings.file.thresholds.relevance):.2f}",
             polling=context.t("stats.polling_paused" if paused else "stats.polling_on"),
         ),
     )

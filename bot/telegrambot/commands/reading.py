@@ -7,17 +7,13 @@ from dataclasses import dataclass, replace
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.delivery.outbox import deliver_digest
+from bot import reads
 from bot.explaining import explain_stored
+from bot.reads import ChatRecord, StoredItem
 from bot.render.telegram_html import clip, esc, render_item_line
 from bot.subscriptions import threshold
 from bot.telegrambot.context import BotContext, make_channel
 from bot.telegrambot.replies import command_args, reply, reply_lines, required_args
-from storage import ChatRecord, StoredItem
-
-LATEST_DEFAULT = 5
-LATEST_MAX = 30
-SEARCH_LIMIT = 10
 
 
 async def digest_command(update: Update, context: BotContext) -> None:
@@ -28,7 +24,7 @@ async def digest_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     thread = message.message_thread_id if message and message.is_topic_message else None
     here = _replace_thread(chat, thread)
-    await deliver_digest(context.services, make_channel(context.bot), here, send_empty=True)
+    await context.services.outbox.deliver(make_channel(context.bot), here, send_empty=True)
 
 
 def _replace_thread(chat: ChatRecord, thread: int | None) -> ChatRecord:
@@ -55,13 +51,11 @@ def _lines(context: BotContext, items: list[StoredItem]) -> list[str]:
 async def latest_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
-    arg = command_args(message.text)
-    if arg and not (arg.isdigit() and 1 <= int(arg) <= LATEST_MAX):
-        await reply(update, context.t("latest.usage", max=LATEST_MAX))
+    n = reads.latest_count(command_args(message.text))
+    if n is None:
+        await reply(update, context.t("latest.usage", max=reads.LATEST_MAX))
         return
-    n = int(arg) if arg else LATEST_DEFAULT
-    store = context.services.store
-    items = await store.run(store.items.latest, n)
+    items = await reads.latest(context.store, n)
     if not items:
         await reply(update, context.t("latest.none"))
         return
@@ -72,8 +66,7 @@ async def search_command(update: Update, context: BotContext) -> None:
     query = await required_args(update, context.t("search.usage"))
     if query is None:
         return
-    store = context.services.store
-    items = await store.run(store.items.search, query, SEARCH_LIMIT)
+    items = await reads.search(context.store, query)
     if not items:
         await reply(update, context.t("search.none", query=esc(query)))
         return
@@ -84,8 +77,8 @@ async def search_command(update: Update, context: BotContext) -> None:
 
 @dataclass(frozen=True, slots=True)
 class WhyFacts:
-    """What /why shows; the same facts as ``tjwatch explain`` when the relevance package is
-    installed with its explainer, else those stored with the item's verdict."""
+    """What /why shows: the same facts as ``tjwatch explain`` (the item scored again by the
+    running scorer), else, when the explainer finds no item, those stored with its verdict."""
 
     relevant: bool
     score: float
@@ -128,14 +121,13 @@ async def why_command(update: Update, context: BotContext) -> None:
     key = await required_args(update, context.t("why.usage"))
     if key is None:
         return
-    store = context.services.store
-    item = await store.run(store.items.get, key)
+    item = await reads.find_item(context.store, key)
     if item is None:
         await reply(update, context.t("why.not_found", id=esc(key)))
         return
-    sent = item.id in await store.run(store.deliveries.sent_ids, "telegram", chat.id)
+    sent = await reads.was_sent(context.store, "telegram", chat.id, item.id)
     facts = await why_facts(context, item)
-    mine = threshold(context.services, chat)
+    mine = threshold(chat, context.settings.file.thresholds.relevance)
     lines = [
         *_lines(context, [item]),  # the item as /latest and /search show it
         context.t("why.sent" if sent else "why.not_sent"),

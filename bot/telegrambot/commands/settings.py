@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.reads import ChatRecord
 from bot.render.telegram_html import esc
 from bot.scheduler import schedule_chat
 from bot.subscriptions import change_setting, managed_chat, threshold
@@ -14,7 +15,6 @@ from bot.telegrambot.keyboards import LANGUAGE_NAMES, PREFIX, VIEWS, parse, sett
 from bot.telegrambot.replies import answer_callback, command_args, reply
 from bot.telegrambot.schedule_text import schedule_text
 from bot.telegrambot.texts import normalize_lang
-from storage import ChatRecord
 
 
 def settings_text(context: BotContext, chat: ChatRecord, *, other_chat: bool) -> str:
@@ -25,7 +25,7 @@ def settings_text(context: BotContext, chat: ChatRecord, *, other_chat: bool) ->
         target=context.t("settings.target", title=title) if other_chat else "",
         schedule=schedule_text(lang, chat),
         tz=esc(chat.timezone),
-        threshold=f"{threshold(context.services, chat):.2f}",
+        threshold=f"{threshold(chat, context.settings.file.thresholds.relevance):.2f}",
         only_new=context.t("settings.only_new_yes" if chat.only_new else "settings.only_new_no"),
         lang=LANGUAGE_NAMES.get(chat.lang or lang, lang),
     )
@@ -40,7 +40,7 @@ async def _target(update: Update, context: BotContext, chat_id: int) -> ChatReco
     if here is not None and chat_id == here.id:
         return here
     user = update.effective_user
-    return await managed_chat(context.services, chat_id, user.id) if user else None
+    return await managed_chat(context.store, chat_id, user.id) if user else None
 
 
 async def settings_command(update: Update, context: BotContext) -> None:
@@ -80,7 +80,9 @@ async def settings_button(update: Update, context: BotContext) -> None:
         )
         return
     elif parsed.value is not None:
-        changed = await change_setting(context.services, chat, parsed.key, parsed.value)
+        changed = await change_setting(
+            context.store, chat, parsed.key, parsed.value, now=context.now()
+        )
         if changed is None:
             await answer_callback(
                 update, context.t("errors.bad_argument", detail=parsed.value), alert=True
@@ -116,7 +118,9 @@ async def lang_command(update: Update, context: BotContext) -> None:
     message, chat = update.effective_message, context.chat_record
     assert message is not None and chat is not None
     arg = command_args(message.text).lower()
-    changed = await change_setting(context.services, chat, "lang", arg) if arg else None
+    changed = (
+        await change_setting(context.store, chat, "lang", arg, now=context.now()) if arg else None
+    )
     if changed is None:
         await reply(update, context.t("lang.usage"))
         return

@@ -16,7 +16,7 @@ SUBSCRIBE_DATA = "sub"
 
 
 async def start(update: Update, context: BotContext) -> None:
-    schedule = context.services.settings.file.schedule
+    schedule = context.settings.file.schedule
     button = InlineKeyboardButton(context.t("start.button"), callback_data=SUBSCRIBE_DATA)
     await reply(
         update,
@@ -30,7 +30,7 @@ async def subscribe_button(update: Update, context: BotContext) -> None:
     assert query is not None and chat is not None
     message = update.effective_message
     thread = message.message_thread_id if message and message.is_topic_message else None
-    result = await subscribe(context.services, chat, thread_id=thread)
+    result = await subscribe(context.store, chat, now=context.now(), thread_id=thread)
     assert context.job_queue is not None
     schedule_chat(context.job_queue, result.chat)
     await answer_callback(update, context.t("start.button_done"))
@@ -52,7 +52,7 @@ async def noop(update: Update, context: BotContext) -> None:
 async def help_command(update: Update, context: BotContext) -> None:
     text = context.t("help.text")
     user, chat = update.effective_user, update.effective_chat
-    if user is not None and user.id in context.services.settings.admin_ids:
+    if user is not None and user.id in context.settings.admin_ids:
         text += context.t("help.admin")
     if chat is not None and chat.type == ChatType.PRIVATE:
         text += context.t("help.channel")

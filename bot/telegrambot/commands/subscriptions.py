@@ -27,7 +27,7 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
         await _subscribe_channel(update, context, target)
         return
     thread = message.message_thread_id if message.is_topic_message else None
-    result = await subscribe(context.services, chat, thread_id=thread)
+    result = await subscribe(context.store, chat, now=context.now(), thread_id=thread)
     schedule_chat(context.job_queue, result.chat)
     when = schedule_text(context.lang, result.chat)
     if result.already:
@@ -56,9 +56,15 @@ async def _subscribe_channel(update: Update, context: BotContext, target: str) -
         await reply(update, context.t("admin.group_only"))
         return
     record = await record_chat(
-        context.services, channel.id, kind="channel", title=channel.title, lang=context.lang
+        context.store,
+        channel.id,
+        kind="channel",
+        title=channel.title,
+        lang=context.lang,
+        schedule=context.settings.file.schedule,
+        now=context.now(),
     )
-    result = await subscribe(context.services, record, managed_by=user.id)
+    result = await subscribe(context.store, record, now=context.now(), managed_by=user.id)
     schedule_chat(context.job_queue, result.chat)
     await reply(
         update,
@@ -75,15 +81,15 @@ async def unsubscribe_command(update: Update, context: BotContext) -> None:
     assert message is not None and chat is not None and context.job_queue is not None
     target = command_args(message.text)
     if target and user is not None and target.lstrip("-").isdigit():
-        managed = await managed_chat(context.services, int(target), user.id)
+        managed = await managed_chat(context.store, int(target), user.id)
         if managed is None:
             await reply(update, context.t("settings.no_channel", channel=esc(target)))
             return
         chat = managed
-    if not await unsubscribe(context.services, chat):
+    if not await unsubscribe(context.store, chat, now=context.now()):
         await reply(update, context.t("unsubscribe.not_subscribed"))
         return
-    updated = await get_chat(context.services, chat.id)
+    updated = await get_chat(context.store, chat.id)
     if updated is not None:
         schedule_chat(context.job_queue, updated)
     await reply(update, context.t("unsubscribe.done"))

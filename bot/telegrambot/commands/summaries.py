@@ -5,8 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
+from bot import reads
+from bot.digest.llm import LlmClient
 from bot.digest.period import Period, PeriodError, parse_period
 from bot.digest.summary import summarize
+from bot.digest.themes import matcher_for
 from bot.digest.trend import trend
 from bot.render.summary_telegram import (
     render_story_telegram,
@@ -21,7 +24,7 @@ from bot.telegrambot.replies import command_args, reply
 
 def _tz(context: BotContext) -> str:
     chat = context.chat_record
-    return chat.timezone if chat is not None else context.services.settings.file.schedule.timezone
+    return chat.timezone if chat is not None else context.settings.file.schedule.timezone
 
 
 async def _period(update: Update, context: BotContext, default: str, usage: str) -> Period | None:
@@ -30,7 +33,7 @@ async def _period(update: Update, context: BotContext, default: str, usage: str)
     assert message is not None
     period = parse_period(
         command_args(message.text),
-        context.services.clock.now(),
+        context.now(),
         tz_name=_tz(context),
         default=default,
     )
@@ -45,7 +48,15 @@ async def summary_command(update: Update, context: BotContext) -> None:
     period = await _period(update, context, "7d", texts.summary_usage)
     if period is None:
         return
-    summary = await summarize(context.services, period, lang=context.lang)
+    settings = context.settings
+    summary = await summarize(
+        context.store,
+        period,
+        matcher=matcher_for(settings),
+        llm=LlmClient.from_settings(settings),
+        now=context.now(),
+        lang=context.lang,
+    )
     for text in render_summary_telegram(summary, texts, tz_name=_tz(context)):
         await reply(update, text)
 
@@ -58,8 +69,7 @@ async def story_command(update: Update, context: BotContext) -> None:
     if not key or " " in key:
         await reply(update, esc(texts.story_usage))
         return
-    store = context.services.store
-    reports = await store.run(store.summaries.story_reports, key)
+    reports = await reads.story(context.store, key)
     if reports is None:
         await reply(update, esc(texts.story_not_found.format(key=key)))
         return
@@ -72,7 +82,9 @@ async def trend_command(update: Update, context: BotContext) -> None:
     period = await _period(update, context, "30d", texts.trend_usage)
     if period is None:
         return
-    chart = await trend(context.services, period, title=texts.trend_title)
+    chart = await trend(
+        context.store, period, matcher=matcher_for(context.settings), title=texts.trend_title
+    )
     if chart.data.total == 0:
         await reply(update, esc(texts.trend_empty.format(period=texts.period(period))))
         return
