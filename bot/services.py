@@ -20,7 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 from bot.clock import Clock, SystemClock
 from bot.delivery.digest_cache import DigestCache
 from bot.ingest.fetch import Fetcher
-from bot.ingest.worker import ignore_interrupts
+from bot.ingest.worker import init_worker
 from bot.metrics import Metrics
 from bot.relevance.added_seeds import load_added, with_seeds
 from bot.relevance.build import build_seed_scorer, lexicon_terms
@@ -97,7 +97,7 @@ class Services:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_fork_server_preload())
             self._cpu_pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=ignore_interrupts
+                max_workers=workers, mp_context=context, initializer=init_worker
             )
         loop = asyncio.get_running_loop()
         pool = self._cpu_pool

@@ -14,7 +14,6 @@ from typing import Any
 
 import feedparser
 
-from bot.ingest import feedparser_fast
 from bot.ingest.text import html_to_text, one_line
 from bot.models import ParsedFeed, RawEntry
 
@@ -25,9 +24,6 @@ _HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 _CYRILLIC = {"koi8_r", "koi8_u", "cp1251", "cp866", "iso8859_5", "mac_cyrillic"}
 _PROLOG_ENCODING = re.compile(rb"<\?xml[^>]*encoding\s*=", re.I)
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)[\s>]", re.I | re.S)
-
-# Every process that parses feeds imports this module: the parse workers, and the bot itself.
-feedparser_fast.install()
 
 
 def parse_feed(content: bytes, headers: Mapping[str, str] | None = None) -> ParsedFeed:
