@@ -127,7 +127,7 @@ class StoryGrouper:
 
     def load(self, now: datetime) -> None:
         for sig in self.store.stories.signatures_since(now - self.index.window * 4):
-            self.index.add(sig.item_id, sig.story_id, frozenset(sig.tokens), sig.published_at)
+            self.index.add(sig.item_id, sig.story_id, frozenset(sig.tokens), sig.timeline_at)
         self._loaded = True
 
     def assign(
@@ -148,12 +148,12 @@ class StoryGrouper:
                 if not verdict.relevant:
                     continue
                 tokens = given if given is not None else event_tokens(self.scorer.features(item))
-                hit = self.index.best(tokens, item.published_at)
+                hit = self.index.best(tokens, item.timeline_at)
                 story_id = hit[0] if hit else self.store.stories.create(item.title, item.id, now)
                 self.store.stories.add_member(
-                    story_id, item.id, sorted(tokens), item.published_at, now
+                    story_id, item.id, sorted(tokens), item.timeline_at, now
                 )
-                self.index.add(item.id, story_id, tokens, item.published_at)
+                self.index.add(item.id, story_id, tokens, item.timeline_at)
                 assigned[item.id] = story_id
         return assigned
 
