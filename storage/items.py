@@ -130,7 +130,7 @@ class ItemRepository:
             )
             # The full-text index, for the whole batch at once (m007_fts_by_batch): the rows
             # just inserted, in rowid order (FTS5 flushes its pending terms whenever a rowid
-            # comes out of order; by id, indexing took twice as long).
+            # comes out of order).
             self._db.execute(
                 "INSERT INTO items_fts (rowid, title, summary, text)"
                 " SELECT rowid, title, summary, text FROM items WHERE rowid > ? ORDER BY rowid",

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 @functools.lru_cache(maxsize=1024)
 def to_iso(value: datetime | None) -> str | None:
     """Cached: storing a poll cycle's batch formats the same few times (its feeds' fetch time,
-    its scoring time) once per item and source, and formatting costs four times the lookup."""
+    its scoring time) once per item and source, and a lookup is cheaper than formatting."""
     if value is None:
         return None
     return value.astimezone(UTC).isoformat(timespec="seconds")

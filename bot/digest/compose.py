@@ -58,9 +58,9 @@ def _entry(group: list[StoredItem]) -> DigestEntry:
 
 def summary_line(text: str, limit: int = SUMMARY_CHARS) -> str:
     """The first sentence (or sentences, while they fit), cut at a word boundary."""
-    # Only the start of a long text can be shown: flattening and splitting the whole of it (a
-    # full article, for some feeds) was half the cost of composing a digest. The start decides
-    # alone once it flattens to more than ``limit + 1`` characters.
+    # Only the start of a long text can be shown, so only the start is flattened and split (the
+    # text is a full article for some feeds). The start decides alone once it flattens to more
+    # than ``limit + 1`` characters.
     flat = " ".join(text[: 4 * limit].split())
     if len(flat) <= limit + 1:
         flat = " ".join(text.split())

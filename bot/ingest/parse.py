@@ -28,8 +28,8 @@ _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)[\s>]", r
 
 def parse_feed(content: bytes, headers: Mapping[str, str] | None = None) -> ParsedFeed:
     """The feed's entries as feedparser reads them. Relative links stay relative here:
-    ``normalize`` resolves them against the feed's URL (a base URL handed to feedparser made it
-    join every link-like element with ``urljoin``, a third of its time)."""
+    ``normalize`` resolves them against the feed's URL: given a base URL, feedparser would join
+    every link-like element with ``urljoin``, where tjwatch needs only the entry's link."""
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     note = None
     encoding = _sniff_cyrillic(content) if _undeclared(content, response_headers) else None

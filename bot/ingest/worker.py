@@ -39,7 +39,8 @@ def init_worker() -> None:
 
 # In a feed that declares no language, the first this many items are identified one by one; when
 # they all agree, the rest take their language as if the feed had declared it (identifying every
-# item was half the cost of normalising such a feed). A mixed feed keeps per-item identification.
+# item would be most of the cost of normalising such a feed). A mixed feed keeps per-item
+# identification.
 LANGUAGE_SAMPLE = 5
 
 

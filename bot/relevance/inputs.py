@@ -100,7 +100,7 @@ def _parse_date(raw: Any) -> datetime:
 
 
 def _feed(content: bytes, path: Path) -> Iterator[LabelledItem | BadLine]:
-    """Items of a feed file, as if fetched now: dates after "now" are replaced, as in a poll."""
+    """Items of a feed file, as if fetched now: a date after "now" leaves an item undated."""
     fetched_at = SystemClock().now()
     parsed = parse_feed(content, {})
     if parsed.fatal:

@@ -1,6 +1,7 @@
-"""tjwatch parses with its copies of feedparser's ``pop`` and ``push_content`` and its shortcut
-for ``_urljoin`` (``bot.ingest.feedparser_fast``), giving the same result as the installed
-feedparser's own code on every feed in the test data."""
+"""tjwatch's parse workers parse with its copies of feedparser's ``pop`` and ``push_content``
+and its shortcut for ``_urljoin`` (``bot.ingest.feedparser_fast``), installed by the workers'
+initializer and by nothing else, giving the same result as the installed feedparser's own code
+on every feed in the test data."""
 
 from __future__ import annotations
 
