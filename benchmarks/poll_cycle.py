@@ -114,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def raw_floor(bodies: list[bytes]) -> tuple[float, float, int]:
-    # feedparser as released: importing tjwatch's parser gives feedparser faster copies of two
-    # methods and a shortcut (bot.ingest.feedparser_fast), only in the steps after this one.
+    # feedparser as released: tjwatch's parse workers install faster copies of two of its
+    # methods and a shortcut (bot.ingest.feedparser_fast) when they start; this process never.
     if feedparser_fast.installed():
         raise RuntimeError("the raw floor must run on feedparser's own code, before tjwatch's")
     started, cpu = time.perf_counter(), time.process_time()

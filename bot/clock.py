@@ -1,8 +1,17 @@
-"""The one place that reads the wall clock, so that time can be injected in tests."""
+"""How tjwatch reads the wall clock: through a ``Clock``, so that tests and offline scoring can
+give their own time.
+
+Everything in ``bot`` and ``storage`` that decides by the date or time (due feeds, backoff,
+Retry-After dates, digest periods, what is stored as fetched or sent when) takes it from a
+``Clock`` (``SystemClock`` in the bot) or as a ``now`` argument. The schedulers are the
+exception: APScheduler and python-telegram-bot's JobQueue run on the wall clock themselves, and
+the first run time handed to them (``bot.scheduler``, ``bot.console_runner``) is read beside
+them. Durations are measured on the monotonic clock (``time.perf_counter``), not this one.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -25,6 +34,4 @@ class FixedClock:
         return self._at
 
     def advance(self, **delta: float) -> None:
-        from datetime import timedelta
-
         self._at = self._at + timedelta(**delta)

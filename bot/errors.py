@@ -1,17 +1,14 @@
 """The exceptions tjwatch raises on purpose.
 
-Expected, per-feed or per-chat failures (a feed that times out, a chat that blocked the bot) are
-*values* (see ``bot.models.FetchResult`` and ``bot.delivery.channel``), not exceptions: one bad
-outlet must never stop a cycle. Exceptions are for what stops an operation outright::
+Expected, per-feed or per-chat failures (a feed that times out or is not a feed, a chat that
+blocked the bot) are *values* (``bot.models.FetchResult``, ``bot.models.ParsedFeed``, the outcomes
+in ``bot.delivery.channel``), not exceptions: one bad outlet must never stop a cycle. Exceptions
+are for what stops an operation outright::
 
-    TjwatchError                 base; ``exit_code`` is what the CLI exits with
+    TjwatchError                 base; ``exit_code`` is what the CLI exits with (1)
     ├── ConfigError              the configuration is wrong: names the file, the key and the fix
     │                            (exit 2)
-    ├── UsageError               a command was called with bad arguments (exit 2)
-    ├── FeedError                a feed could not be used
-    │   ├── FetchError           transport or HTTP failure
-    │   └── ParseError           the body is not a feed
-    └── DeliveryError            a digest could not be delivered at all
+    └── UsageError               a command was called with bad arguments (exit 2)
 
 ``storage.errors.StorageError`` (exit 3) is the storage layer's own, since storage imports nothing
 from ``bot``.
@@ -41,19 +38,3 @@ class ConfigError(TjwatchError):
 
 class UsageError(TjwatchError):
     exit_code = 2
-
-
-class FeedError(TjwatchError):
-    pass
-
-
-class FetchError(FeedError):
-    pass
-
-
-class ParseError(FeedError):
-    pass
-
-
-class DeliveryError(TjwatchError):
-    pass

@@ -71,20 +71,31 @@ class ParsedFeed:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """A normalised news item: clean text, canonical link, UTC date, language."""
+    """A normalised news item: clean text, canonical link, UTC dates, language.
+
+    ``published_at`` is the date the feed gave, in UTC, or None when the item is undated: the
+    feed gave no date, one that does not parse, or one too far in the future to be true
+    (``published_raw`` keeps whatever text the feed gave). ``fetched_at`` is when it was fetched.
+    """
 
     id: str
     guid: str | None
     url: str | None
     title: str
     summary: str
-    published_at: datetime
+    published_at: datetime | None
     published_raw: str | None
     fetched_at: datetime
     lang: str | None
     feed_id: int
     feed_name: str
     text: str | None = None
+
+    @property
+    def timeline_at(self) -> datetime:
+        """Where the item stands on a timeline: when it was published, else when it was fetched
+        (an undated item is placed where it was first seen)."""
+        return self.fetched_at if self.published_at is None else self.published_at
 
     def __reduce__(self) -> tuple[type, tuple[Any, ...]]:
         """Parse workers send thousands a cycle (``bot.pickled``)."""
@@ -124,12 +135,15 @@ class Verdict:
 
 @dataclass(frozen=True, slots=True)
 class DigestEntry:
-    """One story in a digest: its best report, and how many other sources carried it."""
+    """One story in a digest: its best report, and how many other sources carried it.
+
+    ``timeline_at`` is the earliest of its reports' ``timeline_at`` (published, else fetched).
+    """
 
     headline: str
     url: str | None
     sources: tuple[str, ...]
-    published_at: datetime
+    timeline_at: datetime
     score: float
     story: str | None
     summary: str

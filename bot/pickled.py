@@ -2,8 +2,8 @@
 
 Parse workers send the bot's process tens of thousands of items and readings a poll cycle. The
 generic pickling of a slotted dataclass restores each object through ``__setstate__``, which asks
-``dataclasses.fields`` for the field list every time: half the cost of receiving an item. As
-``(cls, values)`` an object is rebuilt by one call to its own ``__init__``.
+``dataclasses.fields`` for the field list every time, for every object. As ``(cls, values)`` an
+object is rebuilt by one call to its own ``__init__``.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from bot.ingest.cycle import Parse, PollPolicy, pool_parse
 from bot.ingest.fetch import Fetcher
 from bot.ingest.fulltext import FullText, add_full_text, no_full_text
 from bot.ingest.sink import BatchSink
-from bot.ingest.worker import ignore_interrupts
+from bot.ingest.worker import init_worker
 from bot.metrics import Metrics
 from bot.models import Item
 from bot.relevance.active import ActiveScorer
@@ -162,7 +162,7 @@ class Services:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_fork_server_preload())
             self._cpu_pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=ignore_interrupts
+                max_workers=workers, mp_context=context, initializer=init_worker
             )
         loop = asyncio.get_running_loop()
         pool = self._cpu_pool

@@ -18,8 +18,7 @@ from storage.migrations import migrations
 BUSY_TIMEOUT_MS = 10_000
 # SQLite's page cache for the one connection, at most (filled as pages are read). The default,
 # 2 MB, holds the item indexes of some 25,000 items: past that, a poll cycle's inserts (random
-# ids, urls) read most index pages back from the OS: writing a 1,000-feed cycle's 50,000 items
-# took 16 % longer than with this cache.
+# ids, urls) read most index pages back from the OS.
 CACHE_KIB = 16_000
 
 

@@ -45,9 +45,8 @@ def stored_item(row: Sequence[Any]) -> StoredItem:
         story_id,
         sources,
     ) = row
-    published = from_iso(published_at)
     fetched = from_iso(fetched_at)
-    assert published is not None and fetched is not None
+    assert fetched is not None
     return StoredItem(
         id=item_id,
         url=url,
@@ -55,7 +54,7 @@ def stored_item(row: Sequence[Any]) -> StoredItem:
         summary=summary,
         text=text,
         lang=lang,
-        published_at=published,
+        published_at=from_iso(published_at),
         fetched_at=fetched,
         sources=tuple(sources.split("\x1f")) if sources else (),
         relevant=bool(relevant),
@@ -100,6 +99,7 @@ class ItemRepository:
                         item.summary,
                         item.text,
                         item.lang,
+                        to_iso(item.timeline_at),
                         to_iso(item.published_at),
                         item.published_raw,
                         to_iso(item.fetched_at),
@@ -114,6 +114,7 @@ class ItemRepository:
                 "summary",
                 "text",
                 "lang",
+                "timeline_at",
                 "published_at",
                 "published_raw",
                 "fetched_at",
@@ -129,7 +130,7 @@ class ItemRepository:
             )
             # The full-text index, for the whole batch at once (m007_fts_by_batch): the rows
             # just inserted, in rowid order (FTS5 flushes its pending terms whenever a rowid
-            # comes out of order; by id, indexing took twice as long).
+            # comes out of order).
             self._db.execute(
                 "INSERT INTO items_fts (rowid, title, summary, text)"
                 " SELECT rowid, title, summary, text FROM items WHERE rowid > ? ORDER BY rowid",
@@ -221,30 +222,31 @@ class ItemRepository:
     ) -> list[str]:
         """Relevant items not yet delivered to this chat, best first: their ids only.
 
-        Read on the ``verdicts_digest`` and ``items_id_published`` indexes without touching item
+        Read on the ``verdicts_digest`` and ``items_id_timeline`` indexes without touching item
         rows; the caller reads the rows (``by_ids``) only when no other chat's identical digest
         is at hand.
         """
         sql = (
             # Without the hint SQLite looks items up by their primary key and reads each row for
-            # its date; items_id_published (m006) holds the date beside the id.
-            "SELECT v.item_id FROM verdicts v JOIN items i INDEXED BY items_id_published"
+            # its date; items_id_timeline (m009) holds the date beside the id.
+            "SELECT v.item_id FROM verdicts v JOIN items i INDEXED BY items_id_timeline"
             " ON i.id = v.item_id"
             " WHERE v.relevant = 1 AND v.score >= ? AND NOT EXISTS (SELECT 1 FROM deliveries d"
             " WHERE d.channel = ? AND d.chat_id = ? AND d.item_id = v.item_id"
-            " AND d.status = 'sent') ORDER BY v.score DESC, i.published_at DESC LIMIT ?"
+            " AND d.status = 'sent') ORDER BY v.score DESC, i.timeline_at DESC LIMIT ?"
         )
         return [r[0] for r in self._db.execute(sql, [min_score, channel, chat_id, limit])]
 
     def latest(self, n: int, relevant_only: bool = True) -> list[StoredItem]:
         where = "WHERE v.relevant = 1" if relevant_only else ""
-        sql = _SELECT + f" {where} ORDER BY i.published_at DESC LIMIT ?"
+        sql = _SELECT + f" {where} ORDER BY i.timeline_at DESC LIMIT ?"
         return self._stored(sql, [n])
 
     def relevant_between(self, start: datetime, end: datetime) -> list[StoredItem]:
+        """Relevant items whose ``timeline_at`` falls in ``[start, end)``, in that order."""
         sql = _SELECT + (
-            " WHERE v.relevant = 1 AND i.published_at >= ? AND i.published_at < ?"
-            " ORDER BY i.published_at"
+            " WHERE v.relevant = 1 AND i.timeline_at >= ? AND i.timeline_at < ?"
+            " ORDER BY i.timeline_at"
         )
         return self._stored(sql, [to_iso(start), to_iso(end)])
 

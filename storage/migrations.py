@@ -238,3 +238,47 @@ def m008_no_period_copy(db: Database) -> None:
     query, which reads only relevant items (a few in a hundred) and now finds them through the
     verdicts' relevance index and ``items_id_published``."""
     db.execute("DROP INDEX IF EXISTS items_period")
+
+
+@migrations()
+def m009_undated_items(db: Database) -> None:
+    """Undated items have no ``published_at`` (issue 21).
+
+    Until now an item without a usable date (none, one that does not parse, or one in the future)
+    was stored with its fetch time in ``published_at``, NOT NULL, and readers guessed which
+    dates were real. That column keeps its values, its NOT NULL and its indexes under the name
+    of what it holds, ``timeline_at``: when the item was published, else when it was first
+    fetched. The digest, search, summary and trend queries select and order on it, index-only as
+    before (the indexes are rebuilt under names that say so). ``published_at`` comes back beside
+    it, nullable: the date the feed gave, or NULL for an undated item. Story signatures keep
+    their timeline key the same way.
+
+    Which existing items were undated is decided from what is stored: ``published_raw`` is NULL
+    (the feed gave no date), or the stored date equals the fetch time (the old fallback for a
+    date that did not parse or lay in the future). A real date equal to the fetch time to the
+    second would be counted as undated too; its place on the timeline is the same either way.
+
+    The backfill rewrites every row once. The full-text index's update trigger would re-index
+    every item's text for a column it does not index, so it is set aside for that statement and
+    put back as it was.
+    """
+    db.execute("ALTER TABLE items RENAME COLUMN published_at TO timeline_at")
+    db.execute("ALTER TABLE items ADD COLUMN published_at TEXT")
+    trigger = db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'items_au'"
+    ).fetchone()
+    if trigger:
+        db.execute('DROP TRIGGER "items_au"')
+    db.execute(
+        "UPDATE items SET published_at = timeline_at"
+        " WHERE published_raw IS NOT NULL AND timeline_at != fetched_at"
+    )
+    if trigger:
+        db.execute(trigger[0])
+    db.execute("DROP INDEX IF EXISTS items_published_at")
+    db.execute("DROP INDEX IF EXISTS items_id_published")
+    db.execute("CREATE INDEX items_timeline ON items(timeline_at)")
+    db.execute("CREATE INDEX items_id_timeline ON items(id, timeline_at)")
+    db.execute("ALTER TABLE story_signatures RENAME COLUMN published_at TO timeline_at")
+    db.execute("DROP INDEX IF EXISTS story_signatures_published")
+    db.execute("CREATE INDEX story_signatures_timeline ON story_signatures(timeline_at)")

@@ -1,6 +1,8 @@
 """Frozen records in and out of the store.
 
-Times are aware UTC datetimes; the store keeps ISO text.
+Times are aware UTC datetimes; the store keeps ISO text. An item's ``published_at`` is None when
+it is undated; the store keeps its place on the timeline, ``timeline_at`` (published, else first
+fetched), beside it, indexed, for the queries that select and order items by time.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import UTC, datetime
 @functools.lru_cache(maxsize=1024)
 def to_iso(value: datetime | None) -> str | None:
     """Cached: storing a poll cycle's batch formats the same few times (its feeds' fetch time,
-    its scoring time) once per item and source, and formatting costs four times the lookup."""
+    its scoring time) once per item and source, and a lookup is cheaper than formatting."""
     if value is None:
         return None
     return value.astimezone(UTC).isoformat(timespec="seconds")
@@ -78,10 +80,15 @@ class NewItem:
     summary: str
     text: str | None
     lang: str | None
-    published_at: datetime
+    published_at: datetime | None
     published_raw: str | None
     fetched_at: datetime
     feed_id: int
+
+    @property
+    def timeline_at(self) -> datetime:
+        """Published, else fetched: where the item stands on a timeline."""
+        return self.fetched_at if self.published_at is None else self.published_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +108,10 @@ class VerdictRecord:
 
 @dataclass(frozen=True, slots=True)
 class StoredItem:
-    """An item joined with its verdict and the names of the feeds that carried it."""
+    """An item joined with its verdict and the names of the feeds that carried it.
+
+    ``published_at`` is None for an undated item; ``fetched_at`` is when it was first fetched.
+    """
 
     id: str
     url: str | None
@@ -109,7 +119,7 @@ class StoredItem:
     summary: str
     text: str | None
     lang: str | None
-    published_at: datetime
+    published_at: datetime | None
     fetched_at: datetime
     sources: tuple[str, ...]
     relevant: bool = False
@@ -121,6 +131,12 @@ class StoredItem:
     whats_new: str | None = None
     reason: str = ""
     story_id: int | None = None
+
+    @property
+    def timeline_at(self) -> datetime:
+        """Published, else first fetched: where the item stands on a timeline (what the store
+        keeps in its indexed ``timeline_at`` column)."""
+        return self.fetched_at if self.published_at is None else self.published_at
 
 
 @dataclass(frozen=True, slots=True)

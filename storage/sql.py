@@ -32,8 +32,8 @@ def execute_rows(
     Why not ``executemany``: the sqlite3 module lets go of the GIL for every row and must win it
     back before the next one; while another thread runs Python (a poll cycle scores items while
     the database thread writes the previous batch) each win waits up to the interpreter's switch
-    interval. Why not one JSON parameter per statement, which there was before: SQLite before
-    3.45 parses a row's JSON again for every column read from it (a tenth of a cycle's writing).
+    interval. Why not one JSON parameter per statement: SQLite before 3.45 parses a row's JSON
+    again for every column read from it.
     """
     one = "(" + ", ".join("?" * len(columns)) + ")"
     head = f"WITH {name}({', '.join(columns)}) AS (VALUES "

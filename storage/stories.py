@@ -29,7 +29,7 @@ class StorySignature:
     item_id: str
     story_id: int
     tokens: tuple[str, ...]
-    published_at: datetime
+    timeline_at: datetime
 
 
 class StoryRepository:
@@ -49,14 +49,14 @@ class StoryRepository:
         story_id: int,
         item_id: str,
         tokens: Sequence[str],
-        published_at: datetime,
+        timeline_at: datetime,
         seen_at: datetime,
     ) -> None:
         """Record an item in a story: its signature, and the story's count and last-seen."""
         cursor = self._db.execute(
-            "INSERT OR IGNORE INTO story_signatures (item_id, story_id, tokens, published_at) "
+            "INSERT OR IGNORE INTO story_signatures (item_id, story_id, tokens, timeline_at) "
             "VALUES (?, ?, ?, ?)",
-            [item_id, story_id, json.dumps(list(tokens), ensure_ascii=False), to_iso(published_at)],
+            [item_id, story_id, json.dumps(list(tokens), ensure_ascii=False), to_iso(timeline_at)],
         )
         if cursor.rowcount:
             self._db.execute(
@@ -67,8 +67,8 @@ class StoryRepository:
 
     def signatures_since(self, since: datetime) -> list[StorySignature]:
         rows = self._db.execute(
-            "SELECT item_id, story_id, tokens, published_at FROM story_signatures "
-            "WHERE published_at >= ? ORDER BY published_at",
+            "SELECT item_id, story_id, tokens, timeline_at FROM story_signatures "
+            "WHERE timeline_at >= ? ORDER BY timeline_at",
             [to_iso(since)],
         ).fetchall()
         return [
@@ -85,7 +85,7 @@ class StoryRepository:
         if row is None:
             return None
         members = self._db.execute(
-            "SELECT item_id FROM story_signatures WHERE story_id = ? ORDER BY published_at",
+            "SELECT item_id FROM story_signatures WHERE story_id = ? ORDER BY timeline_at",
             [story_id],
         ).fetchall()
         first, last = from_iso(row[3]), from_iso(row[4])

@@ -21,21 +21,22 @@ _SOURCES = (
     " WHERE s.item_id = i.id)"
 )
 _COLUMNS = (
-    "i.id, i.url, i.title, i.summary, i.lang, i.published_at, v.score, v.story, v.whats_new,"
+    "i.id, i.url, i.title, i.summary, i.lang, i.timeline_at, v.score, v.story, v.whats_new,"
     f" v.story_id, {_SOURCES} AS sources"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class PeriodItem:
-    """A relevant item as summaries need it: no full text, sources as feed names."""
+    """A relevant item as summaries need it: no full text, sources as feed names, and its place
+    on the timeline (published, else first fetched)."""
 
     id: str
     url: str | None
     title: str
     summary: str
     lang: str | None
-    published_at: datetime
+    timeline_at: datetime
     score: float
     story: str | None
     whats_new: str | None
@@ -64,7 +65,7 @@ def _row(row: Sequence[Any]) -> PeriodItem:
         title=row[2],
         summary=row[3] or "",
         lang=row[4],
-        published_at=_parse_time(row[5]),
+        timeline_at=_parse_time(row[5]),
         score=float(row[6] or 0.0),
         story=row[7],
         whats_new=row[8],
@@ -78,11 +79,11 @@ class SummaryRepository:
         self._db = db
 
     def period_items(self, start: datetime, end: datetime) -> list[PeriodItem]:
-        """Relevant items published in ``[start, end)``, oldest first."""
+        """Relevant items whose ``timeline_at`` falls in ``[start, end)``, oldest first."""
         rows = self._db.execute(
             f"SELECT {_COLUMNS} FROM items i JOIN verdicts v ON v.item_id = i.id"
-            " WHERE i.published_at >= ? AND i.published_at < ? AND v.relevant = 1"
-            " ORDER BY i.published_at",
+            " WHERE i.timeline_at >= ? AND i.timeline_at < ? AND v.relevant = 1"
+            " ORDER BY i.timeline_at",
             [to_iso(start), to_iso(end)],
         ).fetchall()
         return [_row(r) for r in rows]
@@ -120,7 +121,7 @@ class SummaryRepository:
         ).fetchone()[0]
         rows = self._db.execute(
             f"SELECT {_COLUMNS} FROM verdicts v JOIN items i ON i.id = v.item_id"
-            " WHERE v.story_id = ? ORDER BY i.published_at, i.id",
+            " WHERE v.story_id = ? ORDER BY i.timeline_at, i.id",
             [story_id],
         ).fetchall()
         if not rows:

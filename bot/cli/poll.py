@@ -45,7 +45,7 @@ def format_report(report: CycleReport) -> str:
             rows.append(
                 (
                     f"{verdict.score:.2f}",
-                    item.published_at.strftime("%Y-%m-%d %H:%M"),
+                    item.timeline_at.strftime("%Y-%m-%d %H:%M"),
                     item.feed_name[:24],
                     item.title[:90],
                 )

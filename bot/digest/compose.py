@@ -31,7 +31,7 @@ def compose_digest(
         key = f"story:{item.story_id}" if item.story_id is not None else f"item:{item.id}"
         groups.setdefault(key, []).append(item)
     entries = [_entry(group) for group in groups.values()]
-    entries.sort(key=lambda e: (-e.score, -len(e.sources), -e.published_at.timestamp()))
+    entries.sort(key=lambda e: (-e.score, -len(e.sources), -e.timeline_at.timestamp()))
     if limit is not None:
         entries = entries[:limit]
     return Digest(title=title, entries=tuple(entries), generated_at=now)
@@ -40,14 +40,14 @@ def compose_digest(
 def _entry(group: list[StoredItem]) -> DigestEntry:
     lead = max(group, key=lambda i: (i.score, len(i.summary)))
     sources: dict[str, None] = {}
-    for item in sorted(group, key=lambda i: i.published_at):
+    for item in sorted(group, key=lambda i: i.timeline_at):
         for source in item.sources:
             sources[source] = None
     return DigestEntry(
         headline=lead.title,
         url=lead.url,
         sources=tuple(sources) or ("unknown source",),
-        published_at=min(i.published_at for i in group),
+        timeline_at=min(i.timeline_at for i in group),
         score=max(i.score for i in group),
         story=lead.story,
         summary=summary_line(lead.summary or lead.text or ""),
@@ -58,9 +58,9 @@ def _entry(group: list[StoredItem]) -> DigestEntry:
 
 def summary_line(text: str, limit: int = SUMMARY_CHARS) -> str:
     """The first sentence (or sentences, while they fit), cut at a word boundary."""
-    # Only the start of a long text can be shown: flattening and splitting the whole of it (a
-    # full article, for some feeds) was half the cost of composing a digest. The start decides
-    # alone once it flattens to more than ``limit + 1`` characters.
+    # Only the start of a long text can be shown, so only the start is flattened and split (the
+    # text is a full article for some feeds). The start decides alone once it flattens to more
+    # than ``limit + 1`` characters.
     flat = " ".join(text[: 4 * limit].split())
     if len(flat) <= limit + 1:
         flat = " ".join(text.split())

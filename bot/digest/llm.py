@@ -2,8 +2,9 @@
 
 Off unless ``LLM_BASE_URL`` is set (e.g. ``http://127.0.0.1:11434/v1`` for a local server);
 ``LLM_MODEL`` names the model and ``LLM_API_KEY`` is sent as a bearer token when given. Never
-required: on any error, timeout or empty answer ``summarize`` returns None and the caller keeps
-the extractive summary. The reports' own sentences are the only material the model sees.
+required: on an HTTP error or timeout, an answer of the wrong shape or an empty one, ``summarize``
+returns None and the caller keeps the extractive summary. The reports' own sentences are the
+only material the model sees.
 """
 
 from __future__ import annotations

@@ -89,11 +89,11 @@ def rank_stories(items: Sequence[PeriodItem]) -> list[list[PeriodItem]]:
         outlets = len({s for i in group for s in i.sources})
         coverage = max(len(group), outlets, 1)
         best = max(i.score for i in group)
-        latest = max(i.published_at for i in group)
+        latest = max(i.timeline_at for i in group)
         return (-best * (1 + 0.5 * math.log2(coverage)), -latest.timestamp(), len(group))
 
     ranked = sorted(groups.values(), key=rank)
-    return [sorted(g, key=lambda i: (-i.score, i.published_at)) for g in ranked]
+    return [sorted(g, key=lambda i: (-i.score, i.timeline_at)) for g in ranked]
 
 
 def documents(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> list[Document]:
@@ -102,7 +102,7 @@ def documents(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> list[Doc
 
 def summarize_story(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> StorySummary:
     lead = group[0]
-    by_time = sorted(group, key=lambda i: i.published_at)
+    by_time = sorted(group, key=lambda i: i.timeline_at)
     kinds = {i.story for i in group}
     kind = next((k for k in (SAME_STORY, NEW_DEVELOPMENT) if k in kinds), None)
     whats_new = None
@@ -119,8 +119,8 @@ def summarize_story(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> St
         score=lead.score,
         kind=kind,
         whats_new=whats_new,
-        first_seen=by_time[0].published_at,
-        last_seen=by_time[-1].published_at,
+        first_seen=by_time[0].timeline_at,
+        last_seen=by_time[-1].timeline_at,
     )
 
 

@@ -38,8 +38,8 @@ class StemIndex:
     """One-word terms by stem, matched by the rule of ``bot.relevance.terms``: a token's stem
     names a term when it equals the term's stem or, for a stem of ``MIN_PREFIX_STEM`` letters or
     more, starts with it. Looking up the token stem's prefixes costs a few dictionary look-ups
-    where ``TermSet`` scans every term for each stem it has not seen (30,000 new words a month,
-    which made that scan most of a summary's time)."""
+    where ``TermSet`` scans every term for each stem it has not seen, and a month of items brings
+    tens of thousands of words not seen before."""
 
     def __init__(self, stems_labels: Iterable[tuple[str, str]]) -> None:
         self._by_stem: dict[str, list[str]] = {}
@@ -61,8 +61,8 @@ class ThemeMatcher:
     """Themes of texts. Words repeat across a period's items, so what each distinct word names
     is remembered (``_words``): a text costs one dictionary look-up per word, and the stemmer
     and the term scan run once per new word. Multi-word terms ("Rustam Emomali") are checked on
-    the whole text only when one of its words starts such a term. 10,000 items in ~0.35 s with
-    the stemmer's cache warm, ~1.2 s cold (benchmarks/summary_speed.py)."""
+    the whole text only when one of its words starts such a term (timings in
+    benchmarks/NOTES.md)."""
 
     def __init__(self, themes: Sequence[Theme]) -> None:
         self.names = tuple(t.name for t in themes)

@@ -56,7 +56,7 @@ def trend_data(items: Sequence[PeriodItem], matcher: ThemeMatcher, period: Perio
     names = (*matcher.names, OTHER)
     counts = {name: [0] * len(days) for name in names}
     for item in items:
-        slot = index.get(period.day_of(item.published_at))
+        slot = index.get(period.day_of(item.timeline_at))
         if slot is not None:
             counts[matcher.primary(f"{item.title}\n{item.summary}")][slot] += 1
     series = tuple((name, tuple(counts[name])) for name in names if any(counts[name]))

@@ -121,7 +121,7 @@ async def run_cycle(
         consumer.cancel()
     report.feeds = [o for o in outcomes if o is not None]
     report.new_items, report.matched, report.fulltext = sink.new_items, sink.matched, sink.fulltext
-    report.matched.sort(key=lambda iv: (-iv[1].score, iv[0].published_at))
+    report.matched.sort(key=lambda iv: (-iv[1].score, iv[0].timeline_at))
     report.seconds = time.perf_counter() - started
     log.info(
         "poll cycle: %d feeds, %d failed, %d new items, %d matched, %.2f s",

@@ -26,18 +26,19 @@
 # CONTRACT, STRICT LIABILITY, OR TORT (INCLUDING NEGLIGENCE OR OTHERWISE)
 # ARISING IN ANY WAY OUT OF THE USE OF THIS SOFTWARE, EVEN IF ADVISED OF THE
 # POSSIBILITY OF SUCH DAMAGE.
-"""Two of feedparser's methods, copied, and a shortcut for a third function, without costs that
-made up two fifths of feedparser's time in the parse workers (benchmark corpus: 166 -> 95 µs an
-item) and do nothing for the result:
+"""Two of feedparser's methods, copied, and a shortcut for a third function, without work that
+is a large part of feedparser's time in the parse workers and does nothing for the result
+(measurements in benchmarks/NOTES.md). The parse workers install them when they start
+(``install``, called by ``bot.ingest.worker.init_worker``); importing this module changes nothing.
 
 ``pop`` (where an element closes and its text is stored):
 
-- Its Windows-1252 fix-up ran ``str.translate`` with a dict over every element's text; for text
-  outside ASCII, that is a dict lookup and a KeyError raised and cleared per character (about
-  0.1 µs a character of Cyrillic). It now runs only on text holding a C1 control character
-  (U+0080 to U+009F), the only characters it changes.
-- The content parameters (a dict of strings) were copied with ``copy.deepcopy``; a dict copy
-  is the same copy.
+- feedparser's Windows-1252 fix-up runs ``str.translate`` with a dict over every element's text;
+  for text outside ASCII, that is a dict lookup and a KeyError raised and cleared per character.
+  The copy runs it only on text holding a C1 control character (U+0080 to U+009F), the only
+  characters it changes.
+- feedparser copies the content parameters (a dict of strings) with ``copy.deepcopy``; the copy
+  uses a dict copy, which is the same copy.
 
 ``push_content`` (where an element with content opens): the content parameters are a plain
 ``dict``, not a ``FeedParserDict``. Every piece of text and every element asks them for their
@@ -45,13 +46,13 @@ item) and do nothing for the result:
 through the key aliases ("guid" for "id", "description" for "summary", ...). The parameters'
 keys (type, language, base, base64, mode, src) have no alias, so a ``dict`` answers the same;
 what reaches the parsed result is still a ``FeedParserDict`` (``pop`` copies the parameters into
-one). Parsing -16 % time (5,000 benchmark items).
+one).
 
 And ``urljoin`` stands in for the module's ``_urljoin`` where the mixin calls it: every element
 that opens joins the feed's base address to its own ``xml:base``; for a feed parsed without a
-base address (tjwatch resolves links itself) both are empty, and feedparser ran a regular
-expression and ``urllib.parse.urljoin`` to give back "". It now answers "" at once and leaves
-every other call to feedparser (-6 % of parsing's instructions).
+base address (tjwatch resolves links itself) both are empty, and feedparser runs a regular
+expression and ``urllib.parse.urljoin`` to give back "". The shortcut answers "" at once and
+leaves every other call to feedparser.
 
 Everything else is feedparser's code, unchanged: ``tests/ingest/test_feedparser_fast.py`` fails
 when the installed feedparser's methods are not the ones these copies were made from, and checks

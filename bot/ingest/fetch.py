@@ -9,8 +9,8 @@ Expected failures (timeouts, HTTP errors, refusals, oversized bodies) come back 
 ``FetchResult`` values with a short, human ``error``; only bugs raise.
 
 aiohttp rather than httpx (which python-telegram-bot uses for the Bot API): its C parser and
-connection pool cost a sixth of httpx's CPU per request, measured on 500 loopback feeds — 0.04 s
-against 0.26 s when every feed answers 304, 0.04 s against 0.31-0.44 s for 30 MB of feeds.
+connection pool spend far less CPU per request, and a cycle makes hundreds of requests
+(measurements in benchmarks/NOTES.md).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import certifi
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.http_exceptions import ContentEncodingError
 
+from bot.clock import Clock, SystemClock
 from bot.ingest.urls import is_non_public_ip, literal_ip, scheme_problem
 from bot.models import FeedSpec, FetchResult, FetchStatus
 from bot.settings import FetchSettings
@@ -46,7 +47,7 @@ _ACCEPT_FEED = (
 _GZIP_MAGIC = b"\x1f\x8b"
 _ACCEPT_PAGE = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 # aiohttp's default (8 KiB) refuses a response line or header longer than that; some sites send
-# cookies longer. h11, which httpx used, allowed 16 KiB for the whole head.
+# cookies longer.
 _MAX_HEADER_BYTES = 16 * 1024
 
 
@@ -65,8 +66,9 @@ class Fetcher:
     for public-only fetches (feeds and pages users added) whose resolver refuses private answers.
     """
 
-    def __init__(self, settings: FetchSettings) -> None:
+    def __init__(self, settings: FetchSettings, clock: Clock | None = None) -> None:
         self._settings = settings
+        self._clock = clock or SystemClock()  # for a Retry-After given as a date
         # Behind a proxy the connection goes to the proxy, not the site: no resolver check then.
         self._proxied = bool(urllib.request.getproxies())
         self._sessions: dict[bool, aiohttp.ClientSession] = {}
@@ -203,7 +205,7 @@ class Fetcher:
                 last_modified=feed.last_modified,
             )
         if status >= 300 or status < 200 or status in (204, 205):
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock.now())
             error = f"HTTP {status} {response.reason or ''}".strip()
             if status in (429, 503) and retry_after is not None:
                 error += f"; asked to retry after {_duration(retry_after)}"
@@ -325,7 +327,7 @@ async def _addresses(host: str) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds from a Retry-After header: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
     if not value:
         return None
@@ -338,7 +340,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (when - now).total_seconds())
 
 
 def _duration(seconds: float) -> str:

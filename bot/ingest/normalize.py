@@ -14,11 +14,11 @@ from bot.ingest.urls import article_url
 from bot.models import Item, RawEntry
 
 # A date this far past the fetch time is a feed's mistake (or a time zone one), not news from
-# the future.
+# the future: the item counts as undated.
 _FUTURE_SLACK = timedelta(hours=2)
 # The language identifier walks every byte of what it is given; a headline and the start of the
-# summary name the language as surely as the whole text (no item of the benchmark corpus's 2,677
-# real entries changed language at 500 characters) at a fraction of the cost.
+# summary name the language as surely as the whole text, at a fraction of the cost (the check on
+# real entries is in benchmarks/NOTES.md).
 LANGID_CHARS = 600
 
 
@@ -73,14 +73,16 @@ def normalize_entry(
     )
 
 
-def _published(parsed: tuple[int, ...] | None, fetched_at: datetime) -> datetime:
+def _published(parsed: tuple[int, ...] | None, fetched_at: datetime) -> datetime | None:
+    """The entry's date in UTC, or None when it has none, an impossible one, or one in the
+    future (beyond a slack for clocks and time zones) of the fetch."""
     if not parsed:
-        return fetched_at
+        return None
     try:
         when = datetime.fromtimestamp(calendar.timegm(parsed + (0,) * (9 - len(parsed))), UTC)
     except (OverflowError, ValueError, OSError):
-        return fetched_at
-    return fetched_at if when > fetched_at + _FUTURE_SLACK else when
+        return None
+    return None if when > fetched_at + _FUTURE_SLACK else when
 
 
 def language(declared: str | None, text: str) -> str | None:

@@ -14,7 +14,6 @@ from typing import Any
 
 import feedparser
 
-from bot.ingest import feedparser_fast
 from bot.ingest.text import html_to_text, one_line
 from bot.models import ParsedFeed, RawEntry
 
@@ -26,14 +25,11 @@ _CYRILLIC = {"koi8_r", "koi8_u", "cp1251", "cp866", "iso8859_5", "mac_cyrillic"}
 _PROLOG_ENCODING = re.compile(rb"<\?xml[^>]*encoding\s*=", re.I)
 _HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html)[\s>]", re.I | re.S)
 
-# Every process that parses feeds imports this module: the parse workers, and the bot itself.
-feedparser_fast.install()
-
 
 def parse_feed(content: bytes, headers: Mapping[str, str] | None = None) -> ParsedFeed:
     """The feed's entries as feedparser reads them. Relative links stay relative here:
-    ``normalize`` resolves them against the feed's URL (a base URL handed to feedparser made it
-    join every link-like element with ``urljoin``, a third of its time)."""
+    ``normalize`` resolves them against the feed's URL: given a base URL, feedparser would join
+    every link-like element with ``urljoin``, where tjwatch needs only the entry's link."""
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     note = None
     encoding = _sniff_cyrillic(content) if _undeclared(content, response_headers) else None

@@ -220,7 +220,7 @@ def store_stories(
     thread. The first call gives the grouper the stored stories of its ``history``."""
     if not grouper.loaded:
         stored = store.stories.signatures_since(now - grouper.history)
-        grouper.load((s.item_id, s.story_id, s.tokens, s.published_at) for s in stored)
+        grouper.load((s.item_id, s.story_id, s.tokens, s.timeline_at) for s in stored)
     with store.db.atomic():
         placed = grouper.assign(
             scorer,
@@ -231,7 +231,7 @@ def store_stories(
         )
         for p in placed:
             store.stories.add_member(
-                p.story_id, p.item.id, sorted(p.tokens), p.item.published_at, now
+                p.story_id, p.item.id, sorted(p.tokens), p.item.timeline_at, now
             )
     return {p.item.id: p.story_id for p in placed}
 

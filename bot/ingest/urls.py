@@ -41,8 +41,8 @@ def article_url(link: str | None, base: str | None) -> str | None:
     (``_canonical``), and None when it is missing or not an http(s) address.
 
     One parse of the link: an absolute http(s) link (nearly all) skips ``urljoin``, which for
-    such a link only splits and joins it again (it resolves no dot segments in an absolute link;
-    that was a third of normalising an entry's link). Except with a ";" in it: the round trip
+    such a link only splits and joins it again (it resolves no dot segments in an absolute
+    link). Except with a ";" in it: the round trip
     drops an empty ";params" ("/a;" becomes "/a"), and an item's id is made from its link.
     """
     if not link or not (link := link.strip()):

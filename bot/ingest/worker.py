@@ -9,6 +9,7 @@ import signal
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.ingest import feedparser_fast
 from bot.ingest.normalize import normalize_entry
 from bot.ingest.parse import parse_feed
 from bot.models import Item
@@ -24,15 +25,22 @@ class ParsedItems:
     """Each item as the scorer reads it, in the same order (when the vocabulary was given)."""
 
 
-def ignore_interrupts() -> None:
-    """A worker's start: Ctrl-C in a terminal interrupts the whole foreground process group, and
-    the workers would each die with a traceback mid-task; the bot's process stops them itself."""
+def init_worker() -> None:
+    """A parse worker's start (the process pool's ``initializer``).
+
+    Ctrl-C in a terminal interrupts the whole foreground process group, and the workers would
+    each die with a traceback mid-task: they ignore it, and the bot's process stops them itself.
+    The worker parses with ``bot.ingest.feedparser_fast``'s copies of feedparser's methods,
+    installed here rather than on import so that importing a module never patches a library.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    feedparser_fast.install()
 
 
 # In a feed that declares no language, the first this many items are identified one by one; when
 # they all agree, the rest take their language as if the feed had declared it (identifying every
-# item was half the cost of normalising such a feed). A mixed feed keeps per-item identification.
+# item would be most of the cost of normalising such a feed). A mixed feed keeps per-item
+# identification.
 LANGUAGE_SAMPLE = 5
 
 

@@ -75,8 +75,7 @@ def explain(scorer: SeedScorer, item: Item, story_id: int | None = None) -> Expl
 
 
 def item_of(stored: StoredItem) -> Item:
-    """The scorer's view of a stored item (a date equal to the fetch time counts as unknown)."""
-    dated = stored.published_at != stored.fetched_at
+    """The scorer's view of a stored item."""
     return Item(
         id=stored.id,
         guid=None,
@@ -84,7 +83,7 @@ def item_of(stored: StoredItem) -> Item:
         title=stored.title,
         summary=stored.summary,
         published_at=stored.published_at,
-        published_raw=stored.published_at.isoformat() if dated else None,
+        published_raw=stored.published_at.isoformat() if stored.published_at else None,
         fetched_at=stored.fetched_at,
         lang=stored.lang,
         feed_id=0,

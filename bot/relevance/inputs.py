@@ -18,7 +18,7 @@ from bot.ingest.normalize import normalize_entry
 from bot.ingest.parse import parse_feed
 from bot.models import Item
 
-# Items without a date get this one; ``published_raw`` stays None, which is how the scorer knows.
+# Items without a date were first seen at this time (they need one; no item is compared with it).
 UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -78,7 +78,7 @@ def _from_json(data: Any) -> LabelledItem:
         url=data.get("url"),
         title=data["title"],
         summary=data["summary"],
-        published_at=published or UNDATED,
+        published_at=published,
         published_raw=published_raw if published else None,
         fetched_at=published or UNDATED,
         lang=data.get("lang"),
@@ -100,7 +100,7 @@ def _parse_date(raw: Any) -> datetime:
 
 
 def _feed(content: bytes, path: Path) -> Iterator[LabelledItem | BadLine]:
-    """Items of a feed file, as if fetched now: dates after "now" are replaced, as in a poll."""
+    """Items of a feed file, as if fetched now: a date after "now" leaves an item undated."""
     fetched_at = SystemClock().now()
     parsed = parse_feed(content, {})
     if parsed.fatal:

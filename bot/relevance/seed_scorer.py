@@ -119,7 +119,7 @@ class SeedScorer:
         nearest = max(sims, key=lambda k: sims[k]) if sims else None
         score, why = decide.relevance(f, self._cues)
         relevant = score >= self.thresholds.relevance
-        published = item.published_at.date() if item.published_raw else None
+        published = item.published_at.date() if item.published_at else None
         lede = reading.lede
         nearest_sim = sims[nearest] if nearest else 0.0
         evidence = (

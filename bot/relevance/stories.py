@@ -140,10 +140,10 @@ class StoryGrouper:
         return self.index.window * 4
 
     def load(self, members: Iterable[tuple[str, int, Sequence[str], datetime]]) -> None:
-        """The stored members of stories (item id, story id, tokens, published) of the last
-        ``history``, put back in the index at start."""
-        for item_id, story_id, tokens, published in members:
-            self.index.add(item_id, story_id, frozenset(tokens), published)
+        """The stored members of stories (item id, story id, tokens, ``timeline_at``) of the
+        last ``history``, put back in the index at start."""
+        for item_id, story_id, tokens, at in members:
+            self.index.add(item_id, story_id, frozenset(tokens), at)
         self.loaded = True
 
     def assign(
@@ -165,8 +165,8 @@ class StoryGrouper:
             if not verdict.relevant:
                 continue
             tokens = given if given is not None else event_tokens(scorer.features(item))
-            hit = self.index.best(tokens, item.published_at)
+            hit = self.index.best(tokens, item.timeline_at)
             story_id = hit[0] if hit else new_story(item)
-            self.index.add(item.id, story_id, tokens, item.published_at)
+            self.index.add(item.id, story_id, tokens, item.timeline_at)
             placed.append(Placement(item, story_id, tokens))
         return placed

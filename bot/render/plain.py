@@ -23,7 +23,7 @@ def render_plain(digest: Digest, *, tz_name: str = "UTC") -> str:
 def _entry(n: int, entry: DigestEntry, tz_name: str) -> list[str]:
     from zoneinfo import ZoneInfo
 
-    when = entry.published_at.astimezone(ZoneInfo(tz_name)).strftime("%Y-%m-%d %H:%M")
+    when = entry.timeline_at.astimezone(ZoneInfo(tz_name)).strftime("%Y-%m-%d %H:%M")
     tag = _STORY_TAGS.get(entry.story or "", "")
     more = f" +{entry.more_sources} more" if entry.more_sources else ""
     head = f"{n}. {entry.headline}"

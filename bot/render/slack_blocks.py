@@ -92,7 +92,7 @@ def entry_blocks(entry: DigestEntry, labels: DigestLabels, tz_name: str) -> list
     if entry.more_sources:
         more = labels.more_source if entry.more_sources == 1 else labels.more_sources
         meta.append(escape(more.format(n=entry.more_sources)))
-    meta.append(slack_date(entry.published_at, tz_name))
+    meta.append(slack_date(entry.timeline_at, tz_name))
     meta.append(f"{escape(labels.relevance)} {entry.score:.2f}")
     tag = story_tag(entry, labels)
     if tag:

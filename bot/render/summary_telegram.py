@@ -116,7 +116,7 @@ def render_summary_telegram(
 def render_report_line(item: PeriodItem, tz: ZoneInfo) -> str:
     """One report of a story: time, outlets, language, linked headline, ID."""
     sources = esc(clip(", ".join(item.sources), SOURCE_CHARS)) if item.sources else ""
-    meta = [esc(_when(item.published_at, tz))]
+    meta = [esc(_when(item.timeline_at, tz))]
     if sources:
         meta.append(f"<i>{sources}</i>")
     if item.lang:
@@ -146,8 +146,8 @@ def render_story_telegram(
             esc(
                 texts.story_reports.format(
                     n=len(reports.items),
-                    first=_when(reports.items[0].published_at, tz),
-                    last=_when(reports.items[-1].published_at, tz),
+                    first=_when(reports.items[0].timeline_at, tz),
+                    last=_when(reports.items[-1].timeline_at, tz),
                 )
             ),
         ]

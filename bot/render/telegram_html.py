@@ -100,7 +100,7 @@ def render_entry(n: int, entry: DigestEntry, labels: DigestLabels, tz: ZoneInfo)
         n_more = entry.more_sources
         more = labels.more_source if n_more == 1 else labels.more_sources.format(n=n_more)
         meta.append(esc(more))
-    meta.append(esc(_when(entry.published_at, tz)))
+    meta.append(esc(_when(entry.timeline_at, tz)))
     meta.append(f"{esc(labels.relevance)} {entry.score:.2f}")
     tags = {"same_story": labels.same_story, "new_development": labels.new_development}
     tag = tags.get(entry.story or "")
@@ -188,7 +188,7 @@ def render_item_line(
     title: str,
     url: str | None,
     sources: tuple[str, ...],
-    published_at: datetime,
+    timeline_at: datetime,
     score: float,
     item_id: str,
     tz_name: str = "UTC",
@@ -199,7 +199,7 @@ def render_item_line(
     href = safe_href(url)
     head = f'<a href="{href}">{name}</a>' if href else name
     source = esc(clip(sources[0], SOURCE_CHARS)) if sources else ""
-    when = esc(_when(published_at, ZoneInfo(tz_name)))
+    when = esc(_when(timeline_at, ZoneInfo(tz_name)))
     parts = (
         f"<i>{source}</i>" if source else "",
         when,

@@ -51,7 +51,7 @@ def listing(title: str, items: Sequence[StoredItem], now: datetime) -> Digest:
             headline=i.title,
             url=i.url,
             sources=i.sources or ("—",),
-            published_at=i.published_at,
+            timeline_at=i.timeline_at,
             score=i.score,
             story=i.story,
             summary=summary_line(i.summary or i.text or ""),

@@ -55,7 +55,7 @@ async def brief(
             headline=s.headline,
             url=s.url,
             sources=tuple(s.sources) or ("—",),
-            published_at=s.first_seen,
+            timeline_at=s.first_seen,
             score=s.score,
             story=s.kind,
             summary=s.summary,

@@ -1,12 +1,17 @@
-"""tjwatch parses with its copies of feedparser's ``pop`` and ``push_content`` and its shortcut
-for ``_urljoin`` (``bot.ingest.feedparser_fast``), giving the same result as the installed
-feedparser's own code on every feed in the test data."""
+"""tjwatch's parse workers parse with its copies of feedparser's ``pop`` and ``push_content``
+and its shortcut for ``_urljoin`` (``bot.ingest.feedparser_fast``), installed by the workers'
+initializer and by nothing else, giving the same result as the installed feedparser's own code
+on every feed in the test data."""
 
 from __future__ import annotations
 
 import gzip
 import inspect
+import multiprocessing
+import subprocess
+import sys
 import textwrap
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +21,7 @@ import pytest
 
 from bot.ingest import feedparser_fast
 from bot.ingest.parse import parse_feed
+from bot.ingest.worker import init_worker
 
 DATA = Path(__file__).parents[1] / "data"
 FEEDS = sorted(
@@ -50,12 +56,46 @@ def test_each_copy_is_the_installed_feedparsers_method_with_its_changes(name: st
     assert ours.split("\n", 1)[1] == theirs.split("\n", 1)[1]
 
 
-def test_tjwatch_parses_with_the_copies() -> None:
+# Run in a fresh interpreter: imports every module of the bot (the entry point's ``__main__``
+# aside, which would run the CLI), then calls the parse workers' initializer.
+_IMPORT_THEN_INIT = """
+import importlib, pkgutil, feedparser.mixin
+import bot
+from bot.ingest import feedparser_fast
+def methods():
+    own = {n: getattr(feedparser.mixin._FeedParserMixin, n) for n in feedparser_fast.COPIES}
+    return own, feedparser.mixin._urljoin
+for module in pkgutil.walk_packages(bot.__path__, "bot."):
+    if not module.name.endswith("__main__"):
+        importlib.import_module(module.name)
+own, urljoin = methods()
+assert own == feedparser_fast.FEEDPARSER_OWN, own
+assert urljoin is feedparser_fast.FEEDPARSER_URLJOIN
+assert not feedparser_fast.installed()
+from bot.ingest.worker import init_worker
+init_worker()
+own, urljoin = methods()
+assert own == feedparser_fast.COPIES, own
+assert urljoin is feedparser_fast.urljoin
+print("ok")
+"""
+
+
+def test_importing_the_bot_leaves_feedparser_alone_the_worker_initializer_installs() -> None:
     assert feedparser.__version__ == feedparser_fast.COPIED_FROM
-    for name, method in OURS.items():
-        assert getattr(feedparser.mixin._FeedParserMixin, name) is method
-    assert feedparser.mixin._urljoin is feedparser_fast.urljoin
-    assert feedparser_fast.installed()
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_THEN_INIT], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+
+
+def test_a_parse_worker_parses_with_the_copies() -> None:
+    """The process pool as ``bot.services`` builds it: each worker starts with ``init_worker``."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=init_worker) as pool:
+        assert pool.submit(feedparser_fast.installed).result(timeout=120)
+    assert not feedparser_fast.installed()
 
 
 @pytest.mark.parametrize(
@@ -127,14 +167,18 @@ def test_the_copy_parses_every_test_feed_as_feedparser_does(
     assert ours == theirs
 
 
-def test_windows_1252_characters_are_still_mapped() -> None:
-    """A feed that carries Windows-1252 punctuation as C1 control characters (a common mistake:
-    U+0096 for an en dash, U+0093/U+0094 for quotes) still gets the real characters."""
+def test_windows_1252_characters_are_still_mapped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the copies in place (as in a parse worker), a feed that carries Windows-1252
+    punctuation as C1 control characters (a common mistake: U+0096 for an en dash, U+0093/U+0094
+    for quotes) still gets the real characters."""
     body = (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
         "<item><title>Россия \u0096 Таджикистан</title><link>https://example.org/a</link>"
         "<description>\u0093Договор\u0094 подписан</description></item></channel></rss>"
     ).encode()
+    for name, method in OURS.items():
+        monkeypatch.setattr(feedparser.mixin._FeedParserMixin, name, method)
+    monkeypatch.setattr(feedparser.mixin, "_urljoin", feedparser_fast.urljoin)
     (entry,) = parse_feed(body, {"content-type": "application/rss+xml"}).entries
     assert entry.title == "Россия – Таджикистан"
     assert entry.summary == "“Договор” подписан"

@@ -72,11 +72,11 @@ async def test_429_and_503_carry_retry_after(fetcher: Fetcher, feed_server: Feed
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
-    assert parse_retry_after("120") == 120
+    assert parse_retry_after("120", NOW) == 120
     assert parse_retry_after("Mon, 23 Nov 2026 14:00:00 GMT", now=NOW) == 7200
     assert parse_retry_after("Mon, 23 Nov 2026 11:00:00 GMT", now=NOW) == 0
-    assert parse_retry_after("soon") is None
-    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon", NOW) is None
+    assert parse_retry_after(None, NOW) is None
 
 
 @pytest.mark.asyncio

@@ -40,7 +40,7 @@ def item(
         url=url,
         title=title,
         summary=summary,
-        published_at=when,
+        published_at=when if published else None,
         published_raw=published,
         fetched_at=when,
         lang=None,

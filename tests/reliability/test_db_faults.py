@@ -67,6 +67,16 @@ def items(db: Path) -> int:
     return int(query(db, "SELECT count(*) FROM items")[0][0])
 
 
+def items_without_waiting(db: Path) -> int:
+    """``items`` from a connection that never waits for a lock (busy timeout 0): a reader the
+    writer blocked would fail with "database is locked" instead of waiting its turn."""
+    conn = sqlite3.connect(db, timeout=0)
+    try:
+        return int(conn.execute("SELECT count(*) FROM items").fetchone()[0])
+    finally:
+        conn.close()
+
+
 @pytest.mark.slow
 def test_backup_and_reads_while_another_process_writes(tmp_path: Path) -> None:
     db = tmp_path / "tjwatch.db"
@@ -74,9 +84,10 @@ def test_backup_and_reads_while_another_process_writes(tmp_path: Path) -> None:
     open_store(db).close()
     with writer(db):
         copies = []
+        read = []
         for n in range(3):
             time.sleep(0.5)
-            assert items(db) >= 0  # a reader is never blocked by the writer (WAL)
+            read.append(items_without_waiting(db))  # a reader is never blocked by the writer (WAL)
             copy = tmp_path / f"backup-{n}.db"
             done = subprocess.run(
                 [TJWATCH, "--config", str(config), "db", "backup", str(copy)],
@@ -89,6 +100,9 @@ def test_backup_and_reads_while_another_process_writes(tmp_path: Path) -> None:
             assert "backed up" in done.stdout
             copies.append(copy)
         during = items(db)
+    # Each read saw whole transactions, and more of them each time: the writer went on meanwhile.
+    assert all(c % BATCH == 0 for c in read), read
+    assert 0 < read[0] < read[1] < read[2], read
     counts = [items(c) for c in copies]
     assert all(c % BATCH == 0 for c in counts), counts  # whole transactions only
     assert counts[-1] > 0 and during >= counts[-1]

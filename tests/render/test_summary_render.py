@@ -88,7 +88,7 @@ def test_every_report_of_a_big_story_by_time() -> None:
             title=f"{k} {HOSTILE * 5}",
             summary="",
             lang="ru",
-            published_at=NOW - timedelta(hours=500 - k),
+            timeline_at=NOW - timedelta(hours=500 - k),
             score=0.7,
             story="same_story",
             whats_new=None,

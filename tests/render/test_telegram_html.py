@@ -24,7 +24,7 @@ def entry(n: int, **kw: object) -> DigestEntry:
         "headline": f"Headline {n}",
         "url": f"https://example.org/{n}",
         "sources": ("Source A",),
-        "published_at": NOW,
+        "timeline_at": NOW,
         "score": 0.9,
         "story": None,
         "summary": f"Summary {n}.",

@@ -184,7 +184,7 @@ def test_an_older_database_loses_the_period_copy_and_summaries_still_read(tmp_pa
     )
     # As tjwatch before m008 left it: the covering index that copied titles and summaries.
     store.db.execute(
-        "CREATE INDEX items_period ON items(published_at, id, title, summary, url, lang)"
+        "CREATE INDEX items_period ON items(timeline_at, id, title, summary, url, lang)"
     )
     store.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_no_period_copy'")
     store.db.conn.commit()

@@ -102,7 +102,8 @@ def test_feedback_moves_the_threshold_in_small_bounded_steps() -> None:
     for _ in range(100):
         value = adjusted_threshold(value, 0.5, -1, None)
     assert value == 0.5 + MAX_SHIFT
-    assert adjusted_threshold(0.05, 0.1, 1, None) >= 0.0
+    assert adjusted_threshold(0.05, 0.1, 1, None) == 0.03
+    assert adjusted_threshold(0.01, 0.1, 1, None) == 0.0  # never below zero
 
 
 def test_digest_schedules_follow_chat_settings() -> None:

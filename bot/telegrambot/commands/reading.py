@@ -38,7 +38,7 @@ def _lines(context: BotContext, items: list[StoredItem]) -> list[str]:
             title=i.title,
             url=i.url,
             sources=i.sources,
-            published_at=i.published_at,
+            timeline_at=i.timeline_at,
             score=i.score,
             item_id=i.id,
             tz_name=tz,
