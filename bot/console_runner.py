@@ -9,8 +9,8 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.channels import configured_channels
 from bot.delivery.console_channel import ConsoleChannel
-from bot.delivery.registry import configured_channels
 from bot.jobs import digest_job, poll_job
 from bot.metrics import start_metrics_server
 from bot.services import Services

@@ -10,11 +10,16 @@ are for what stops an operation outright::
     │                            (exit 2)
     └── UsageError               a command was called with bad arguments (exit 2)
 
-``storage.errors.StorageError`` (exit 3) is the storage layer's own, since storage imports nothing
-from ``bot``.
+``StorageError`` (exit 3: the database cannot be opened or written) is the storage layer's own,
+since storage imports nothing from ``bot``; it is named here so that the entry points catch it
+without reaching into storage.
 """
 
 from __future__ import annotations
+
+from storage.errors import StorageError
+
+__all__ = ["ConfigError", "StorageError", "TjwatchError", "UsageError"]
 
 
 class TjwatchError(Exception):

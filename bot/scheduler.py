@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import JobQueue
 
-from bot.delivery.registry import configured_channels
+from bot.channels import configured_channels
 from bot.jobs import digest_job, poll_job
 from bot.polling import is_paused
 from bot.subscriptions import get_chat, telegram_chats

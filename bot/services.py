@@ -41,6 +41,7 @@ from bot.relevance.stories import StoryGrouper
 from bot.relevance.terms import KeywordRules
 from bot.seed_admin import SeedAdmin, load_added
 from bot.settings import Settings
+from bot.subscriptions import threshold
 from storage import Store, open_store
 
 PRELOAD_MODULE = "bot.ingest.preload"
@@ -205,7 +206,10 @@ class Services:
         """Digest delivery, for every runner and front end (one digest cache, one lock a chat)."""
         relevance = self.settings.file.thresholds.relevance
         return Outbox(
-            self.store, clock=self.clock, relevance=relevance, observe=self.metrics.observe_send
+            self.store,
+            clock=self.clock,
+            threshold=functools.partial(threshold, default=relevance),
+            observe=self.metrics.observe_send,
         )
 
     @functools.cached_property

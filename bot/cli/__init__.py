@@ -8,8 +8,7 @@ from collections.abc import Sequence
 
 from bot import __version__
 from bot.cli import db, digest, feeds, health, poll, relevance, run, summary
-from bot.errors import TjwatchError
-from storage import StorageError
+from bot.errors import StorageError, TjwatchError
 
 VERBS = (poll, digest, run, feeds, health, relevance, summary, db)
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from bot.cli.common import load
-from storage.maintenance import backup_database, check_database
+from bot.maintenance import backup_database, check_database
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

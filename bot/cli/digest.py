@@ -41,7 +41,7 @@ async def _digest(args: argparse.Namespace) -> None:
             print(render_plain(report.digest, tz_name=tz), end="")
         if not args.dry_run:
             # Slack's SDK (and aiohttp) load only when a digest goes out, not at every start.
-            from bot.delivery.registry import configured_channels
+            from bot.channels import configured_channels
 
             others = await configured_channels(svc.settings, svc.store, now=svc.clock.now())
             for target in others:

@@ -21,13 +21,14 @@ from bot.delivery.channel import Blocked, Channel, Migrated, SendOutcome, Sent
 from bot.delivery.digest_cache import DigestCache
 from bot.digest.compose import compose_digest
 from bot.models import Digest
-from bot.subscriptions import threshold
 from storage import ChatRecord, Store
 
 log = logging.getLogger(__name__)
 
 # Told of every send's outcome, by channel name (the metrics' counters).
 SendObserver = Callable[[str, SendOutcome], None]
+# A chat's minimum relevance (its own setting, else the configured one: ``subscriptions``).
+ChatThreshold = Callable[[ChatRecord], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +46,9 @@ def _ignore(channel: str, outcome: SendOutcome) -> None:
 class Outbox:
     """Builds each chat's digest of undelivered items and delivers it through a channel.
 
-    Holds what delivery needs and nothing else: the store, the clock, the configured relevance
-    threshold (a chat without its own), an observer of send outcomes, and its own state (the
-    shared digests, one lock per chat).
+    Holds what delivery needs and nothing else: the store, the clock, each chat's relevance
+    threshold (the chat settings' rule, handed in), an observer of send outcomes, and its own
+    state (the shared digests, one lock per chat).
     """
 
     def __init__(
@@ -55,12 +56,12 @@ class Outbox:
         store: Store,
         *,
         clock: Clock,
-        relevance: float,
+        threshold: ChatThreshold,
         observe: SendObserver = _ignore,
     ) -> None:
         self.store = store
         self.clock = clock
-        self.relevance = relevance
+        self.threshold = threshold
         self.observe = observe
         self.digests = DigestCache()
         self._locks: dict[int, asyncio.Lock] = {}
@@ -69,7 +70,7 @@ class Outbox:
         """What is new for this chat; chats due together with the same items share one
         composition."""
         store = self.store
-        min_score = threshold(chat, self.relevance)
+        min_score = self.threshold(chat)
         ids = await store.run(store.items.undelivered_ids, channel, chat.id, min_score)
         now = self.clock.now()
         key = (tuple(ids), min_score, chat.only_new)

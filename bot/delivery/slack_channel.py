@@ -24,7 +24,6 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 import aiohttp
@@ -37,9 +36,7 @@ from bot.models import Digest
 from bot.render.slack_blocks import SlackMessage, render_digest
 from bot.render.telegram_html import DigestLabels
 from bot.settings import Settings
-from bot.subscriptions import record_slack_chat
-from bot.telegrambot.texts import digest_labels
-from storage import ChatRecord, Store
+from storage import ChatRecord
 
 log = logging.getLogger(__name__)
 
@@ -234,23 +231,3 @@ def configured_poster(settings: Settings) -> tuple[Poster, str, str] | None:
         url = secrets.slack_webhook_url.get_secret_value()
         return WebhookPoster(url), f"webhook:{url}", "slack webhook"
     return None
-
-
-async def slack_target(
-    settings: Settings, store: Store, now: datetime
-) -> tuple[SlackChannel, ChatRecord] | None:
-    """The Slack channel and its chat record, when Slack is configured (one registry entry)."""
-    found = configured_poster(settings)
-    if found is None:
-        return None
-    poster, key, title = found
-    chat = await record_slack_chat(
-        store,
-        slack_chat_id(key),
-        title=title,
-        lang=settings.file.telegram.default_lang,
-        timezone=settings.file.schedule.timezone,
-        now=now,
-        subscribed=True,
-    )
-    return SlackChannel(poster, digest_labels(chat.lang)), chat

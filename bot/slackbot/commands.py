@@ -37,7 +37,7 @@ from bot.settings import Settings
 from bot.slackbot.summary import brief
 from bot.slackbot.texts import t
 from bot.subscriptions import record_slack_chat
-from bot.telegrambot.texts import digest_labels
+from bot.texts import digest_labels
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The Slack bot's words in English and Russian.
 
 The digest's own words (title, "relevance", "+N more sources") are the Telegram catalog's
-(``bot.telegrambot.texts.digest_labels``), so that both channels say the same thing.
+(``bot.texts.digest_labels``), so that both channels say the same thing.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import tomllib
 from importlib import resources
 from typing import Any
 
-from bot.telegrambot.texts import normalize_lang
+from bot.texts import normalize_lang
 
 
 @functools.cache

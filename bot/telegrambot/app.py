@@ -47,7 +47,7 @@ from bot.telegrambot.context import BotContext, context_types
 from bot.telegrambot.errors import on_error
 from bot.telegrambot.guards import command_name, guard
 from bot.telegrambot.replies import reply
-from bot.telegrambot.texts import LANGS, t
+from bot.texts import LANGS, t
 
 log = logging.getLogger(__name__)
 

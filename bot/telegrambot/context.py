@@ -19,7 +19,7 @@ from bot.delivery.telegram_channel import TelegramChannel
 from bot.reads import ChatRecord, Store
 from bot.services import Services
 from bot.settings import Settings
-from bot.telegrambot.texts import DEFAULT_LANG, Lang, digest_labels, t
+from bot.texts import DEFAULT_LANG, Lang, digest_labels, t
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], Services]):

@@ -22,7 +22,7 @@ from bot.render.telegram_html import clip, esc
 from bot.subscriptions import record_chat
 from bot.telegrambot.context import BotContext
 from bot.telegrambot.replies import answer_callback, command_args, reply
-from bot.telegrambot.texts import normalize_lang
+from bot.texts import normalize_lang
 
 log = logging.getLogger(__name__)
 

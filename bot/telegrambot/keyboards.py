@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.reads import ChatRecord
 from bot.subscriptions import COMMON_ZONES, FREQUENCIES, LANGUAGES, SCORE_STEPS
-from bot.telegrambot.texts import t
+from bot.texts import t
 
 PREFIX = "st"
 VIEWS = ("main", "freq", "hour", "day", "tz", "score", "lang")

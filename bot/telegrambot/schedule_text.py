@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.reads import ChatRecord
-from bot.telegrambot.texts import t
+from bot.texts import t
 
 
 def schedule_text(lang: str | None, chat: ChatRecord) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from bot.clock import FixedClock
 from bot.delivery.channel import SendOutcome, Sent
 from bot.delivery.console_channel import ConsoleChannel
 from bot.delivery.outbox import Outbox
+from bot.subscriptions import threshold
 from storage import ChatRecord, Store, open_store
 from tests.support.summary_data import dev_items, store_item
 
@@ -40,7 +42,10 @@ def chat(store: Store, chat_id: int, **settings: object) -> ChatRecord:
 async def test_delivers_once_and_tells_the_observer(store: Store) -> None:
     seen: list[tuple[str, SendOutcome]] = []
     outbox = Outbox(
-        store, clock=FixedClock(NOW), relevance=0.75, observe=lambda c, o: seen.append((c, o))
+        store,
+        clock=FixedClock(NOW),
+        threshold=functools.partial(threshold, default=0.75),
+        observe=lambda c, o: seen.append((c, o)),
     )
     default, own = chat(store, 1), chat(store, 2, min_score=0.55)
     printed = io.StringIO()

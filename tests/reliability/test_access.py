@@ -16,7 +16,7 @@ import pytest_asyncio
 from bot.services import Services
 from bot.settings import load_settings
 from bot.telegrambot.guards import ADMIN_COMMANDS
-from bot.telegrambot.texts import t
+from bot.texts import t
 from tests.support.config import write_config
 from tests.support.feed_server import FeedServer
 from tests.support.telegram_emulator import TelegramEmulator, make_user

@@ -20,7 +20,7 @@ from telegram.ext import CommandHandler
 
 from bot.telegrambot.app import collect_handlers
 from bot.telegrambot.guards import ADMIN_COMMANDS, MAX_ARGUMENT, MAX_ARGUMENT_FOR
-from bot.telegrambot.texts import t
+from bot.texts import t
 from storage.maintenance import check_database
 from tests.support.telegram_emulator import BotMessage, TelegramUser
 from tests.support.telegram_html_check import assert_telegram_html

@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
+from bot.channels import Target, configured_channels
 from bot.delivery.channel import Blocked, RetryLater, Sent
 from bot.delivery.console_channel import ConsoleChannel
-from bot.delivery.registry import Target, configured_channels
 from bot.delivery.slack_channel import SlackChannel, WebApiPoster, WebhookPoster
 from bot.render.slack_blocks import BLOCKS_PER_MESSAGE
 from bot.services import Services

@@ -16,7 +16,7 @@ from bot.subscriptions import setting_change
 from bot.telegrambot.app import MENU, collect_handlers, menu, webhook_secret
 from bot.telegrambot.guards import command_name
 from bot.telegrambot.keyboards import parse, settings_keyboard
-from bot.telegrambot.texts import keys, normalize_lang, t
+from bot.texts import keys, normalize_lang, t
 from storage import ChatRecord
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -14,7 +14,7 @@ from bot.telegrambot.context import BotContext
 from bot.telegrambot.keyboards import LANGUAGE_NAMES, PREFIX, VIEWS, parse, settings_keyboard
 from bot.telegrambot.replies import answer_callback, command_args, reply
 from bot.telegrambot.schedule_text import schedule_text
-from bot.telegrambot.texts import normalize_lang
+from bot.texts import normalize_lang
 
 
 def settings_text(context: BotContext, chat: ChatRecord, *, other_chat: bool) -> str:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.delivery.channel import Channel
-from bot.delivery.slack_channel import slack_target
+from bot.delivery.slack_channel import SlackChannel, configured_poster, slack_chat_id
 from bot.settings import Settings
+from bot.subscriptions import record_slack_chat
+from bot.texts import digest_labels
 from storage import ChatRecord, Store
 
 Factory = Callable[[Settings, Store, datetime], Awaitable[tuple[Channel, ChatRecord] | None]]
-
-FACTORIES: tuple[Factory, ...] = (slack_target,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +36,26 @@ async def configured_channels(settings: Settings, store: Store, *, now: datetime
         if found is not None:
             targets.append(Target(*found))
     return targets
+
+
+async def slack_target(
+    settings: Settings, store: Store, now: datetime
+) -> tuple[SlackChannel, ChatRecord] | None:
+    """The Slack channel and its chat record, when Slack is configured (one registry entry)."""
+    found = configured_poster(settings)
+    if found is None:
+        return None
+    poster, key, title = found
+    chat = await record_slack_chat(
+        store,
+        slack_chat_id(key),
+        title=title,
+        lang=settings.file.telegram.default_lang,
+        timezone=settings.file.schedule.timezone,
+        now=now,
+        subscribed=True,
+    )
+    return SlackChannel(poster, digest_labels(chat.lang)), chat
+
+
+FACTORIES: tuple[Factory, ...] = (slack_target,)

@@ -1,8 +1,10 @@
-"""The message catalog: every user-facing string of the Telegram bot, in English and Russian.
+"""The message catalog: every user-facing string of the chat front ends, in English and Russian.
 
-Catalogs are TOML files in ``locales/`` (``en.toml`` is complete; another language may leave keys
-out and falls back to English). Values are ``str.format`` templates; the caller escapes any
-feed- or user-provided value it passes in, because most messages are sent as HTML.
+The Telegram bot takes all its texts from here; Slack takes the digest's labels (``digest_labels``)
+so that both channels say the same thing. Catalogs are TOML files in ``bot/locales/`` (``en.toml``
+is complete; another language may leave keys out and falls back to English). Values are
+``str.format`` templates; the caller escapes any feed- or user-provided value it passes in,
+because most messages are sent as HTML.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ DEFAULT_LANG: Lang = "en"
 
 @functools.cache
 def _catalog(lang: str) -> dict[str, str]:
-    raw = resources.files("bot.telegrambot").joinpath(f"locales/{lang}.toml").read_text("utf-8")
+    raw = resources.files("bot").joinpath(f"locales/{lang}.toml").read_text("utf-8")
     return _flatten(tomllib.loads(raw))
 
 
