@@ -23,7 +23,7 @@ from bot.ingest.fetch import Fetcher
 from bot.ingest.worker import ignore_interrupts
 from bot.metrics import Metrics
 from bot.relevance.added_seeds import load_added, with_seeds
-from bot.relevance.build import build_seed_scorer, lexicon_terms
+from bot.relevance.build import build_seed_scorer, keyword_rules, lexicon_terms
 from bot.relevance.reading import LexiconTerms, lexicon_ready
 from bot.relevance.scorer import Scorer
 from bot.relevance.similarity import DocumentFrequencies
@@ -63,9 +63,7 @@ class Services:
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Services:
         """Open the database and build the pipeline's parts (nothing touches the network yet)."""
         store = open_store(settings.database_path)
-        rules = KeywordRules(
-            settings.file.rules.russia, settings.file.rules.tajikistan, settings.file.rules.exclude
-        )
+        rules = keyword_rules(settings)
         # The seed scorer keeps learning document frequencies; they were saved by the last run.
         scorer = build_seed_scorer(settings, DocumentFrequencies(*store.doc_freq.load()))
         scorer = with_seeds(scorer, load_added(store))  # seeds an admin added (/addseed)

@@ -15,8 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from bot.relevance.features import Features
-from bot.relevance.lexicon import fold
-from bot.relevance.terms import VOCABULARY_CACHE
+from bot.relevance.lexicon import VOCABULARY_CACHE, fold
 
 _LATIN = str.maketrans(
     {
@@ -162,13 +161,17 @@ def cosine(
     return dot / ((norm(a) if norm_a is None else norm_a) * (norm(b) if norm_b is None else norm_b))
 
 
-# Concepts every relevant item shares say nothing about which event it reports.
-_GENERIC = frozenset({"c:russia", "c:tajikistan", "c:cooperation"})
+# Concepts every relevant item shares say nothing about which event it reports: these, and the
+# sides' countries.
+_GENERIC = frozenset({"cooperation"})
 
 
-def event_tokens(features: Features) -> frozenset[str]:
-    """Concept ids, numbers and name skeletons: what identifies an event in any language."""
-    tokens = {"c:" + c for c in features.concepts} - _GENERIC
+def event_tokens(features: Features, countries: frozenset[str]) -> frozenset[str]:
+    """Concept ids, numbers and name skeletons: what identifies an event in any language.
+
+    ``countries``: the topic's two country concepts (``Lexicon.countries``), named by every
+    relevant item."""
+    tokens = {"c:" + c for c in features.concepts if c not in _GENERIC and c not in countries}
     tokens.update("n:" + n for n in features.numbers if len(n) >= 2)
     for token in features.tokens:
         if len(token) >= 4 and token[0].isupper() and not token.isupper():

@@ -147,7 +147,11 @@ class StoryGrouper:
             for item, verdict, given in zip(items, verdicts, known, strict=True):
                 if not verdict.relevant:
                     continue
-                tokens = given if given is not None else event_tokens(self.scorer.features(item))
+                tokens = (
+                    given
+                    if given is not None
+                    else event_tokens(self.scorer.features(item), self.scorer.lexicon.countries)
+                )
                 hit = self.index.best(tokens, item.published_at)
                 story_id = hit[0] if hit else self.store.stories.create(item.title, item.id, now)
                 self.store.stories.add_member(
