@@ -28,7 +28,6 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from bot.errors import ConfigError
@@ -107,20 +106,10 @@ class RulesSettings(BaseModel):
 
     exclude: list[str] = []
 
-    @model_validator(mode="before")
-    @classmethod
-    def _lists_of_words(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for key, value in data.items():
-                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                    raise ValueError(f"{key} must be a list of words in double quotes")
-                if key != "exclude" and not value:
-                    raise ValueError(f"{key} needs at least one word")
-        return data
-
     @property
     def sides(self) -> dict[str, list[str]]:
-        """Each side's terms, by side id (every key but ``exclude``)."""
+        """Each side's terms, by side id (every key but ``exclude``; ``load_settings`` checks
+        them against the topic's sides)."""
         return dict(self.model_extra or {})
 
     def terms(self, side: str) -> list[str]:
@@ -314,13 +303,24 @@ def _validate(path: Path, data: dict[str, Any], topic: Topic) -> FileSettings:
         raise _config_error(shown, exc, data, topic) from None
     sides = topic.side_ids
     known = ", ".join(sorted((*sides, "exclude")))
-    for key in settings.rules.sides:
+    for key, terms in settings.rules.sides.items():
         if key not in sides:
             raise ConfigError(
                 shown,
                 f"rules.{key}",
                 f"unknown key: the topic {topic.name!r} has the sides {', '.join(sides)}",
                 f"remove it or correct its spelling; known keys here: {known}",
+            )
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+            raise ConfigError(
+                shown, f"rules.{key}", "is not a list of words", 'use a list, e.g. ["one", "two"]'
+            )
+        if not terms:
+            raise ConfigError(
+                shown,
+                f"rules.{key}",
+                "List should have at least 1 item",
+                f"give at least one value (a word naming {topic.side(key).name})",
             )
     for side in sides:
         if side not in settings.rules.sides:
@@ -390,6 +390,14 @@ def _check_topic_ids(shown: str, topic: TopicFile) -> None:
                 f"unknown concept {concept!r}",
                 "define it in the topic's [concepts] (a list of words), or use a concept of "
                 "bot/relevance/lexicon.toml",
+            )
+    for n, side in enumerate(topic.sides):
+        if not (engine_concepts.get(side.country) or topic.concepts.get(side.country)):
+            raise ConfigError(
+                shown,
+                f"sides[{n}].country",
+                f"the concept {side.country!r} has no words, so nothing names {side.name}",
+                f"list the words naming {side.name} in [concepts] {side.country} = [...]",
             )
     side_ids = [side.id for side in topic.sides]
     if len(set(side_ids)) != len(side_ids):
