@@ -138,13 +138,14 @@ class Near:
 @dataclass(frozen=True, slots=True)
 class InContext:
     id: str
-    concepts: frozenset[str]
-    context: frozenset[str]
+    concepts: tuple[str, ...]
+    context: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Topic:
-    """A compiled topic file: what the scorer and the front ends need of it."""
+    """A compiled topic file: what the scorer and the front ends need of it. Tuples and strings
+    only, so that its ``repr`` is the same in every process (``LexiconTerms.key``)."""
 
     name: str
     subject: str
@@ -152,7 +153,7 @@ class Topic:
     subjects: tuple[tuple[str, str], ...]
     """``subject`` by language code, beside the English one."""
     sides: tuple[Side, Side]
-    venue_prepositions: frozenset[str]
+    venue_prepositions: tuple[str, ...]
     implied: tuple[Near | InContext, ...]
     cues: tuple[tuple[str, tuple[str, ...]], ...]
     concepts: tuple[tuple[str, tuple[str, ...]], ...]
@@ -176,7 +177,7 @@ def compile_topic(data: TopicFile) -> Topic:
         if isinstance(rule, NearRule):
             implied.append(Near(rule.id, rule.concept, rule.near, rule.window))
         else:
-            implied.append(InContext(rule.id, frozenset(rule.concepts), frozenset(rule.context)))
+            implied.append(InContext(rule.id, tuple(rule.concepts), tuple(rule.context)))
     sides = tuple(
         Side(
             s.id,
@@ -194,7 +195,7 @@ def compile_topic(data: TopicFile) -> Topic:
         time_zones=tuple(data.topic.time_zones),
         subjects=tuple(data.topic.subject_translations.items()),
         sides=(sides[0], sides[1]),
-        venue_prepositions=frozenset(w.lower() for w in data.places.prepositions),
+        venue_prepositions=tuple(dict.fromkeys(w.lower() for w in data.places.prepositions)),
         implied=tuple(implied),
         cues=tuple((k, tuple(v)) for k, v in data.cues.model_dump().items()),
         concepts=tuple((k, tuple(v)) for k, v in data.concepts.items()),

@@ -42,9 +42,9 @@ class Features:
     lede_both: bool
     """The first sentence after the headline names both sides (news puts the subject first)."""
     listed: bool
+    """One side is named only beside two or more third countries: a list, not the subject."""
     head_concepts: frozenset[str]
     """Named in the headline or the first sentence: what the item is about, not its background."""
-    """One side is named only beside two or more third countries: a list, not the subject."""
     years: frozenset[int]
     months: frozenset[str]
     numbers: frozenset[str]
@@ -75,8 +75,8 @@ class Features:
         return frozenset(cue & self.concepts.keys())
 
     def without_tokens(self) -> Features:
-        """These features without their word list (``dataclasses.replace`` took five times as
-        long, for every item a parse worker reads)."""
+        """These features without their word list, built field by field (``dataclasses.replace``
+        is slower, and every item a parse worker reads goes through here)."""
         values: list[Any] = [() if name == "tokens" else getattr(self, name) for name in _FIELDS]
         return Features(*values)
 
@@ -112,7 +112,8 @@ def extract(
     concepts: Counter[str] = Counter(title_concepts)
     words = dict.fromkeys(title_tokens[i] for i, c in title_hits if c in side_of)
     sentences = [s for s in SENTENCE.split(body) if s.strip()]
-    title_sides = frozenset(side_of[c] for c in title_concepts if c in side_of)
+    side_sets = lexicon.side_sets
+    title_sides = frozenset(s for s, ids in side_sets if not ids.isdisjoint(title_concepts))
     sides = set(title_sides)
     both = 1 if len(title_sides) >= 2 else 0
     lede_both = False
@@ -135,7 +136,7 @@ def extract(
             head.update(named)
             lede = _side_places(sentence_tokens, hits, lexicon)
             places = {k: (n + lede[k][0], v + lede[k][1], t) for k, (n, v, t) in places.items()}
-        named_sides = {side_of[c] for c in named if c in side_of}
+        named_sides = [s for s, ids in side_sets if not ids.isdisjoint(named)]
         _count_sides(named_sides, named, others, named_in, listed_in)
         words.update(dict.fromkeys(sentence_tokens[i] for i, c in hits if c in side_of))
         if len(named_sides) >= 2:
@@ -203,9 +204,9 @@ def _implied(hits: list[tuple[int, str]], lexicon: Lexicon) -> list[tuple[int, s
     """Sides named by words together (the topic's ``[[implied]]`` rules): a concept near another
     ("201" beside a word for a base), or places in a sentence that names a context (a city in a
     sentence about migrants)."""
-    if not lexicon.topic:
-        return []
     named = {c for _, c in hits}
+    if lexicon.implied_triggers.isdisjoint(named) or lexicon.topic is None:  # most sentences
+        return []
     found: list[tuple[int, str]] = []
     for rule in lexicon.topic.implied:
         if isinstance(rule, Near):
@@ -216,7 +217,7 @@ def _implied(hits: list[tuple[int, str]], lexicon: Lexicon) -> list[tuple[int, s
                     for i, c in hits
                     if c == rule.concept and any(abs(i - j) <= rule.window for j in near)
                 )
-        elif named & rule.concepts and named & rule.context:
+        elif not (named.isdisjoint(rule.concepts) or named.isdisjoint(rule.context)):
             found.extend((i, rule.id) for i, c in hits if c in rule.concepts)
     return found
 
@@ -273,7 +274,7 @@ def _count_sides(
     named_in: dict[str, int],
     listed_in: dict[str, int],
 ) -> None:
-    in_list = len(frozenset(named) & others) >= 2
+    in_list = len(others.intersection(named)) >= 2
     for side in sides:
         named_in[side] += 1
         listed_in[side] += in_list

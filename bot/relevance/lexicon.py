@@ -27,7 +27,7 @@ from importlib import resources
 
 import snowballstemmer
 
-from bot.topic import Side, Topic
+from bot.topic import InContext, Side, Topic
 
 MIN_PREFIX = 5
 # Distinct words each per-word cache keeps: stems here, and beside them folded forms, lexicon
@@ -174,7 +174,16 @@ class Lexicon:
         self.capitals = frozenset(c for side in self.sides for c in side.capitals)
         self.actors = frozenset(c for side in self.sides for c in side.leaders)
         self.countries = frozenset(side.country for side in self.sides)
-        self.venue_prepositions = topic.venue_prepositions if topic else frozenset()
+        self.venue_prepositions = frozenset(topic.venue_prepositions if topic else ())
+        self.side_sets = tuple((side.id, side.concepts) for side in self.sides)
+        """Each side's id and the concepts naming it, for set operations in C."""
+        implied = topic.implied if topic else ()
+        self.implied_triggers = frozenset(
+            c
+            for rule in implied
+            for c in (rule.concepts if isinstance(rule, InContext) else (rule.concept,))
+        )
+        """The concepts without which no implied-side rule applies."""
         self._exact: dict[str, list[_Entry]] = {}
         self._prefix: dict[str, list[_Entry]] = {}
         self._cache: dict[str, tuple[_Entry, ...]] = {}
@@ -229,8 +238,8 @@ class Lexicon:
 
         ``text``: what ``tokens`` were read from; with it, a dashed term matches only words a
         dash joins there (``dash_joined``, worked out only for a sentence where a dashed term's
-        words stand: most hold none, and finding the dashes was half of tokenising); without
-        it, dashes are not checked.
+        words stand: most hold none, and finding the dashes costs as much as tokenising);
+        without it, dashes are not checked.
         """
         distinct = set(tokens)
         for token in distinct.difference(self._cache):

@@ -11,7 +11,8 @@ it once and keeps it.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.pickled import as_values
@@ -24,11 +25,17 @@ from bot.topic import Topic
 
 @dataclass(frozen=True, slots=True)
 class LexiconTerms:
-    """What the configuration adds to the engine's vocabulary."""
+    """What the configuration adds to the engine's vocabulary. Compared and hashed by ``key``,
+    a digest of the rest: a worker gets one with every feed and looks its lexicon up by it."""
 
-    topic: Topic
-    words: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    topic: Topic = field(compare=False)
+    words: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), compare=False)
     """The config's rule words, by the concept they join: ((concept, (word, ...)), ...)."""
+    key: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        digest = hashlib.sha256(repr((self.topic, self.words)).encode()).hexdigest()
+        object.__setattr__(self, "key", digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +63,8 @@ class Reading:
 
 def read(lexicon: Lexicon, title: str, summary: str, text: str | None) -> Reading:
     """The item as the scorer reads it. For an item naming both sides, also what a relevant
-    item needs after scoring, read here while the words are at hand (in the bot's process, whose
-    vocabulary cache had seen few of them, it was a third of scoring)."""
+    item needs after scoring, read here while the words are at hand (the bot's process, whose
+    vocabulary cache has seen few of them, would read them again)."""
     body = body_of(summary, text)
     # A body longer than the lede: the lede's headline and whole sentences are the body's, read
     # once for both.

@@ -98,8 +98,7 @@ def signature(features: Features) -> dict[str, int]:
         unseen = set(tokens)
     for token in unseen:
         _WORD_KEYS[token] = _word_key(token)
-    # Counted by Counter's C loop, and added by dict.update's: a signature's words were most of
-    # its cost.
+    # Counted by Counter's C loop and added by dict.update's: the words are most of a signature.
     keys = Counter(map(_WORD_KEYS.__getitem__, tokens))
     keys.pop(None, None)
     sig.update(keys)  # type: ignore[arg-type]

@@ -3,7 +3,9 @@
 The weights below are the scorer's tunable constants, kept in one place. They were set by reasoning
 from the label definitions (the relationship must be the main subject; lists of summit members,
 guest lists and sports results are not), then checked on the development set; the thresholds the
-user may want to move (relevance, same_story) are in the config file's ``[thresholds]``.
+user may want to move (relevance, same_story) are in the config file's ``[thresholds]``. Which
+concepts name the two sides, and which are the relationship's topics, third countries, venues and
+other events, is the topic's (the ``sides`` and ``cues`` passed in, from the topic file).
 """
 
 from __future__ import annotations
