@@ -31,8 +31,7 @@ from pydantic import (
 )
 
 from bot.errors import ConfigError
-from bot.relevance.lexicon import engine_vocabulary
-from bot.topic import Topic, TopicFile, compile_topic
+from bot.topic import Topic, TopicFile, compile_topic, engine_vocabulary
 
 DEFAULT_CONFIG = Path("config/tjwatch.toml")
 DEFAULT_DB = Path("var/tjwatch.db")

@@ -10,8 +10,12 @@ validates it, checks its concept ids against the engine's vocabulary and compile
 
 from __future__ import annotations
 
+import functools
+import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -37,8 +41,6 @@ class TopicInfo(_Strict):
     @field_validator("time_zones")
     @classmethod
     def _known_zones(cls, value: list[str]) -> list[str]:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         for zone in value:
             try:
                 ZoneInfo(zone)
@@ -200,3 +202,14 @@ def compile_topic(data: TopicFile) -> Topic:
         cues=tuple((k, tuple(v)) for k, v in data.cues.model_dump().items()),
         concepts=tuple((k, tuple(v)) for k, v in data.concepts.items()),
     )
+
+
+@functools.cache
+def engine_vocabulary() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """The engine's concepts and cues (``bot/relevance/lexicon.toml``), which every topic extends
+    and whose ids a topic file may use; read once per process."""
+    data = tomllib.loads(
+        resources.files("bot.relevance").joinpath("lexicon.toml").read_text("utf-8")
+    )
+    concepts = {k: tuple(v) for k, v in data["concepts"].items()}
+    return concepts, {k: tuple(v) for k, v in data["cues"].items()}

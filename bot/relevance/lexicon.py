@@ -19,15 +19,13 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 
 import snowballstemmer
 
-from bot.topic import InContext, Side, Topic
+from bot.topic import InContext, Side, Topic, engine_vocabulary
 
 MIN_PREFIX = 5
 # Distinct words each per-word cache keeps: stems here, and beside them folded forms, lexicon
@@ -289,16 +287,6 @@ class Lexicon:
             if not spec.matches(*token_key(tokens[start + k])):
                 return False
         return True
-
-
-@functools.cache
-def engine_vocabulary() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
-    """The engine's concepts and cues (``lexicon.toml``), read once per process."""
-    data = tomllib.loads(
-        resources.files("bot.relevance").joinpath("lexicon.toml").read_text("utf-8")
-    )
-    concepts = {k: tuple(v) for k, v in data["concepts"].items()}
-    return concepts, {k: tuple(v) for k, v in data["cues"].items()}
 
 
 def load_lexicon(
