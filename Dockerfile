@@ -12,6 +12,8 @@ COPY pyproject.toml README.md ./
 COPY scripts/install scripts/install
 COPY bot bot
 COPY storage storage
+# The shipped topic (bot/topics/default.toml links to it), installed with the package.
+COPY config/topics config/topics
 RUN bash scripts/install /venv
 
 FROM python:3.11-slim-bookworm

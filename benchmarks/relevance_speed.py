@@ -70,7 +70,11 @@ def bench_scoring(items: list[Item], n: int) -> None:
 def bench_grouping(items: list[Item], n: int, threshold: float) -> None:
     settings = load_settings(REPO / "config" / "tjwatch.toml", env={}, dotenv=False)
     scorer = build_seed_scorer(settings, learn=False)
-    base = [t for t in (event_tokens(scorer.features(i)) for i in items) if len(t) >= 4]
+    base = [
+        t
+        for t in (event_tokens(scorer.features(i), scorer.lexicon.countries) for i in items)
+        if len(t) >= 4
+    ]
     rng = random.Random(7)
     start = datetime(2020, 1, 1, tzinfo=UTC)
     index = StoryIndex(threshold)

@@ -1,3 +1,4 @@
-"""tjwatch: news monitoring for Russia–Tajikistan relations. Importing this package does nothing."""
+"""tjwatch: news monitoring for a bilateral relationship (the configured topic). Importing this
+package does nothing."""
 
 __version__ = "0.1.0"

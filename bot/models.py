@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from bot.pickled import as_values
@@ -104,19 +104,28 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """Which keyword rules an item's text satisfied."""
+    """Which keyword rules an item's text satisfied: the terms it named for each side of the
+    topic's pair, in the topic's order, and the ``exclude`` terms it named."""
 
-    russia: tuple[str, ...]
-    tajikistan: tuple[str, ...]
+    sides: tuple[tuple[str, tuple[str, ...]], ...]
     excluded: tuple[str, ...] = ()
 
     @property
     def matched(self) -> bool:
-        return bool(self.russia and self.tajikistan) and not self.excluded
+        """Every side named, and no excluded term."""
+        return bool(self.sides) and all(t for _, t in self.sides) and not self.excluded
 
     @property
     def terms(self) -> tuple[str, ...]:
-        return self.russia + self.tajikistan
+        return tuple(t for _, terms in self.sides for t in terms)
+
+
+class StoryVerdict(StrEnum):
+    """A relevant item's relation to the seeds' story. String-valued: stored and printed (JSON)
+    as its value."""
+
+    SAME_STORY = "same_story"
+    NEW_DEVELOPMENT = "new_development"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +137,8 @@ class Verdict:
     matched_terms: tuple[str, ...]
     nearest_seed: str | None = None
     seed_similarity: dict[str, float] = field(default_factory=dict)
-    story: str | None = None
+    story: StoryVerdict | None = None
+    """None when the item is not relevant."""
     whats_new: str | None = None
     reason: str = ""
 

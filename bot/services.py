@@ -33,7 +33,7 @@ from bot.metrics import Metrics
 from bot.models import Item
 from bot.relevance.active import ActiveScorer
 from bot.relevance.added_seeds import with_seeds
-from bot.relevance.build import build_seed_scorer, lexicon_terms
+from bot.relevance.build import build_seed_scorer, keyword_rules, lexicon_terms
 from bot.relevance.reading import LexiconTerms, lexicon_ready
 from bot.relevance.seed_scorer import SeedScorer
 from bot.relevance.similarity import DocumentFrequencies
@@ -69,9 +69,7 @@ class Services:
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Services:
         """Open the database and build the pipeline's parts (nothing touches the network yet)."""
         store = open_store(settings.database_path)
-        rules = KeywordRules(
-            settings.file.rules.russia, settings.file.rules.tajikistan, settings.file.rules.exclude
-        )
+        rules = keyword_rules(settings)
         # The seed scorer keeps learning document frequencies; they were saved by the last run.
         scorer = build_seed_scorer(settings, DocumentFrequencies(*store.doc_freq.load()))
         scorer = with_seeds(scorer, load_added(store))  # seeds an admin added (/addseed)

@@ -1,6 +1,7 @@
 """Configuration: one TOML file plus the environment, parsed once into a frozen ``Settings``.
 
-The TOML file holds what a user edits (feeds, keyword rules, seeds, schedule, thresholds); secrets
+The TOML file holds what a user edits (feeds, keyword rules, seeds, schedule, thresholds) and names
+the topic file (``bot.topic``: the relationship monitored, its sides and their words); secrets
 (tokens, webhook URLs, admin ids) come only from the environment or a ``.env`` file beside the
 working directory. Every mistake becomes one ``ConfigError`` naming the file, the key and the fix,
 so that ``tjwatch`` exits 2 with a message a user can act on.
@@ -13,6 +14,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from datetime import time
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,15 +24,20 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    InstanceOf,
     SecretStr,
     ValidationError,
     field_validator,
 )
 
 from bot.errors import ConfigError
+from bot.topic import Topic, TopicFile, compile_topic, engine_vocabulary
 
 DEFAULT_CONFIG = Path("config/tjwatch.toml")
 DEFAULT_DB = Path("var/tjwatch.db")
+# The topic of a config that names none: the shipped one, installed with the package (the file
+# itself is config/topics/, which bot/topics/ links to).
+DEFAULT_TOPIC = "default.toml"
 
 
 class _Strict(BaseModel):
@@ -86,16 +93,31 @@ class FeedSettings(_Strict):
     """Minutes between polls of this feed; the schedule's poll interval when absent."""
 
 
-class RulesSettings(_Strict):
-    """Keyword rules: an item matches when it names a Russia term AND a Tajikistan term.
+class RulesSettings(BaseModel):
+    """Keyword rules: an item matches when it names a term of each side AND no ``exclude`` term.
 
-    Terms are readable words in any of English, Russian and Tajik; matching is by stem, so one
-    form covers its inflections ("Таджикистан" covers "Таджикистана").
+    The keys are the topic's side ids (one ``<side id> = [...]`` per side), checked
+    against the topic file once it is read. Terms are readable words in any language, matched as
+    the lexicon's words are (folded, by stem, so one form covers its inflections).
     """
 
-    russia: list[str] = Field(min_length=1)
-    tajikistan: list[str] = Field(min_length=1)
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     exclude: list[str] = []
+
+    @property
+    def sides(self) -> dict[str, list[str]]:
+        """Each side's terms, by side id (every key but ``exclude``; ``load_settings`` checks
+        them against the topic's sides)."""
+        return dict(self.model_extra or {})
+
+    def terms(self, side: str) -> list[str]:
+        return self.sides.get(side, [])
+
+
+class TopicSettings(_Strict):
+    file: Path | None = None
+    """The topic file, relative to the config file's folder; the shipped topic when absent."""
 
 
 class SeedSettings(_Strict):
@@ -133,6 +155,7 @@ class FileSettings(_Strict):
     thresholds: ThresholdSettings = ThresholdSettings()
     telegram: TelegramSettings = TelegramSettings()
     slack: SlackSettings = SlackSettings()
+    topic: TopicSettings = TopicSettings()
     rules: RulesSettings
     feeds: list[FeedSettings] = []
     seeds: list[SeedSettings] = []
@@ -162,6 +185,7 @@ class Settings(_Strict):
     file: FileSettings
     secrets: Secrets
     database_path: Path
+    topic: InstanceOf[Topic]
 
     @property
     def feeds(self) -> list[FeedSettings]:
@@ -204,10 +228,14 @@ def load_settings(
     if env is None:
         env = _environment(dotenv)
     path = Path(config or env.get("TJWATCH_CONFIG") or DEFAULT_CONFIG)
-    file_settings = _read_file(path)
+    data = _read_toml(path)
+    topic = load_topic(_topic_path(path, data))
+    file_settings = _validate(path, data, topic)
     secrets = _read_secrets(env)
     db = Path(env.get("TJWATCH_DB") or file_settings.database.path)
-    settings = Settings(config_path=path, file=file_settings, secrets=secrets, database_path=db)
+    settings = Settings(
+        config_path=path, file=file_settings, secrets=secrets, database_path=db, topic=topic
+    )
     _check_seed_files(settings)
     return settings
 
@@ -222,7 +250,7 @@ def _environment(dotenv: bool) -> dict[str, str]:
     return merged
 
 
-def _read_file(path: Path) -> FileSettings:
+def _read_toml(path: Path) -> dict[str, Any]:
     shown = str(path)
     try:
         raw = path.read_bytes()
@@ -241,7 +269,7 @@ def _read_file(path: Path) -> FileSettings:
             "check the path and its permissions",
         ) from None
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(shown, "(file)", "is not UTF-8 text", "save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
@@ -253,10 +281,153 @@ def _read_file(path: Path) -> FileSettings:
             f"is not valid TOML ({exc})",
             "check quotes, brackets and '=' on that line (https://toml.io)",
         ) from None
+
+
+def _topic_path(config: Path, data: Mapping[str, Any]) -> Path | None:
+    """The topic file the config names, relative to its folder (as seeds are); None: the
+    shipped topic."""
+    table = data.get("topic")
+    named = table.get("file") if isinstance(table, dict) else None
+    if not isinstance(named, str):  # absent, or wrong: validation names the key
+        return None
+    path = Path(named)
+    return path if path.is_absolute() else config.parent / path
+
+
+def _validate(path: Path, data: dict[str, Any], topic: Topic) -> FileSettings:
+    shown = str(path)
     try:
-        return FileSettings.model_validate(data)
+        settings = FileSettings.model_validate(data)
     except ValidationError as exc:
-        raise _config_error(shown, exc, data) from None
+        raise _config_error(shown, exc, data, topic) from None
+    sides = topic.side_ids
+    known = ", ".join(sorted((*sides, "exclude")))
+    for key, terms in settings.rules.sides.items():
+        if key not in sides:
+            raise ConfigError(
+                shown,
+                f"rules.{key}",
+                f"unknown key: the topic {topic.name!r} has the sides {', '.join(sides)}",
+                f"remove it or correct its spelling; known keys here: {known}",
+            )
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+            raise ConfigError(
+                shown, f"rules.{key}", "is not a list of words", 'use a list, e.g. ["one", "two"]'
+            )
+        if not terms:
+            raise ConfigError(
+                shown,
+                f"rules.{key}",
+                "List should have at least 1 item",
+                f"give at least one value (a word naming {topic.side(key).name})",
+            )
+    for side in sides:
+        if side not in settings.rules.sides:
+            raise ConfigError(
+                shown,
+                f"rules.{side}",
+                "Field required",
+                f"add this key (a list of words naming {topic.side(side).name})",
+            )
+    return settings
+
+
+def load_topic(path: Path | None = None) -> Topic:
+    """Read and check a topic file (the shipped one when ``path`` is None).
+
+    Besides the file's shape, every concept id it uses (in sides, rules and cues) must be one it
+    defines or one of the engine's (``bot/relevance/lexicon.toml``), and no concept may name both
+    sides."""
+    if path is None:
+        source = resources.files("bot").joinpath("topics", DEFAULT_TOPIC)
+        shown = f"(shipped topic) {DEFAULT_TOPIC}"
+        data = tomllib.loads(source.read_text("utf-8"))
+    else:
+        shown = str(path)
+        try:
+            data = _read_toml(path)
+        except ConfigError as exc:
+            if exc.key == "(file)" and "does not exist" in exc.problem:
+                raise ConfigError(
+                    shown,
+                    "(file)",
+                    "the topic file does not exist",
+                    "correct [topic] file in the config (relative paths are relative to the "
+                    "config file's folder), or remove it to use the shipped topic",
+                ) from None
+            raise
+    try:
+        parsed = TopicFile.model_validate(data)
+    except ValidationError as exc:
+        raise _config_error(shown, exc, data, None, TopicFile) from None
+    _check_topic_ids(shown, parsed)
+    return compile_topic(parsed)
+
+
+def _check_topic_ids(shown: str, topic: TopicFile) -> None:
+    engine_concepts, _ = engine_vocabulary()
+    defined = set(engine_concepts) | set(topic.concepts)
+    implied = {rule.id for rule in topic.implied}
+    uses: list[tuple[str, str]] = []
+    for n, side in enumerate(topic.sides):
+        uses.append((f"sides[{n}].country", side.country))
+        uses.extend((f"sides[{n}].leaders", c) for c in side.leaders)
+        uses.extend((f"sides[{n}].capitals", c) for c in side.capitals)
+    for n, rule in enumerate(topic.implied):
+        if rule.rule == "near":
+            uses.extend((f"implied[{n}].{k}", getattr(rule, k)) for k in ("concept", "near"))
+        else:
+            uses.extend((f"implied[{n}].concepts", c) for c in rule.concepts)
+            uses.extend((f"implied[{n}].context", c) for c in rule.context)
+    for name, ids in topic.cues.model_dump().items():
+        uses.extend((f"cues.{name}", c) for c in ids)
+    for key, concept in uses:
+        if concept not in defined and concept not in implied:
+            raise ConfigError(
+                shown,
+                key,
+                f"unknown concept {concept!r}",
+                "define it in the topic's [concepts] (a list of words), or use a concept of "
+                "bot/relevance/lexicon.toml",
+            )
+    for n, side in enumerate(topic.sides):
+        if not (engine_concepts.get(side.country) or topic.concepts.get(side.country)):
+            raise ConfigError(
+                shown,
+                f"sides[{n}].country",
+                f"the concept {side.country!r} has no words, so nothing names {side.name}",
+                f"list the words naming {side.name} in [concepts] {side.country} = [...]",
+            )
+    side_ids = [side.id for side in topic.sides]
+    if len(set(side_ids)) != len(side_ids):
+        raise ConfigError(shown, "sides[1].id", "both sides have one id", "give each its own id")
+    for n, rule in enumerate(topic.implied):
+        if rule.side not in side_ids:
+            raise ConfigError(
+                shown,
+                f"implied[{n}].side",
+                f"{rule.side!r} is not a side",
+                f"use one of: {', '.join(side_ids)}",
+            )
+        if rule.id in defined:
+            raise ConfigError(
+                shown,
+                f"implied[{n}].id",
+                f"{rule.id!r} is a concept already",
+                "give the rule an id of its own (the concept it names when it applies)",
+            )
+    first, second = (
+        {side.country, *side.leaders, *side.capitals}
+        | {r.id for r in topic.implied if r.side == side.id}
+        for side in topic.sides
+    )
+    if both := sorted(first & second):
+        raise ConfigError(
+            shown,
+            "sides",
+            f"{', '.join(both)} would name both sides",
+            "give each side concepts of its own",
+        )
 
 
 def _read_secrets(env: Mapping[str, str]) -> Secrets:
@@ -297,13 +468,19 @@ def _check_seed_files(settings: Settings) -> None:
             )
 
 
-def _config_error(file: str, exc: ValidationError, data: Mapping[str, Any]) -> ConfigError:
+def _config_error(
+    file: str,
+    exc: ValidationError,
+    data: Mapping[str, Any],
+    topic: Topic | None,
+    model: type[BaseModel] | None = None,
+) -> ConfigError:
     error = exc.errors()[0]
     key = _dotted(error["loc"], data)
     problem = error["msg"]
     if error["type"] == "extra_forbidden":
         problem = "unknown key"
-    return ConfigError(file, key, problem, _fix_for(error, exc))
+    return ConfigError(file, key, problem, _fix_for(error, exc, topic, model))
 
 
 def _dotted(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
@@ -324,10 +501,15 @@ def _dotted(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
     return key
 
 
-def _fix_for(error: Any, exc: ValidationError | None = None) -> str:
+def _fix_for(
+    error: Any,
+    exc: ValidationError | None = None,
+    topic: Topic | None = None,
+    model: type[BaseModel] | None = None,
+) -> str:
     kind = str(error["type"])
     if kind == "extra_forbidden":
-        known = _known_keys(error["loc"])
+        known = _known_keys(error["loc"], model or FileSettings)
         hint = f"; known keys here: {', '.join(known)}" if known else ""
         return f"remove it or correct its spelling{hint}"
     if kind == "missing":
@@ -349,14 +531,18 @@ def _fix_for(error: Any, exc: ValidationError | None = None) -> str:
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         return "use a value within the allowed range"
     if "time zone" in str(error.get("msg", "")):
-        return 'use an IANA time zone name such as "Asia/Dushanbe" or "UTC"'
+        example = topic.time_zones[0] if topic and topic.time_zones else "Europe/Berlin"
+        return f'use an IANA time zone name such as "{example}" or "UTC"'
+    if kind == "string_pattern_mismatch":
+        return "use lower-case letters, digits and _ (a concept id such as new_concept)"
+    if kind in {"union_tag_invalid", "union_tag_not_found"}:
+        return 'set rule to "near" or "in_sentence_with"'
     if kind in {"too_short"}:
         return "give at least one value"
     return "see the configuration reference in README.md"
 
 
-def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
-    model: type[BaseModel] = FileSettings
+def _known_keys(loc: tuple[int | str, ...], model: type[BaseModel]) -> list[str]:
     for part in loc[:-1]:
         if isinstance(part, int):
             continue

@@ -13,22 +13,20 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.settings import ScheduleSettings
+from bot.topic import Topic
 from storage import CONSOLE_CHAT_ID, ChatRecord, Store
 
 Frequency = Literal["instant", "hourly", "daily", "weekly"]
 FREQUENCIES: tuple[Frequency, ...] = ("instant", "hourly", "daily", "weekly")
 LANGUAGES = ("en", "ru")
 SCORE_STEPS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-COMMON_ZONES = (
-    "UTC",
-    "Asia/Dushanbe",
-    "Europe/Moscow",
-    "Asia/Tashkent",
-    "Asia/Almaty",
-    "Europe/Berlin",
-    "Europe/London",
-    "America/New_York",
-)
+# Time zones offered in the chat settings after UTC and the topic's own ([topic] time_zones).
+COMMON_ZONES = ("Europe/Berlin", "Europe/London", "America/New_York")
+
+
+def zone_choices(topic: Topic) -> tuple[str, ...]:
+    """The time zones the settings keyboard offers: UTC, the topic's, then ``COMMON_ZONES``."""
+    return tuple(dict.fromkeys(("UTC", *topic.time_zones, *COMMON_ZONES)))
 
 
 @dataclass(frozen=True, slots=True)

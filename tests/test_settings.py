@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.settings import load_settings
+from bot.settings import load_settings, load_topic
 from tests.support.config import write_config
 
 
@@ -49,6 +49,7 @@ MINIMAL_RULES = '[rules]\nrussia = ["Russia"]\ntajikistan = ["Tajikistan"]\n'
             "put the article text",
         ),
         ('[rules]\nrussia = ["Russia"]\n', "rules.tajikistan", "add this key"),
+        ('[rules]\nrussia = ["Russia"]\ntajikistan = []\n', "rules.tajikistan", "at least one"),
         ('colour = "red"\n' + MINIMAL_RULES, "colour", "remove it"),
         (
             MINIMAL_RULES + '[schedule]\ntimezone = "Mars/Olympus"\n',
@@ -143,3 +144,97 @@ def test_shipped_config_is_valid_and_names_real_outlets() -> None:
     assert len(settings.file.seeds) == 2
     for seed in settings.file.seeds:
         assert settings.seed_path(seed).read_text("utf-8").strip()
+
+
+# --- the topic file -------------------------------------------------------------------------------
+
+SHIPPED_TOPIC = Path(__file__).resolve().parents[1] / "config" / "topics" / "russia-tajikistan.toml"
+SECOND_TOPIC = Path(__file__).resolve().parent / "data" / "topics" / "russia-kyrgyzstan.toml"
+
+
+def test_the_shipped_and_the_second_topic_load() -> None:
+    shipped = load_topic(SHIPPED_TOPIC)
+    assert shipped.side_ids == ("russia", "tajikistan")
+    assert load_topic() == shipped, "a config naming no topic gets the shipped one"
+    second = load_topic(SECOND_TOPIC)
+    assert second.side_ids == ("russia", "kyrgyzstan")
+    assert second.side("kyrgyzstan").capitals == ("bishkek",)
+
+
+def test_a_config_naming_no_topic_gets_the_shipped_one(tmp_path: Path) -> None:
+    path = _write(tmp_path, MINIMAL_RULES)
+    assert load_settings(path, env={}, dotenv=False).topic == load_topic(SHIPPED_TOPIC)
+
+
+def test_rules_keys_are_the_topics_sides(tmp_path: Path) -> None:
+    topic = tmp_path / "rk.toml"
+    topic.write_text(SECOND_TOPIC.read_text("utf-8"), "utf-8")
+    good = '[topic]\nfile = "rk.toml"\n[rules]\nrussia = ["Russia"]\nkyrgyzstan = ["Kyrgyz"]\n'
+    assert load_settings(_write(tmp_path, good), env={}, dotenv=False).file.rules.sides == {
+        "russia": ["Russia"],
+        "kyrgyzstan": ["Kyrgyz"],
+    }
+    with pytest.raises(ConfigError) as error:
+        load_settings(_write(tmp_path, '[topic]\nfile = "rk.toml"\n' + MINIMAL_RULES), env={})
+    assert ": rules.tajikistan: unknown key" in str(error.value)
+    assert "known keys here: exclude, kyrgyzstan, russia" in str(error.value)
+
+
+def _broken(text: str, old: str, new: str) -> str:
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "fix"),
+    [
+        (
+            'third_parties = ["belarus",',
+            'third_parties = ["belarusia",',
+            "cues.third_parties",
+            "define it in the topic's [concepts]",
+        ),
+        (
+            'capitals = ["dushanbe"]',
+            'capitals = ["Dushanbe"]',
+            "sides[1].capitals[0]",
+            "lower-case",
+        ),
+        ("window = 4", 'window = "four"', "implied[0].near.window", "whole number"),
+        ("window = 4", "window = 0", "implied[0].near.window", "allowed range"),
+        ('rule = "near"', 'rule = "nearby"', "implied[0]", '"near" or "in_sentence_with"'),
+        ('side = "russia"', 'side = "rusia"', "implied[0].side", "use one of: russia, tajikistan"),
+        (
+            'country = "tajikistan"',
+            'country = "khujand"\ncolour = 1',
+            "sides[1].colour",
+            "remove it",
+        ),
+        ("[concepts]\n", "[concepts]\nnobody = []\n", "sides[1].country", None),
+    ],
+)
+def test_each_topic_mistake_names_file_key_and_fix(
+    tmp_path: Path, old: str, new: str, key: str, fix: str | None
+) -> None:
+    text = SHIPPED_TOPIC.read_text("utf-8")
+    if key == "sides[1].country":  # a side whose country concept has no words
+        text = _broken(text, 'country = "tajikistan"', 'country = "nobody"')
+        fix = "list the words naming Tajikistan"
+    text = _broken(text, old, new)
+    topic = tmp_path / "broken.toml"
+    topic.write_text(text, "utf-8")
+    config = _write(tmp_path, '[topic]\nfile = "broken.toml"\n' + MINIMAL_RULES)
+    with pytest.raises(ConfigError) as error:
+        load_settings(config, env={}, dotenv=False)
+    message = str(error.value)
+    assert message.count("\n") == 0, "one message, one line"
+    assert message.startswith(f"{topic}: {key}:"), message
+    assert fix is not None and fix in message, message
+
+
+def test_a_missing_topic_file_says_how_to_fix(tmp_path: Path) -> None:
+    config = _write(tmp_path, '[topic]\nfile = "absent.toml"\n' + MINIMAL_RULES)
+    with pytest.raises(ConfigError) as error:
+        load_settings(config, env={}, dotenv=False)
+    assert "the topic file does not exist" in str(error.value)
+    assert "[topic] file" in str(error.value)

@@ -16,7 +16,7 @@ VERBS = (poll, digest, run, feeds, health, relevance, summary, db)
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tjwatch",
-        description="Monitor news feeds for Russia–Tajikistan relations and deliver digests.",
+        description="Monitor news feeds on the configured topic and deliver digests.",
     )
     parser.add_argument("--version", action="version", version=f"tjwatch {__version__}")
     _add_global_options(parser, defaults=True)

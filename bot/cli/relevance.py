@@ -17,13 +17,12 @@ from pathlib import Path
 from bot.cli.common import load, services
 from bot.errors import UsageError
 from bot.explaining import explain_stored
-from bot.relevance.build import build_seed_scorer
+from bot.relevance.build import build_seed_scorer, keyword_rules
 from bot.relevance.evaluate import Figures, evaluate
 from bot.relevance.explain import render_text
 from bot.relevance.inputs import BadLine, LabelledItem, read_items
 from bot.relevance.scorer import KeywordScorer
 from bot.relevance.seed_scorer import SeedScorer
-from bot.relevance.terms import KeywordRules
 from bot.settings import Settings
 
 
@@ -112,8 +111,7 @@ def handle_eval(args: argparse.Namespace) -> int:
     if not labelled:
         raise UsageError(f'{args.path}: no item has a label of "relevant" or "irrelevant"')
     scorer = _offline_scorer(settings, labelled)
-    rules = settings.file.rules
-    baseline = KeywordScorer(KeywordRules(rules.russia, rules.tajikistan, rules.exclude))
+    baseline = KeywordScorer(keyword_rules(settings))
     ours = evaluate((r.label or "", r.story, scorer.score(r.item)) for r in labelled)
     base = evaluate((r.label or "", r.story, baseline.score(r.item)) for r in labelled)
     print(f"{len(labelled)} labelled items, {ours.true_pos + ours.false_neg} relevant")

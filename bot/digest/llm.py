@@ -33,6 +33,8 @@ class LlmClient:
     model: str = DEFAULT_MODEL
     api_key: str | None = None
     timeout_s: float = TIMEOUT_S
+    subject: str = "international relations"
+    """What the analysts follow: the topic file's ``subject`` (``from_settings``)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LlmClient | None:
@@ -40,7 +42,12 @@ class LlmClient:
         if secrets.llm_base_url is None:
             return None
         key = secrets.llm_api_key.get_secret_value() if secrets.llm_api_key else None
-        return cls(str(secrets.llm_base_url), secrets.llm_model or DEFAULT_MODEL, key)
+        return cls(
+            str(secrets.llm_base_url),
+            secrets.llm_model or DEFAULT_MODEL,
+            key,
+            subject=settings.topic.subject,
+        )
 
     def request(self, headline: str, docs: Sequence[Document], lang: str) -> dict[str, Any]:
         material = "\n\n".join(
@@ -56,7 +63,7 @@ class LlmClient:
                 {
                     "role": "system",
                     "content": (
-                        "You summarise news for analysts of Russia–Tajikistan relations. "
+                        f"You summarise news for analysts of {self.subject}. "
                         f"Answer with one or two plain sentences in {language}, "
                         "using only facts in the reports."
                     ),

@@ -83,7 +83,7 @@ class ThemeMatcher:
     def _labels(self, text: str) -> set[str]:
         found: set[str] = set()
         whole_text = False
-        # Split on white space (fast, in C) and remember each chunk ("Rahmon's," included);
+        # Split on white space (fast, in C) and remember each chunk ("Putin's," included);
         # the word pattern and the stemmer see a chunk only the first time it occurs.
         for chunk in set(text.split()):
             known = self._words.get(chunk)

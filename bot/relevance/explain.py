@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.models import Item
-from bot.relevance.features import RU_SIDE, TJ_SIDE
 from bot.relevance.lexicon import tokenize
 from bot.relevance.seed_scorer import SeedScorer
 
@@ -33,8 +32,8 @@ class Explanation:
     relevant: bool
     score: float
     relevance_threshold: float
-    russia_words: tuple[str, ...]
-    tajikistan_words: tuple[str, ...]
+    side_words: tuple[tuple[str, tuple[str, ...]], ...]
+    """Each side's name and the words that named it, in the topic's order."""
     seeds: tuple[SeedMatch, ...]
     nearest_seed: str | None
     story: str | None
@@ -49,7 +48,6 @@ class Explanation:
 def explain(scorer: SeedScorer, item: Item, story_id: int | None = None) -> Explanation:
     scored = scorer.explain(item, learn=False)
     v = scored.verdict
-    ru_words, tj_words = _side_words(scorer, item)
     seeds = tuple(
         SeedMatch(s.name, s.title, v.seed_similarity.get(s.name, 0.0)) for s in scorer.seeds
     )
@@ -60,8 +58,7 @@ def explain(scorer: SeedScorer, item: Item, story_id: int | None = None) -> Expl
         relevant=v.relevant,
         score=v.score,
         relevance_threshold=scorer.thresholds.relevance,
-        russia_words=ru_words,
-        tajikistan_words=tj_words,
+        side_words=_side_words(scorer, item),
         seeds=tuple(sorted(seeds, key=lambda s: -s.similarity)),
         nearest_seed=v.nearest_seed,
         story=v.story,
@@ -92,17 +89,16 @@ def item_of(stored: StoredItem) -> Item:
     )
 
 
-def _side_words(scorer: SeedScorer, item: Item) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    ru: dict[str, None] = {}
-    tj: dict[str, None] = {}
+def _side_words(scorer: SeedScorer, item: Item) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    lexicon = scorer.lexicon
+    words: dict[str, dict[str, None]] = {side.id: {} for side in lexicon.sides}
     for text in (item.title, item.summary, item.text or ""):
         tokens = tokenize(text)
-        for i, concept in scorer.lexicon.find(tokens):
-            if concept in RU_SIDE:
-                ru[tokens[i]] = None
-            elif concept in TJ_SIDE:
-                tj[tokens[i]] = None
-    return tuple(ru), tuple(tj)
+        for i, concept in lexicon.find(tokens):
+            side = lexicon.side_of.get(concept)
+            if side is not None:
+                words[side][tokens[i]] = None
+    return tuple((side.name, tuple(words[side.id])) for side in lexicon.sides)
 
 
 def render_text(e: Explanation) -> str:
@@ -112,8 +108,7 @@ def render_text(e: Explanation) -> str:
         *([e.url] if e.url else []),
         f"id: {e.item_id}",
         f"verdict: {verdict} (score {e.score:.2f}, threshold {e.relevance_threshold:.2f})",
-        f"Russia terms: {', '.join(e.russia_words) or '—'}",
-        f"Tajikistan terms: {', '.join(e.tajikistan_words) or '—'}",
+        *(f"{name} terms: {', '.join(words) or '—'}" for name, words in e.side_words),
         "why: " + "; ".join(e.reasons),
         "similarity to the seeds:",
         *(f"  {s.similarity:.3f}  {s.name}  {s.title}" for s in e.seeds),

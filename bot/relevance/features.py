@@ -1,8 +1,10 @@
 """Pure feature extraction: what an item's text says, in language-independent terms.
 
-The features separate "the relationship is the main subject" from "both countries named in passing":
-where the country terms stand (title or body), how many sentences name both sides, which bilateral
-and multilateral cues appear, how many third countries are listed, and which dates are mentioned.
+The features separate "the relationship is the main subject" from "both sides named in passing":
+where the words naming a side stand (title or body), how many sentences name both sides, which
+bilateral and multilateral cues appear, how many third countries are listed, and which dates are
+mentioned. Which concepts name which side, and which sides words imply together, is the topic's
+(``Lexicon.sides``, from the topic file); this module knows only the kinds.
 """
 
 from __future__ import annotations
@@ -15,28 +17,16 @@ from typing import Any
 
 from bot.pickled import as_values
 from bot.relevance.lexicon import Lexicon, tokenize
+from bot.topic import Near
 
 # A full stop after a digit is an ordinal or a date ("9. маја"), not a sentence end.
 SENTENCE = re.compile(r"(?<=[.!?…])(?<![0-9]\.)\s+|\n+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 # A year is a number of four digits from 1950 to 2049 (``_years_and_numbers``).
 _YEARS = (("195", "199"), ("200", "204"))
-# Named by the text's words together, not by one word (see ``_implied``): Russia's 201st base in
-# Tajikistan, and a Russian city or region in a sentence about migrants, workers or a diaspora.
-RU_BASE = "russian_base"
-RU_PLACE = "russian_place"
-RU_SIDE = frozenset(
-    {"russia", "putin", "moscow", "kremlin", "peskov", "lavrov", "mishustin", RU_BASE, RU_PLACE}
-)
-TJ_SIDE = frozenset({"tajikistan", "rahmon", "dushanbe", "rustam_emomali"})
-_SIDES = (("ru", RU_SIDE), ("tj", TJ_SIDE))
-BASE_WINDOW = 4  # "201" and "base" at most this many words apart: "201-я российская военная база"
-# A capital is a place, not an actor, after a locative preposition ("в Душанбе", "in Moscow", "дар
-# Маскав", "at a Dushanbe meeting": either of the two words before) or before a gathering ("the
-# Dushanbe summit"); a country is one beside "capital" ("в таджикской столице", "Russia's capital").
-# The Kremlin is an actor even after "в": "в Кремле заявили" is the Russian government speaking.
-_CAPITALS = frozenset({"moscow", "dushanbe"})
-_AT = frozenset({"в", "во", "in", "at", "дар", "à", "au", "u", "im"})
+# "A capital is a place, not an actor" looks this many words back for a venue preposition ("in
+# Paris", "at a Paris meeting"); "a country beside 'capital'" this many either way.
+PLACE_WINDOW = 2
 # How much of the body to read: the lede says what the article is about (and a feed that puts
 # whole articles in its summaries does not slow scoring down).
 BODY_CHARS = 3000
@@ -52,33 +42,30 @@ class Features:
     lede_both: bool
     """The first sentence after the headline names both sides (news puts the subject first)."""
     listed: bool
+    """One side is named only beside two or more third countries: a list, not the subject."""
     head_concepts: frozenset[str]
     """Named in the headline or the first sentence: what the item is about, not its background."""
-    """One side is named only beside two or more third countries: a list, not the subject."""
     years: frozenset[int]
     months: frozenset[str]
     numbers: frozenset[str]
     tokens: tuple[str, ...] = field(default=())
     side_words: tuple[str, ...] = field(default=())
-    """The words that named Russia or Tajikistan, as written, first occurrence each."""
+    """The words that named a side, as written, first occurrence each."""
     venue_sides: frozenset[str] = frozenset()
-    """Sides ("ru", "tj") the headline and first sentence name only as the place of a meeting."""
+    """Sides the headline and first sentence name only as the place of a meeting."""
+    sides: frozenset[str] = frozenset()
+    """The ids of the sides the item names."""
+    title_sides: frozenset[str] = frozenset()
+    """The ids of the sides the headline names."""
 
     @property
-    def ru(self) -> bool:
-        return bool(RU_SIDE & self.concepts.keys())
+    def both(self) -> bool:
+        """Both sides of the pair are named."""
+        return len(self.sides) >= 2
 
     @property
-    def tj(self) -> bool:
-        return bool(TJ_SIDE & self.concepts.keys())
-
-    @property
-    def title_ru(self) -> bool:
-        return bool(RU_SIDE & self.title_concepts)
-
-    @property
-    def title_tj(self) -> bool:
-        return bool(TJ_SIDE & self.title_concepts)
+    def title_both(self) -> bool:
+        return len(self.title_sides) >= 2
 
     @property
     def both_share(self) -> float:
@@ -88,8 +75,8 @@ class Features:
         return frozenset(cue & self.concepts.keys())
 
     def without_tokens(self) -> Features:
-        """These features without their word list (``dataclasses.replace`` took five times as
-        long, for every item a parse worker reads)."""
+        """These features without their word list, built field by field (``dataclasses.replace``
+        is slower, and every item a parse worker reads goes through here)."""
         values: list[Any] = [() if name == "tokens" else getattr(self, name) for name in _FIELDS]
         return Features(*values)
 
@@ -118,40 +105,44 @@ def extract(
     """``read``: sentences already read, by text, and where to keep those read now (an item's
     lede is read after its whole body, and shares its headline and first sentences)."""
     others = lexicon.cues.get("other_countries", frozenset())
+    side_of = lexicon.side_of
     title_tokens, title_hits = _read(lexicon, title, read)
-    title_hits = title_hits + _implied(title_hits, lexicon.cues)
+    title_hits = title_hits + _implied(title_hits, lexicon)
     title_concepts = frozenset(c for _, c in title_hits)
     concepts: Counter[str] = Counter(title_concepts)
-    words = dict.fromkeys(title_tokens[i] for i, c in title_hits if c in RU_SIDE or c in TJ_SIDE)
+    words = dict.fromkeys(title_tokens[i] for i, c in title_hits if c in side_of)
     sentences = [s for s in SENTENCE.split(body) if s.strip()]
-    both = 1 if (RU_SIDE & title_concepts and TJ_SIDE & title_concepts) else 0
+    side_sets = lexicon.side_sets
+    title_sides = frozenset(s for s, ids in side_sets if not ids.isdisjoint(title_concepts))
+    sides = set(title_sides)
+    both = 1 if len(title_sides) >= 2 else 0
     lede_both = False
     head = set(title_concepts)
-    places = _side_places(title_tokens, title_hits, lexicon.cues)
+    places = _side_places(title_tokens, title_hits, lexicon)
     # Per side: sentences naming it, and those of them that list two or more third countries too.
-    named_in = {"ru": 0, "tj": 0}
-    listed_in = {"ru": 0, "tj": 0}
-    _count_sides(title_concepts, others, named_in, listed_in)
+    named_in = {side.id: 0 for side in lexicon.sides}
+    listed_in = dict(named_in)
+    _count_sides(title_sides, title_concepts, others, named_in, listed_in)
     tokens = list(title_tokens)
     for number, sentence in enumerate(sentences):
         sentence_tokens, hits = _read(lexicon, sentence, read)
         tokens.extend(sentence_tokens)
         if not hits:
             continue
-        hits = hits + _implied(hits, lexicon.cues)
+        hits = hits + _implied(hits, lexicon)
         named = {c for _, c in hits}
         concepts.update(named)
         if number == 0:
             head.update(named)
-            lede = _side_places(sentence_tokens, hits, lexicon.cues)
+            lede = _side_places(sentence_tokens, hits, lexicon)
             places = {k: (n + lede[k][0], v + lede[k][1], t) for k, (n, v, t) in places.items()}
-        _count_sides(named, others, named_in, listed_in)
-        words.update(
-            dict.fromkeys(sentence_tokens[i] for i, c in hits if c in RU_SIDE or c in TJ_SIDE)
-        )
-        if named & RU_SIDE and named & TJ_SIDE:
+        named_sides = [s for s, ids in side_sets if not ids.isdisjoint(named)]
+        _count_sides(named_sides, named, others, named_in, listed_in)
+        words.update(dict.fromkeys(sentence_tokens[i] for i, c in hits if c in side_of))
+        if len(named_sides) >= 2:
             both += 1
             lede_both = lede_both or number == 0
+        sides.update(named_sides)
     years, numbers = _years_and_numbers(title + "\n" + body)
     months = lexicon.cues.get("months", frozenset()) & concepts.keys()
     return Features(
@@ -168,6 +159,8 @@ def extract(
         tokens=tuple(tokens),
         side_words=tuple(words),
         venue_sides=frozenset(k for k, (n, v, t) in places.items() if t and n == v),
+        sides=frozenset(sides),
+        title_sides=title_sides,
     )
 
 
@@ -207,67 +200,81 @@ def _read(lexicon: Lexicon, sentence: str, read: dict[str, Sentence] | None) -> 
     return found
 
 
-def _implied(hits: list[tuple[int, str]], cues: dict[str, frozenset[str]]) -> list[tuple[int, str]]:
-    """Russia named by words together: "201" beside a word for a base (the 201st base is Russia's:
-    "201-й базы", "пойгоҳи 201"), a Russian city in a sentence about migrants ("таджикские рабочие в
-    Екатеринбурге")."""
+def _implied(hits: list[tuple[int, str]], lexicon: Lexicon) -> list[tuple[int, str]]:
+    """Sides named by words together (the topic's ``[[implied]]`` rules): a concept near another
+    ("201" beside a word for a base), or places in a sentence that names a context (a city in a
+    sentence about migrants)."""
     named = {c for _, c in hits}
+    if lexicon.implied_triggers.isdisjoint(named) or lexicon.topic is None:  # most sentences
+        return []
     found: list[tuple[int, str]] = []
-    if "number_201" in named and "base_word" in named:
-        bases = [i for i, c in hits if c == "base_word"]
-        found.extend(
-            (i, RU_BASE)
-            for i, c in hits
-            if c == "number_201" and any(abs(i - j) <= BASE_WINDOW for j in bases)
-        )
-    places = cues.get("russian_places", frozenset())
-    if named & places and named & cues.get("people_abroad", frozenset()):
-        found.extend((i, RU_PLACE) for i, c in hits if c in places)
+    for rule in lexicon.topic.implied:
+        if isinstance(rule, Near):
+            if rule.concept in named and rule.near in named:
+                near = [i for i, c in hits if c == rule.near]
+                found.extend(
+                    (i, rule.id)
+                    for i, c in hits
+                    if c == rule.concept and any(abs(i - j) <= rule.window for j in near)
+                )
+        elif not (named.isdisjoint(rule.concepts) or named.isdisjoint(rule.context)):
+            found.extend((i, rule.id) for i, c in hits if c in rule.concepts)
     return found
 
 
 def _side_places(
-    tokens: list[str], hits: list[tuple[int, str]], cues: dict[str, frozenset[str]]
+    tokens: list[str], hits: list[tuple[int, str]], lexicon: Lexicon
 ) -> dict[str, tuple[int, int, bool]]:
     """Per side, in one sentence: (words naming it, those naming only a meeting's place, any)."""
     if not hits:  # most headlines
-        return {"ru": (0, 0, False), "tj": (0, 0, False)}
-    gatherings = {i for i, c in hits if c in cues.get("gatherings", frozenset())}
+        return {side.id: (0, 0, False) for side in lexicon.sides}
+    gatherings = {i for i, c in hits if c in lexicon.cues.get("gatherings", frozenset())}
     capitals = [i for i, c in hits if c == "capital"]
     found: dict[str, tuple[int, int, bool]] = {}
-    for side, ids in _SIDES:
-        at: dict[int, set[str]] = {}
-        for i, c in hits:
-            if c in ids:
-                at.setdefault(i, set()).add(c)
-        place = sum(_is_place(tokens, i, named, gatherings, capitals) for i, named in at.items())
-        found[side] = (len(at), place, bool(at))
+    side_of = lexicon.side_of
+    at: dict[str, dict[int, set[str]]] = {side.id: {} for side in lexicon.sides}
+    for i, c in hits:
+        if c in side_of:
+            at[side_of[c]].setdefault(i, set()).add(c)
+    for side, words in at.items():
+        place = sum(
+            _is_place(lexicon, tokens, i, named, gatherings, capitals) for i, named in words.items()
+        )
+        found[side] = (len(words), place, bool(words))
     return found
 
 
 def _is_place(
-    tokens: list[str], i: int, named: set[str], gatherings: set[int], capitals: list[int]
+    lexicon: Lexicon,
+    tokens: list[str],
+    i: int,
+    named: set[str],
+    gatherings: set[int],
+    capitals: list[int],
 ) -> bool:
-    """Whether the word at ``i``, naming ``named``, names a place rather than an actor. A capital
-    written in the config's rules names its country too ("Душанбе": dushanbe and tajikistan)."""
-    if "kremlin" in named:
+    """Whether the word at ``i``, naming ``named`` (one side's concepts), names a place rather
+    than an actor. A leader (the Kremlin too) is an actor even after "in"; a capital is a place
+    after a venue preposition or before a gathering ("the Paris summit"); a country is one
+    beside "capital" ("in the French capital", "Russia's capital"). A capital written in the
+    config's rules names its country too (a rule word joins the side's country concept)."""
+    if named & lexicon.actors:
         return False
-    if named & _CAPITALS:
-        return any(t.lower() in _AT for t in tokens[max(0, i - 2) : i]) or i + 1 in gatherings
-    if named <= {"russia", "tajikistan"}:
-        return any(abs(i - j) <= 2 for j in capitals)
+    if named & lexicon.capitals:
+        before = tokens[max(0, i - PLACE_WINDOW) : i]
+        return any(t.lower() in lexicon.venue_prepositions for t in before) or i + 1 in gatherings
+    if named <= lexicon.countries:
+        return any(abs(i - j) <= PLACE_WINDOW for j in capitals)
     return False
 
 
 def _count_sides(
+    sides: Iterable[str],
     named: Iterable[str],
     others: frozenset[str],
     named_in: dict[str, int],
     listed_in: dict[str, int],
 ) -> None:
-    concepts = frozenset(named)
-    in_list = len(concepts & others) >= 2
-    for side, ids in (("ru", RU_SIDE), ("tj", TJ_SIDE)):
-        if concepts & ids:
-            named_in[side] += 1
-            listed_in[side] += in_list
+    in_list = len(others.intersection(named)) >= 2
+    for side in sides:
+        named_in[side] += 1
+        listed_in[side] += in_list

@@ -6,6 +6,12 @@ for a word whose stem has five letters or more, when the token starts with that 
 fewer, because shorter stems run into other words ("sign" → "significant", "рус" → "русло").
 A word written ``word*`` is a prefix whatever its length; ``word!`` matches by stem only, never as
 a prefix ("investment!" → "investments", not "investigation").
+
+This is tjwatch's one matcher: the scorer's concepts, the config's keyword rules
+(``bot.relevance.terms``) and the full-text gate all tokenise, fold and stem here, with one cache
+per word (``fold``, ``token_key``, ``stem``). ``load_lexicon`` joins the engine's vocabulary
+(``lexicon.toml``: kinds of event, blocs, months...) with a topic's (``bot.topic``) and the
+config's rule words.
 """
 
 from __future__ import annotations
@@ -13,15 +19,25 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 
-from bot.relevance.terms import VOCABULARY_CACHE, stem
+import snowballstemmer
+
+from bot.topic import InContext, Side, Topic, engine_vocabulary
 
 MIN_PREFIX = 5
+# Distinct words each per-word cache keeps: stems here, and beside them folded forms, lexicon
+# candidates, spelling skeletons and signature keys. Every process that reads items (each parse
+# worker, the bot) has its own; together they take ~0.9 KB a distinct word, so this many cost
+# ~47 MB a process (benchmarks/NOTES.md has the figures that chose it).
+VOCABULARY_CACHE = 50_000
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_RU = snowballstemmer.stemmer("russian")
+_EN = snowballstemmer.stemmer("english")
+# The concept the config's ``[rules] exclude`` words name: an item naming one is never relevant.
+EXCLUDED = "excluded"
 # Distinct tokens whose candidate terms are kept; the cache starts over when it is full.
 CACHE_TOKENS = VOCABULARY_CACHE
 # Chinese is written without spaces: each Han character is a token, and a term of several
@@ -54,6 +70,15 @@ _FOLD = str.maketrans(
 
 
 @functools.lru_cache(maxsize=VOCABULARY_CACHE)
+def stem(word: str) -> str:
+    """The Snowball stem of a word: Russian's for Cyrillic, English's otherwise."""
+    word = word.lower().replace("ё", "е")
+    if _CYRILLIC.search(word):
+        return str(_RU.stemWord(word))
+    return str(_EN.stemWord(word))
+
+
+@functools.lru_cache(maxsize=VOCABULARY_CACHE)
 def fold(word: str) -> str:
     if word.isascii():  # nothing to decompose, drop or map
         return word.lower()
@@ -81,8 +106,8 @@ _DASH_BEFORE_WORD = re.compile(rf"[{_DASHES}]+(?=\s*[^\W_])")
 
 def dash_joined(text: str) -> frozenset[int]:
     """The positions (in ``tokenize(text)``) of the words joined to the word before by a dash
-    alone ("Russia-Tajikistan", "Москва – Душанбе"), not by a comma or a word ("Russia,
-    Tajikistan")."""
+    alone ("France-Germany", "Париж – Берлин"), not by a comma or a word ("France,
+    Germany")."""
     if not _DASH.search(text):  # most sentences: no second scan
         return frozenset()
     joined: set[int] = set()
@@ -125,7 +150,7 @@ class _Entry:
     concept: str
     rest: tuple[_WordSpec, ...]
     dashed: bool = False
-    """Written with a dash ("Russia-Tajikistan"): its words must be joined by one in the text."""
+    """Written with a dash ("France-Germany"): its words must be joined by one in the text."""
     han: bool = False
     """Chinese characters: the longest term wins ("白俄罗斯" Belarus is not "俄罗斯" Russia)."""
 
@@ -134,9 +159,29 @@ class Lexicon:
     """Finds the concepts a token sequence names; one pass, cached per distinct token."""
 
     def __init__(
-        self, concepts: Mapping[str, Iterable[str]], cues: Mapping[str, Sequence[str]]
+        self,
+        concepts: Mapping[str, Iterable[str]],
+        cues: Mapping[str, Sequence[str]],
+        topic: Topic | None = None,
     ) -> None:
         self.cues = {name: frozenset(ids) for name, ids in cues.items()}
+        self.topic = topic
+        self.sides: tuple[Side, ...] = topic.sides if topic else ()
+        self.side_of = {c: side.id for side in self.sides for c in side.concepts}
+        """The side each side-naming concept names."""
+        self.capitals = frozenset(c for side in self.sides for c in side.capitals)
+        self.actors = frozenset(c for side in self.sides for c in side.leaders)
+        self.countries = frozenset(side.country for side in self.sides)
+        self.venue_prepositions = frozenset(topic.venue_prepositions if topic else ())
+        self.side_sets = tuple((side.id, side.concepts) for side in self.sides)
+        """Each side's id and the concepts naming it, for set operations in C."""
+        implied = topic.implied if topic else ()
+        self.implied_triggers = frozenset(
+            c
+            for rule in implied
+            for c in (rule.concepts if isinstance(rule, InContext) else (rule.concept,))
+        )
+        """The concepts without which no implied-side rule applies."""
         self._exact: dict[str, list[_Entry]] = {}
         self._prefix: dict[str, list[_Entry]] = {}
         self._cache: dict[str, tuple[_Entry, ...]] = {}
@@ -191,8 +236,8 @@ class Lexicon:
 
         ``text``: what ``tokens`` were read from; with it, a dashed term matches only words a
         dash joins there (``dash_joined``, worked out only for a sentence where a dashed term's
-        words stand: most hold none, and finding the dashes was half of tokenising); without
-        it, dashes are not checked.
+        words stand: most hold none, and finding the dashes costs as much as tokenising);
+        without it, dashes are not checked.
         """
         distinct = set(tokens)
         for token in distinct.difference(self._cache):
@@ -244,12 +289,20 @@ class Lexicon:
         return True
 
 
-def load_lexicon(extra: Mapping[str, Iterable[str]] | None = None) -> Lexicon:
-    """The shipped vocabulary, plus ``extra`` words per concept (e.g. the config's rules)."""
-    data = tomllib.loads(
-        resources.files("bot.relevance").joinpath("lexicon.toml").read_text("utf-8")
-    )
-    concepts: dict[str, list[str]] = {k: list(v) for k, v in data["concepts"].items()}
-    for concept, words in (extra or {}).items():
-        concepts.setdefault(concept, []).extend(words)
-    return Lexicon(concepts, data["cues"])
+def load_lexicon(
+    topic: Topic | None = None, extra: Mapping[str, Iterable[str]] | None = None
+) -> Lexicon:
+    """The engine's vocabulary with the topic's concepts and cues, plus ``extra`` words per
+    concept (the config's rules: each side's words join its country concept, ``exclude``'s the
+    ``EXCLUDED`` concept)."""
+    engine_concepts, engine_cues = engine_vocabulary()
+    concepts: dict[str, list[str]] = {k: list(v) for k, v in engine_concepts.items()}
+    cues: dict[str, list[str]] = {k: list(v) for k, v in engine_cues.items()}
+    if topic is not None:
+        for concept, words in topic.concepts:
+            concepts.setdefault(concept, []).extend(words)
+        for name, ids in topic.cues:
+            cues.setdefault(name, []).extend(ids)
+    for concept, added in (extra or {}).items():
+        concepts.setdefault(concept, []).extend(added)
+    return Lexicon(concepts, cues, topic)

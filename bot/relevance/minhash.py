@@ -4,8 +4,8 @@ The algorithms, parameters and numbers of datasketch 2.0's ``MinHash`` (its defa
 scheme: SHA-1's first four bytes, the MurmurHash3 finaliser, odd affine maps modulo 2³², seed 1)
 and ``MinHashLSH`` (bands and rows chosen to minimise the equally weighted false-positive and
 false-negative areas), which this replaces because importing datasketch imports SciPy, for the
-one integral that chooses the bands: 52 MB of private memory in the bot's process, an eighth of
-what a 500-feed poll cycle may use in all. Here those integrals are exact: the probabilities
+one integral that chooses the bands (its memory cost is in benchmarks/NOTES.md). Here those
+integrals are exact: the probabilities
 are polynomials of degree ≤ bands × rows ≤ ``num_perm``, which Gauss–Legendre quadrature with
 ``num_perm // 2 + 1`` nodes integrates without error. Same signatures and same bands, so the
 same candidates, as datasketch's: checked when this was written on the bands for every threshold

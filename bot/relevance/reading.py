@@ -3,14 +3,16 @@
 Reading an item (tokenising it and finding the lexicon's concepts in it) is most of scoring and
 needs nothing but the item and the vocabulary, so the poll cycle's parse workers do it beside
 parsing, in parallel; the scorer in the bot's process adds only what needs the state it keeps
-(document frequencies, the seeds). ``LexiconTerms`` is the config's part of the vocabulary in a
-picklable form: a worker builds its lexicon from it once and keeps it.
+(document frequencies, the seeds). ``LexiconTerms`` is the configured part of the vocabulary (the
+topic and the config's rule words) in a picklable, hashable form: a worker builds its lexicon from
+it once and keeps it.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.pickled import as_values
@@ -18,9 +20,22 @@ from bot.relevance.features import SENTENCE, Features, Sentence, body_of, extrac
 from bot.relevance.lexicon import Lexicon, load_lexicon, tokenize
 from bot.relevance.seeds import LEDE_CHARS
 from bot.relevance.similarity import event_tokens, signature
+from bot.topic import Topic
 
-# The words the config adds to lexicon concepts: ((concept, (word, ...)), ...).
-LexiconTerms = tuple[tuple[str, tuple[str, ...]], ...]
+
+@dataclass(frozen=True, slots=True)
+class LexiconTerms:
+    """What the configuration adds to the engine's vocabulary. Compared and hashed by ``key``,
+    a digest of the rest: a worker gets one with every feed and looks its lexicon up by it."""
+
+    topic: Topic = field(compare=False)
+    words: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), compare=False)
+    """The config's rule words, by the concept they join: ((concept, (word, ...)), ...)."""
+    key: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        digest = hashlib.sha256(repr((self.topic, self.words)).encode()).hexdigest()
+        object.__setattr__(self, "key", digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +51,7 @@ class Reading:
     """``similarity.signature`` of ``features``."""
     events: frozenset[str] | None = None
     """``similarity.event_tokens`` of ``features`` (story grouping), for an item naming both
-    countries: at any relevance threshold above one country's score (``verdict.ONE_SIDE``) only
+    sides: at any relevance threshold above one country's score (``verdict.ONE_SIDE``) only
     such an item is relevant; the scorer reads them itself for any other relevant item."""
     sentences: tuple[tuple[str, frozenset[str]], ...] | None = None
     """``sentence_events`` of the headline and summary (what is new), for the same items."""
@@ -47,22 +62,22 @@ class Reading:
 
 
 def read(lexicon: Lexicon, title: str, summary: str, text: str | None) -> Reading:
-    """The item as the scorer reads it. For an item naming both countries, also what a relevant
-    item needs after scoring, read here while the words are at hand (in the bot's process, whose
-    vocabulary cache had seen few of them, it was a third of scoring)."""
+    """The item as the scorer reads it. For an item naming both sides, also what a relevant
+    item needs after scoring, read here while the words are at hand (the bot's process, whose
+    vocabulary cache has seen few of them, would read them again)."""
     body = body_of(summary, text)
     # A body longer than the lede: the lede's headline and whole sentences are the body's, read
     # once for both.
     shared: dict[str, Sentence] | None = None if len(body) <= LEDE_CHARS else {}
     features = extract(lexicon, title, body, shared)
     lede = features if shared is None else extract(lexicon, title, body[:LEDE_CHARS], shared)
-    both = features.ru and features.tj
+    both = features.both
     slim = features.without_tokens()
     return Reading(
         slim,
         slim if lede is features else lede.without_tokens(),
         signature(features),
-        event_tokens(features) if both else None,
+        event_tokens(features, lexicon.countries) if both else None,
         sentence_events(lexicon, title, summary) if both else None,
     )
 
@@ -77,7 +92,7 @@ def sentence_events(
     for sentence in [title, *SENTENCE.split(summary)]:
         if len(tokenize(sentence)) < 4:
             continue
-        words = event_tokens(extract(lexicon, "", sentence))
+        words = event_tokens(extract(lexicon, "", sentence), lexicon.countries)
         if words:
             found.append((sentence.strip(), words))
     return tuple(found)
@@ -85,8 +100,8 @@ def sentence_events(
 
 @functools.cache
 def lexicon_for(terms: LexiconTerms) -> Lexicon:
-    """The shipped vocabulary with the config's words, built once per process and set of words."""
-    return load_lexicon({concept: list(words) for concept, words in terms})
+    """The engine's vocabulary with the topic and the config's words, built once per process."""
+    return load_lexicon(terms.topic, {concept: list(words) for concept, words in terms.words})
 
 
 def lexicon_ready(terms: LexiconTerms) -> None:

@@ -16,21 +16,23 @@ class Scorer(Protocol):
 
 
 class KeywordScorer:
-    """Relevant when the title or summary names a Russia term and a Tajikistan term."""
+    """Relevant when the title or summary names a term of every side (the config's ``[rules]``)."""
 
     def __init__(self, rules: KeywordRules) -> None:
         self._rules = rules
 
     def score(self, item: Item, reading: Reading | None = None) -> Verdict:
         match = self._rules.match(item.title, item.summary)
+        names = self._rules.names
         if match.matched:
-            russia, tajikistan = ", ".join(match.russia), ", ".join(match.tajikistan)
-            reason = f"names Russia ({russia}) and Tajikistan ({tajikistan})"
+            reason = "names " + " and ".join(
+                f"{names[side]} ({', '.join(terms)})" for side, terms in match.sides
+            )
         elif match.excluded:
             reason = f"excluded by {', '.join(match.excluded)}"
         else:
-            missing = "a Russia term" if not match.russia else "a Tajikistan term"
-            reason = f"does not name {missing}"
+            missing = next(side for side, terms in match.sides if not terms)
+            reason = f"does not name a {names[missing]} term"
         return Verdict(
             relevant=match.matched,
             score=1.0 if match.matched else 0.0,

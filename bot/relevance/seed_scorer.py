@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.models import Item, Verdict
+from bot.models import Item, StoryVerdict, Verdict
 from bot.relevance import verdict as decide
 from bot.relevance.features import Features, body_of, extract
 from bot.relevance.lexicon import Lexicon
@@ -70,7 +70,9 @@ class SeedScorer:
             months=frozenset(m for s in self.seeds for m in s.core.months),
             venues=frozenset(c for s in self.seeds for c in s.core.named(lexicon.cues["venues"])),
         )
-        self._seed_tokens = frozenset(t for s in self.seeds for t in event_tokens(s.features))
+        self._seed_tokens = frozenset(
+            t for s in self.seeds for t in event_tokens(s.features, lexicon.countries)
+        )
         self._cues = dict(lexicon.cues)
         self._vectors: list[tuple[dict[str, float], float]] | None = None
         self._vectors_at = 0
@@ -117,22 +119,22 @@ class SeedScorer:
             for seed, (seed_vec, seed_norm) in zip(self.seeds, self._seed_vectors(), strict=True)
         }
         nearest = max(sims, key=lambda k: sims[k]) if sims else None
-        score, why = decide.relevance(f, self._cues)
+        score, why = decide.relevance(f, self._cues, self.lexicon.sides)
         relevant = score >= self.thresholds.relevance
         published = item.published_at.date() if item.published_at else None
         lede = reading.lede
         nearest_sim = sims[nearest] if nearest else 0.0
         evidence = (
-            decide.story(lede, published, self._event, self._cues, nearest_sim)
+            decide.story(lede, published, self._event, self._cues, nearest_sim, self.lexicon.sides)
             if relevant or story_facts
             else _NO_EVIDENCE
         )
-        story = None
+        story: StoryVerdict | None = None
         if relevant:  # with no seeds configured there is no seed story to be the same as
             story = (
-                "same_story"
+                StoryVerdict.SAME_STORY
                 if self.seeds and evidence.similarity >= self.thresholds.same_story
-                else "new_development"
+                else StoryVerdict.NEW_DEVELOPMENT
             )
         terms = f.side_words[:MAX_TERMS]
         verdict = Verdict(

@@ -15,8 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from bot.relevance.features import Features
-from bot.relevance.lexicon import fold
-from bot.relevance.terms import VOCABULARY_CACHE
+from bot.relevance.lexicon import VOCABULARY_CACHE, fold
 
 _LATIN = str.maketrans(
     {
@@ -99,8 +98,7 @@ def signature(features: Features) -> dict[str, int]:
         unseen = set(tokens)
     for token in unseen:
         _WORD_KEYS[token] = _word_key(token)
-    # Counted by Counter's C loop, and added by dict.update's: a signature's words were most of
-    # its cost.
+    # Counted by Counter's C loop and added by dict.update's: the words are most of a signature.
     keys = Counter(map(_WORD_KEYS.__getitem__, tokens))
     keys.pop(None, None)
     sig.update(keys)  # type: ignore[arg-type]
@@ -162,13 +160,17 @@ def cosine(
     return dot / ((norm(a) if norm_a is None else norm_a) * (norm(b) if norm_b is None else norm_b))
 
 
-# Concepts every relevant item shares say nothing about which event it reports.
-_GENERIC = frozenset({"c:russia", "c:tajikistan", "c:cooperation"})
+# Concepts every relevant item shares say nothing about which event it reports: these, and the
+# sides' countries.
+_GENERIC = frozenset({"cooperation"})
 
 
-def event_tokens(features: Features) -> frozenset[str]:
-    """Concept ids, numbers and name skeletons: what identifies an event in any language."""
-    tokens = {"c:" + c for c in features.concepts} - _GENERIC
+def event_tokens(features: Features, countries: frozenset[str]) -> frozenset[str]:
+    """Concept ids, numbers and name skeletons: what identifies an event in any language.
+
+    ``countries``: the topic's two country concepts (``Lexicon.countries``), named by every
+    relevant item."""
+    tokens = {"c:" + c for c in features.concepts if c not in _GENERIC and c not in countries}
     tokens.update("n:" + n for n in features.numbers if len(n) >= 2)
     for token in features.tokens:
         if len(token) >= 4 and token[0].isupper() and not token.isupper():

@@ -164,7 +164,11 @@ class StoryGrouper:
         for item, verdict, given in zip(items, verdicts, known, strict=True):
             if not verdict.relevant:
                 continue
-            tokens = given if given is not None else event_tokens(scorer.features(item))
+            tokens = (
+                given
+                if given is not None
+                else event_tokens(scorer.features(item), scorer.lexicon.countries)
+            )
             hit = self.index.best(tokens, item.timeline_at)
             story_id = hit[0] if hit else new_story(item)
             self.index.add(item.id, story_id, tokens, item.timeline_at)

@@ -1,54 +1,74 @@
-"""Multilingual keyword rules matched by stem (Snowball), so one readable term covers its forms.
+"""The config's keyword rules (``[rules]``), matched by the lexicon: one tokeniser, one folding.
 
-Terms are written as words in English, Russian or Tajik ("Таджикистан", "Russia", "Раҳмон").
-Each text token and each term is lower-cased, ``ё`` folded to ``е``, and stemmed with the Snowball
-stemmer of its script (Russian for Cyrillic, English for Latin). A term matches a token whose stem
-equals the term's stem, or starts with it when the stem is long enough to be unambiguous (so
-"Тоҷикистон" also matches the Tajik case forms "Тоҷикистонро", "Тоҷикистони"). Multi-word terms
-match consecutive tokens. Hyphenated compounds ("российско-таджикский") are split into parts.
+An item matches when it names a term of every side of the topic (``[rules] <side id> = [...]``)
+and no ``exclude`` term. Each term is a lexicon word (``bot.relevance.lexicon``): folded (lower
+case, diacritics dropped, Tajik and Serbian letters mapped to their Russian neighbours), matched
+by Snowball stem, as a prefix when its stem has five letters or more; several words match
+consecutive words. The rules decide which items' article pages the full-text step fetches and
+are the keyword baseline ``tjwatch eval`` compares the seed scorer with; the seed scorer gets the
+same words in its side concepts (``bot.relevance.build``).
+
+``TermSet`` is the older stem-only matcher the digest's themes still use (``bot.digest.themes``).
 """
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-import snowballstemmer
-
 from bot.models import Match
+from bot.relevance.lexicon import Lexicon, stem, tokenize
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # Prefix matching below this stem length would be too loose ("рус" would match "русло").
 MIN_PREFIX_STEM = 5
-
-# Distinct words each per-word cache keeps: stems here, and beside them folded forms, lexicon
-# candidates, spelling skeletons and signature keys. Every process that reads items (each parse
-# worker, the bot) has its own; together they take ~0.9 KB a distinct word, so this many cost
-# ~47 MB a process. At 200,000-500,000 they let a long-running bot's workers grow toward 300 MB
-# each as new word forms kept coming; a 500-feed cycle meets ~30,000 distinct words a worker.
-VOCABULARY_CACHE = 50_000
-
-_RU = snowballstemmer.stemmer("russian")
-_EN = snowballstemmer.stemmer("english")
-
-
-@functools.lru_cache(maxsize=VOCABULARY_CACHE)
-def stem(word: str) -> str:
-    word = word.lower().replace("ё", "е")
-    if _CYRILLIC.search(word):
-        return str(_RU.stemWord(word))
-    return str(_EN.stemWord(word))
+_EXCLUDE = "exclude"
+__all__ = ["MIN_PREFIX_STEM", "KeywordRules", "TermSet", "stem", "stems", "tokens"]
+# The themes' words: runs of letters and digits (Chinese characters too, unlike the lexicon's).
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def tokens(text: str) -> list[str]:
+    """The themes' tokeniser (``TermSet``)."""
     return _WORD.findall(text)
 
 
 def stems(text: str) -> list[str]:
     return [stem(t) for t in tokens(text)]
+
+
+class KeywordRules:
+    """Terms of every side, minus exclusions: one lexicon whose concepts are the terms."""
+
+    def __init__(
+        self,
+        sides: Mapping[str, Iterable[str]],
+        exclude: Iterable[str] = (),
+        names: Mapping[str, str] | None = None,
+    ) -> None:
+        """``sides``: each side's id and its terms, in the topic's order; ``names``: each side's
+        name for people (its id when absent)."""
+        self.side_ids = tuple(sides)
+        self.names = {side: (names or {}).get(side, side) for side in self.side_ids}
+        self._label: dict[str, tuple[str, str]] = {}
+        concepts: dict[str, list[str]] = {}
+        for side, terms in (*sides.items(), (_EXCLUDE, exclude)):
+            for term in dict.fromkeys(t.strip() for t in terms if t.strip()):
+                concept = f"{side}:{len(self._label)}"
+                self._label[concept] = (side, term)
+                concepts[concept] = [term]
+        self._lexicon = Lexicon(concepts, {})
+
+    def match(self, *texts: str) -> Match:
+        found: dict[str, dict[str, None]] = {side: {} for side in (*self.side_ids, _EXCLUDE)}
+        for text in texts:
+            for _, concept in self._lexicon.find(tokenize(text), text):
+                side, term = self._label[concept]
+                found[side][term] = None
+        return Match(
+            sides=tuple((side, tuple(found[side])) for side in self.side_ids),
+            excluded=tuple(found[_EXCLUDE]),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,22 +118,3 @@ class TermSet:
                 if term.label not in found and term.matches_at(text_stems, i):
                     found[term.label] = None
         return tuple(found)
-
-
-class KeywordRules:
-    """Russia terms AND Tajikistan terms, minus exclusions."""
-
-    def __init__(
-        self, russia: Iterable[str], tajikistan: Iterable[str], exclude: Iterable[str] = ()
-    ) -> None:
-        self.russia = TermSet(russia)
-        self.tajikistan = TermSet(tajikistan)
-        self.exclude = TermSet(exclude)
-
-    def match(self, *texts: str) -> Match:
-        text_stems = stems("\n".join(texts))
-        return Match(
-            russia=self.russia.find(text_stems),
-            tajikistan=self.tajikistan.find(text_stems),
-            excluded=self.exclude.find(text_stems) if len(self.exclude) else (),
-        )

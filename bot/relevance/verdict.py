@@ -3,7 +3,9 @@
 The weights below are the scorer's tunable constants, kept in one place. They were set by reasoning
 from the label definitions (the relationship must be the main subject; lists of summit members,
 guest lists and sports results are not), then checked on the development set; the thresholds the
-user may want to move (relevance, same_story) are in the config file's ``[thresholds]``.
+user may want to move (relevance, same_story) are in the config file's ``[thresholds]``. Which
+concepts name the two sides, and which are the relationship's topics, third countries, venues and
+other events, is the topic's (the ``sides`` and ``cues`` passed in, from the topic file).
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.relevance.features import RU_BASE, RU_PLACE, RU_SIDE, TJ_SIDE, Features
+from bot.relevance.features import Features
+from bot.relevance.lexicon import EXCLUDED
+from bot.topic import Side
 
 # --- relevance: evidence that the relationship is the main subject -------------------------------
 GATE_BASE = 0.35  # both countries named somewhere
@@ -21,7 +25,7 @@ BOTH_SHARE = 0.15  # × share of sentences naming both sides
 LEDE_BOTH = 0.10  # a headline naming neither side: its first sentence names both (stands in for it)
 TOPIC_EACH, TOPIC_MAX = 0.05, 0.15  # relationship topics (migrants, trade, the base, ...)
 BILATERAL_EACH, BILATERAL_MAX = 0.04, 0.12  # talks, visit, agreement, signed, ...
-BILATERAL_WORD = 0.10  # "bilateral", "Russian-Tajik", "российско-таджикский"
+BILATERAL_WORD = 0.10  # "bilateral", and the topic's compounds naming the pair
 MULTILATERAL_EACH, MULTILATERAL_MAX = 0.10, 0.30  # CIS, CSTO, SCO, summit, member states
 COUNTRY_EACH, COUNTRY_MAX = 0.05, 0.20  # third countries named
 BACKGROUND = 0.25  # weight of a setting or country named only after the first sentence
@@ -30,7 +34,7 @@ TITLE_LIST = 0.25  # two or more third countries in the headline: a list (summit
 LISTED = 0.25  # one side named only in lists of three or more countries
 SPORT = 0.50  # sports results
 LIFESTYLE = 0.50  # food, restaurants, travel tips: not relations, like sport
-VENUE = 0.50  # one side only the place of a meeting with a third party: "Putin, Aliyev in Dushanbe"
+VENUE = 0.50  # one side only the place of a meeting with a third party (its capital hosts others)
 ONE_SIDE = 0.10  # score of an item naming only one of the two countries
 
 # --- story: same event as the seeds, or a new development ----------------------------------------
@@ -44,7 +48,7 @@ EVENT_EACH, EVENT_MAX = 0.08, 0.25  # undated: talks, visit, signings, press sta
 SEED_MONTH = 0.10  # undated: names the seeds' month
 OTHER_MONTH = 0.20  # undated: names another month
 OTHER_YEAR = 0.40  # undated: names a year that dates another event (see ``_other_years``)
-ELSEWHERE = 0.30  # undated: held in a city the seeds' ledes do not name (Dushanbe, not Moscow)
+ELSEWHERE = 0.30  # undated: held in a city the seeds' ledes do not name (the other capital)
 NOVEL_EACH = 0.20  # per kind of event (summit, exercise, deportation...) the seeds' lede lacks
 UNDATED_BASE = 0.1  # an undated item needs event evidence to reach the same_story threshold
 EVENT_CUES = frozenset(
@@ -71,21 +75,25 @@ class StoryEvidence:
     notes: tuple[str, ...]
 
 
-def relevance(f: Features, cues: dict[str, frozenset[str]]) -> tuple[float, list[str]]:
-    """A score in [0, 1] and the reasons, for people."""
-    if not (f.ru and f.tj):
-        missing = "Russia" if not f.ru else "Tajikistan"
-        score = ONE_SIDE if (f.ru or f.tj) else 0.0
+def relevance(
+    f: Features, cues: dict[str, frozenset[str]], sides: tuple[Side, ...]
+) -> tuple[float, list[str]]:
+    """A score in [0, 1] and the reasons, for people. ``sides``: the topic's pair, in order."""
+    if EXCLUDED in f.concepts:
+        return 0.0, ["names a word of the config's rules.exclude"]
+    if not f.both:
+        missing = next(s.name for s in sides if s.id not in f.sides)
+        score = ONE_SIDE if f.sides else 0.0
         return score, [f"does not name {missing}"]
     why = ["names both countries"]
     score = GATE_BASE
-    if f.title_ru and f.title_tj:
+    if f.title_both:
         score += TITLE_BOTH
         why.append("headline names both")
-    elif f.title_ru or f.title_tj:
+    elif f.title_sides:
         score += TITLE_ONE
     score += BOTH_SHARE * f.both_share
-    if f.lede_both and not (f.title_ru or f.title_tj):
+    if f.lede_both and not f.title_sides:
         score += LEDE_BOTH
         why.append("lede names both")
     topics = f.named(cues["relationship_topics"])
@@ -105,7 +113,7 @@ def relevance(f: Features, cues: dict[str, frozenset[str]]) -> tuple[float, list
     if others:
         score -= min(COUNTRY_MAX, COUNTRY_EACH * _weight(others, f))
         why.append("also names " + ", ".join(sorted(others)))
-    if cues["other_countries"] & f.title_concepts and not (f.title_ru and f.title_tj):
+    if cues["other_countries"] & f.title_concepts and not f.title_both:
         score -= TITLE_THIRD_COUNTRY
         why.append("headline is about a third country")
     title_others = cues["other_countries"] & f.title_concepts
@@ -117,7 +125,8 @@ def relevance(f: Features, cues: dict[str, frozenset[str]]) -> tuple[float, list
         why.append("one country only in lists")
     if f.venue_sides and cues.get("third_parties", frozenset()) & f.title_concepts:
         score -= VENUE
-        side = "Tajikistan" if "tj" in f.venue_sides else "Russia"
+        # The second side's name when both are only venues (one reason, as for one).
+        side = next(s.name for s in reversed(sides) if s.id in f.venue_sides)
         why.append(f"{side} only the venue of a meeting with a third party")
     # Sport and food are what an item is about when its headline or first sentence says so; a
     # long article's background ("migrants work in restaurants") does not make it a review.
@@ -145,7 +154,7 @@ class SeedEvent:
     years: frozenset[int]
     months: frozenset[str]
     venues: frozenset[str] = frozenset()
-    """The places the seeds' ledes name (Moscow, the Kremlin): where their event happened."""
+    """The topic's venues the seeds' ledes name: where their event happened."""
 
 
 def story(
@@ -154,6 +163,7 @@ def story(
     seeds: SeedEvent,
     cues: dict[str, frozenset[str]],
     nearest: float,
+    sides: tuple[Side, ...],
 ) -> StoryEvidence:
     """How strongly the item reports the seeds' event rather than another one.
 
@@ -163,8 +173,8 @@ def story(
     seed_dates, seed_concepts, seed_years = seeds.dates, seeds.concepts, seeds.years
     notes: list[str] = []
     event = f.named(EVENT_CUES)
-    leaders_ru = RU_SIDE - {"russia", RU_BASE, RU_PLACE}
-    pair = bool(f.named(leaders_ru) and f.named(TJ_SIDE - {"tajikistan"}))
+    # Both leaders (or both capitals), not only both countries: the sides' own people met.
+    pair = bool(sides) and all(f.named(frozenset(s.leaders + s.capitals)) for s in sides)
     novel = (f.concepts.keys() - seed_concepts) & (
         cues["relationship_topics"] | cues["multilateral"] | cues["extra_events"]
     )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.reads import ChatRecord
-from bot.subscriptions import COMMON_ZONES, FREQUENCIES, LANGUAGES, SCORE_STEPS
+from bot.subscriptions import FREQUENCIES, LANGUAGES, SCORE_STEPS
 from bot.texts import t
 
 PREFIX = "st"
@@ -49,7 +49,9 @@ def _mark(text: str, chosen: bool) -> str:
     return f"• {text} •" if chosen else text
 
 
-def settings_keyboard(chat: ChatRecord, view: str, lang: str | None) -> InlineKeyboardMarkup:
+def settings_keyboard(
+    chat: ChatRecord, view: str, lang: str | None, time_zones: tuple[str, ...]
+) -> InlineKeyboardMarkup:
     cid = chat.id
     back = [_b(t(lang, "settings.back"), cid, "view", "main")]
     rows: list[list[InlineKeyboardButton]]
@@ -77,7 +79,7 @@ def settings_keyboard(chat: ChatRecord, view: str, lang: str | None) -> InlineKe
             ]
             rows = [days[:4], days[4:], back]
         case "tz":
-            zones = [_b(_mark(z, chat.timezone == z), cid, "tz", z) for z in COMMON_ZONES]
+            zones = [_b(_mark(z, chat.timezone == z), cid, "tz", z) for z in time_zones]
             rows = [zones[i : i + 2] for i in range(0, len(zones), 2)] + [back]
         case "score":
             rows = [

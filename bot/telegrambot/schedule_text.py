@@ -1,4 +1,4 @@
-"""A chat's schedule in words ("daily at 08:00 (Asia/Dushanbe)"), in the chat's language."""
+"""A chat's schedule in words ("daily at 08:00 (Europe/Berlin)"), in the chat's language."""
 
 from __future__ import annotations
 

@@ -15,10 +15,10 @@ from bot.relevance import lexicon as lexicon_module
 from bot.relevance import similarity
 from bot.relevance.build import lexicon_terms
 from bot.relevance.features import extract
-from bot.relevance.lexicon import fold, load_lexicon, token_key
+from bot.relevance.lexicon import VOCABULARY_CACHE, fold, load_lexicon, stem, token_key
 from bot.relevance.reading import LexiconTerms, read
 from bot.relevance.seeds import LEDE_CHARS
-from bot.relevance.terms import VOCABULARY_CACHE, stem
+from bot.settings import load_topic
 from tests.relevance.support import scorer, shipped_settings
 
 TOPIC = Path(__file__).resolve().parents[1] / "data" / "topic"
@@ -69,7 +69,7 @@ def test_a_workers_items_and_readings_reach_the_bot_whole() -> None:
     arrived = pickle.loads(pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL))
     assert arrived == parsed
     assert [i.published_at for i in arrived.items] == [i.published_at for i in parsed.items]
-    assert sum(r.features.ru and r.features.tj for r in arrived.readings) >= 5
+    assert sum(r.features.both for r in arrived.readings) >= 5
 
 
 def test_a_long_running_reader_keeps_its_verdicts_when_its_word_caches_start_over(
@@ -78,20 +78,20 @@ def test_a_long_running_reader_keeps_its_verdicts_when_its_word_caches_start_ove
     """The lexicon's and the signature's per-word caches are bounded and start over when full;
     items read after that must read exactly as before."""
     parsed = _parsed("topic-ru-rss.xml")
-    lexicon = load_lexicon()
+    lexicon = load_lexicon(load_topic())
     before = [read(lexicon, i.title, i.summary, i.text) for i in parsed.items]
     monkeypatch.setattr(lexicon_module, "CACHE_TOKENS", 50)
     monkeypatch.setattr(similarity, "WORD_KEYS_MAX", 50)
-    fresh = load_lexicon()
+    fresh = load_lexicon(load_topic())
     after = [read(fresh, i.title, i.summary, i.text) for i in parsed.items]
     assert after == before
-    assert sum(bool(r.features.ru and r.features.tj) for r in after) >= 5
+    assert sum(bool(r.features.both) for r in after) >= 5
 
 
 def test_a_readers_word_caches_stay_bounded_however_many_new_words_come() -> None:
     """Every process that reads items keeps per-word caches; new word forms keep coming in the
     news, and the caches must not grow with them (~0.9 KB a word in all)."""
-    lexicon = load_lexicon()
+    lexicon = load_lexicon(load_topic())
     rng = random.Random(4)
     letters = "абвгдежзиклмнопрстуфхцчшщэюя"
     for _ in range(VOCABULARY_CACHE * 13 // 10 // 200):  # 1.3 times as many words as kept
@@ -108,7 +108,7 @@ def test_a_readers_word_caches_stay_bounded_however_many_new_words_come() -> Non
 def test_a_long_items_lede_reads_as_its_first_characters_alone() -> None:
     """A body longer than the lede is read once for both (the lede's sentences are the body's):
     the lede must come out as reading the headline and the first ``LEDE_CHARS`` on their own."""
-    lexicon = load_lexicon()
+    lexicon = load_lexicon(load_topic())
     title = "Путин и Рахмон обсудили 201-ю базу"
     body = (
         "В Москве прошли переговоры России и Таджикистана о 201-й российской военной базе. "

@@ -18,7 +18,8 @@ NOW = datetime(2025, 3, 18, 9, 0, tzinfo=UTC)
 
 
 def _tokens(item: Item) -> frozenset[str]:
-    return event_tokens(scorer().features(item))
+    s = scorer()
+    return event_tokens(s.features(item), s.lexicon.countries)
 
 
 def test_same_event_in_english_and_russian_from_two_outlets_is_grouped() -> None:

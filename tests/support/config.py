@@ -24,6 +24,8 @@ def write_config(folder: Path, feeds: dict[str, str], **overrides: Any) -> Path:
     data["database"] = {"path": str(folder / "tjwatch.db")}
     for seed in data.get("seeds", []):
         seed["file"] = str(SHIPPED.parent / seed["file"])
+    if "topic" in data:
+        data["topic"]["file"] = str(SHIPPED.parent / data["topic"]["file"])
     data.setdefault("fetch", {})["allow_private_addresses"] = True
     # The fixture feeds link to real outlets; tests reach only loopback, so no article fetches
     # unless a test asks for them (fetch={"fulltext": True}).

@@ -12,7 +12,8 @@ import pytest
 
 from bot.feedback import MAX_SHIFT, STEP, adjusted_threshold
 from bot.scheduler import digest_schedule, next_full_hour
-from bot.subscriptions import setting_change
+from bot.settings import load_topic
+from bot.subscriptions import setting_change, zone_choices
 from bot.telegrambot.app import MENU, collect_handlers, menu, webhook_secret
 from bot.telegrambot.guards import command_name
 from bot.telegrambot.keyboards import parse, settings_keyboard
@@ -132,7 +133,7 @@ def test_languages_are_resolved_from_telegram_codes() -> None:
 def test_settings_keyboards_fit_telegram_limits_and_round_trip() -> None:
     record = chat()
     for view in ("main", "freq", "hour", "day", "tz", "score", "lang"):
-        markup = settings_keyboard(record, view, "ru")
+        markup = settings_keyboard(record, view, "ru", zone_choices(load_topic()))
         for row in markup.inline_keyboard:
             for button in row:
                 data = button.callback_data

@@ -97,7 +97,7 @@ async def why_facts(context: BotContext, item: StoredItem) -> WhyFacts:
             e.relevant,
             e.score,
             e.relevance_threshold,
-            tuple(e.russia_words) + tuple(e.tajikistan_words),
+            tuple(w for _, words in e.side_words for w in words),
             tuple((s.title or s.name, s.similarity) for s in e.seeds),
             e.story,
             tuple(e.reasons),

@@ -9,7 +9,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.reads import ChatRecord
 from bot.render.telegram_html import esc
 from bot.scheduler import schedule_chat
-from bot.subscriptions import change_setting, managed_chat, threshold
+from bot.subscriptions import change_setting, managed_chat, threshold, zone_choices
 from bot.telegrambot.context import BotContext
 from bot.telegrambot.keyboards import LANGUAGE_NAMES, PREFIX, VIEWS, parse, settings_keyboard
 from bot.telegrambot.replies import answer_callback, command_args, reply
@@ -58,7 +58,9 @@ async def settings_command(update: Update, context: BotContext) -> None:
     await reply(
         update,
         settings_text(context, chat, other_chat=other),
-        settings_keyboard(chat, "main", context.lang),
+        settings_keyboard(
+            chat, "main", context.lang, zone_choices(context.services.settings.topic)
+        ),
     )
 
 
@@ -96,7 +98,7 @@ async def settings_button(update: Update, context: BotContext) -> None:
     await _edit(
         update,
         settings_text(context, chat, other_chat=chat.id != _here(context)),
-        settings_keyboard(chat, view, context.lang),
+        settings_keyboard(chat, view, context.lang, zone_choices(context.services.settings.topic)),
     )
 
 

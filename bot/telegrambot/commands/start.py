@@ -20,7 +20,12 @@ async def start(update: Update, context: BotContext) -> None:
     button = InlineKeyboardButton(context.t("start.button"), callback_data=SUBSCRIBE_DATA)
     await reply(
         update,
-        context.t("start.text", hour=f"{schedule.digest_time.hour:02d}", tz=schedule.timezone),
+        context.t(
+            "start.text",
+            hour=f"{schedule.digest_time.hour:02d}",
+            tz=schedule.timezone,
+            topic=context.services.settings.topic.subject_in(context.lang),
+        ),
         InlineKeyboardMarkup([[button]]),
     )
 
