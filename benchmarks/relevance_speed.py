@@ -22,9 +22,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.ingest.item_files import LabelledItem, read_items
 from bot.models import Item
 from bot.relevance.build import build_seed_scorer
-from bot.relevance.inputs import LabelledItem, read_items
 from bot.relevance.similarity import event_tokens
 from bot.relevance.stories import StoryIndex
 from bot.settings import load_settings

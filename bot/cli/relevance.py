@@ -17,10 +17,10 @@ from pathlib import Path
 from bot.cli.common import load, services
 from bot.errors import UsageError
 from bot.explaining import explain_stored
+from bot.ingest.item_files import BadLine, LabelledItem, read_items
 from bot.relevance.build import build_seed_scorer, keyword_rules
 from bot.relevance.evaluate import Figures, evaluate
 from bot.relevance.explain import render_text
-from bot.relevance.inputs import BadLine, LabelledItem, read_items
 from bot.relevance.scorer import KeywordScorer
 from bot.relevance.seed_scorer import SeedScorer
 from bot.settings import Settings

@@ -7,14 +7,10 @@ values a renderer prints; ``render_text`` is the plain-text rendering the CLI us
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from bot.models import Item
 from bot.relevance.lexicon import tokenize
 from bot.relevance.seed_scorer import SeedScorer
-
-if TYPE_CHECKING:
-    from storage import StoredItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,24 +64,6 @@ def explain(scorer: SeedScorer, item: Item, story_id: int | None = None) -> Expl
         whats_new=v.whats_new,
         reasons=scored.reasons,
         story_id=story_id,
-    )
-
-
-def item_of(stored: StoredItem) -> Item:
-    """The scorer's view of a stored item."""
-    return Item(
-        id=stored.id,
-        guid=None,
-        url=stored.url,
-        title=stored.title,
-        summary=stored.summary,
-        published_at=stored.published_at,
-        published_raw=stored.published_at.isoformat() if stored.published_at else None,
-        fetched_at=stored.fetched_at,
-        lang=stored.lang,
-        feed_id=0,
-        feed_name=", ".join(stored.sources),
-        text=stored.text,
     )
 
 

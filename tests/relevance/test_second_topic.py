@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.ingest.item_files import LabelledItem, read_items
 from bot.relevance.build import build_seed_scorer, keyword_rules
 from bot.relevance.evaluate import evaluate
-from bot.relevance.inputs import LabelledItem, read_items
 from bot.relevance.scorer import KeywordScorer
 from bot.settings import load_settings
 
