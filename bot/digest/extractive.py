@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.relevance.terms import stems
+from bot.relevance.lexicon import stems
 
 # Read no further than this into an article: ledes carry the story, and speed matters.
 TEXT_CHARS = 4000

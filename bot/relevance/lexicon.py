@@ -97,6 +97,11 @@ def tokenize(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def stems(text: str) -> list[str]:
+    """The stems of a text's words, folded as the lexicon folds them (for comparing texts)."""
+    return [token_key(token)[1] for token in tokenize(text)]
+
+
 _DASHES = "-‐‑–—"
 _DASH = re.compile(f"[{_DASHES}]")
 # A run of dashes with a word after it (spaces between allowed). The pattern starts with the
