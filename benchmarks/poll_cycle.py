@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import statistics
@@ -185,6 +186,7 @@ async def digests(folder: Path, n_items: int, n_chats: int) -> dict[str, Any]:
     from bot.delivery.outbox import Outbox
     from bot.services import Services
     from bot.settings import load_settings
+    from bot.subscriptions import threshold
 
     (folder / "digest").mkdir()
     config = write_config(folder / "digest", {"one": "http://127.0.0.1:9/one.xml"})
@@ -194,7 +196,8 @@ async def digests(folder: Path, n_items: int, n_chats: int) -> dict[str, Any]:
     def fresh(services: Services) -> Outbox:
         """An outbox as the bot builds it, with nothing composed yet."""
         relevance = services.settings.file.thresholds.relevance
-        return Outbox(services.store, clock=services.clock, relevance=relevance)
+        rule = functools.partial(threshold, default=relevance)
+        return Outbox(services.store, clock=services.clock, threshold=rule)
 
     async with Services.build(settings) as services:
         store = services.store
