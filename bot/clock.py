@@ -5,8 +5,9 @@ Everything in ``bot`` and ``storage`` that decides by the date or time (due feed
 Retry-After dates, digest periods, what is stored as fetched or sent when) takes it from a
 ``Clock`` (``SystemClock`` in the bot) or as a ``now`` argument. The schedulers are the
 exception: APScheduler and python-telegram-bot's JobQueue run on the wall clock themselves, and
-the first run time handed to them (``bot.scheduler``, ``bot.console_runner``) is read beside
-them. Durations are measured on the monotonic clock (``time.perf_counter``), not this one.
+the first run time handed to them (``bot.telegrambot.schedule``, ``bot.console_runner``) is
+read beside them. Durations are measured on the monotonic clock (``time.perf_counter``), not
+this one.
 """
 
 from __future__ import annotations

@@ -2,19 +2,25 @@
 count); the Telegram handlers, the Slack bot and the CLI never touch SQL; nothing reads outside
 the repository.
 
-Which layer may import which is import-linter's (``lint-imports``, contracts in pyproject.toml);
-this test checks what a layers contract cannot: that no set of modules imports itself round.
+Which layer may import which, and that no package's modules import each other round, are
+import-linter's contracts in pyproject.toml (``lint-imports``, which .ci/run runs whole); these
+tests run the cycle contract from the suite too, and show it catches a cycle that exists only
+under ``TYPE_CHECKING``.
 """
 
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
-import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
 def _imports(path: Path) -> set[str]:
@@ -32,74 +38,59 @@ def _modules(folder: str) -> list[Path]:
     return sorted((ROOT / folder).rglob("*.py"))
 
 
-def import_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
-    """Each cycle of the graph, as one chain of modules that imports its own first module: one
-    per strongly connected component (Tarjan's algorithm, iterative)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    components: list[list[str]] = []
-    for root in sorted(graph.modules):
-        if root in index:
-            continue
-        work = [(root, iter(sorted(graph.find_modules_directly_imported_by(root))))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            module, imported = work[-1]
-            step = next(imported, None)
-            if step is not None:
-                if step not in index:
-                    index[step] = low[step] = len(index)
-                    stack.append(step)
-                    on_stack.add(step)
-                    work.append((step, iter(sorted(graph.find_modules_directly_imported_by(step)))))
-                elif step in on_stack:
-                    low[module] = min(low[module], index[step])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[module])
-            if low[module] == index[module]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == module:
-                        break
-                if len(component) > 1:
-                    components.append(sorted(component))
-    return [_cycle_through(graph, component) for component in components]
-
-
-def _cycle_through(graph: grimp.ImportGraph, component: list[str]) -> list[str]:
-    """The shortest way from the component's first module back to itself."""
-    first = component[0]
-    best: list[str] | None = None
-    for step in sorted(graph.find_modules_directly_imported_by(first)):
-        if step not in component:
-            continue
-        back = graph.find_shortest_chain(importer=step, imported=first)
-        if back is not None and (best is None or len(back) + 1 < len(best)):
-            best = [first, *back]
-    assert best is not None
-    return best
+def _lint_imports(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(cwd)}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_no_import_cycles_in_bot_and_storage() -> None:
-    graph = grimp.build_graph("bot", "storage", exclude_type_checking_imports=False, cache_dir=None)
-    cycles = import_cycles(graph)
-    assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
+    run = _lint_imports(ROOT, "--contract", "acyclic")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "No import cycles in bot/ and storage/" in run.stdout and "KEPT" in run.stdout
 
 
-def test_a_cycle_is_found_and_named() -> None:
-    graph = grimp.ImportGraph()
-    for importer, imported in [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d"), ("e", "e.x")]:
-        graph.add_import(importer=importer, imported=imported)
-    assert import_cycles(graph) == [["a", "b", "c", "a"]]
+def test_a_cycle_through_a_type_only_import_is_caught(tmp_path: Path) -> None:
+    """The same contract, on a package whose only cycle is an import under TYPE_CHECKING."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "jobs.py").write_text("from pkg.services import Services\n")
+    (package / "services.py").write_text(
+        textwrap.dedent(
+            """\
+            from typing import TYPE_CHECKING
+
+            if TYPE_CHECKING:
+                from pkg.jobs import Job
+            """
+        )
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        textwrap.dedent(
+            """\
+            [tool.importlinter]
+            root_packages = ["pkg"]
+            exclude_type_checking_imports = false
+
+            [[tool.importlinter.contracts]]
+            id = "acyclic"
+            name = "no cycles"
+            type = "acyclic_siblings"
+            ancestors = ["pkg"]
+            """
+        )
+    )
+    run = _lint_imports(tmp_path)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "No cycles are allowed in pkg." in run.stdout
+    assert "- .services -> .jobs (1 import)" in run.stdout
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,6 @@ from telegram.ext import (
 )
 
 from bot.metrics import start_metrics_server
-from bot.scheduler import schedule_all, schedule_poll
 from bot.services import Services
 from bot.settings import Settings
 from bot.slackbot.server import SlackCommandServer, start_if_configured
@@ -47,6 +46,7 @@ from bot.telegrambot.context import BotContext, context_types
 from bot.telegrambot.errors import on_error
 from bot.telegrambot.guards import command_name, guard
 from bot.telegrambot.replies import reply
+from bot.telegrambot.schedule import schedule_all, schedule_poll
 from bot.texts import LANGS, t
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.scheduler import POLL_JOB, job_name
 from bot.telegrambot.app import MENU
+from bot.telegrambot.schedule import POLL_JOB, job_name
 from tests.support.feed_server import FeedServer
 from tests.support.summary_data import LONE, VISIT, dev_items, fill_week
 from tests.support.telegram_emulator import make_user
@@ -245,7 +245,7 @@ async def test_addseed_from_text_and_from_a_page_and_seeds_lists_them(
 async def test_sources_and_the_admins_pause_resume_removefeed(
     rig: BotRig, feed_server: FeedServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.scheduler")
+    caplog.set_level(logging.INFO, logger="bot.telegrambot.schedule")
     feed_url = feed_server.url("topic-en-rss.xml")
     feed_path = feed_url.removeprefix(feed_server.base)
     async with rig.running() as app:

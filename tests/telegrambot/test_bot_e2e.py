@@ -13,7 +13,7 @@ import pytest
 
 from bot.jobs import poll_job
 from bot.render.telegram_html import MESSAGE_LIMIT, utf16_len
-from bot.scheduler import job_name
+from bot.telegrambot.schedule import job_name
 from tests.support.feed_server import FeedServer
 from tests.support.telegram_emulator import group_chat, make_user
 from tests.support.telegram_html_check import assert_telegram_html

@@ -8,11 +8,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.reads import ChatRecord
 from bot.render.telegram_html import esc
-from bot.scheduler import schedule_chat
 from bot.subscriptions import change_setting, managed_chat, threshold, zone_choices
 from bot.telegrambot.context import BotContext
 from bot.telegrambot.keyboards import LANGUAGE_NAMES, PREFIX, VIEWS, parse, settings_keyboard
 from bot.telegrambot.replies import answer_callback, command_args, reply
+from bot.telegrambot.schedule import schedule_chat
 from bot.telegrambot.schedule_text import schedule_text
 from bot.texts import normalize_lang
 

@@ -6,10 +6,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.scheduler import schedule_chat
 from bot.subscriptions import subscribe
 from bot.telegrambot.context import BotContext
 from bot.telegrambot.replies import answer_callback, reply
+from bot.telegrambot.schedule import schedule_chat
 from bot.telegrambot.schedule_text import schedule_text
 
 SUBSCRIBE_DATA = "sub"

@@ -10,10 +10,10 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.render.telegram_html import esc
-from bot.scheduler import schedule_chat
 from bot.subscriptions import get_chat, managed_chat, record_chat, subscribe, unsubscribe
 from bot.telegrambot.context import BotContext
 from bot.telegrambot.replies import command_args, reply
+from bot.telegrambot.schedule import schedule_chat
 from bot.telegrambot.schedule_text import schedule_text
 
 log = logging.getLogger(__name__)

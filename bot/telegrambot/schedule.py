@@ -23,9 +23,9 @@ from telegram.ext import JobQueue
 from bot.channels import configured_channels
 from bot.jobs import digest_job, poll_job
 from bot.polling import is_paused
+from bot.reads import ChatRecord
 from bot.subscriptions import get_chat, telegram_chats
 from bot.telegrambot.context import BotContext, make_channel
-from storage import ChatRecord
 
 log = logging.getLogger(__name__)
 
