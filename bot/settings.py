@@ -31,7 +31,8 @@ from pydantic import (
 )
 
 from bot.errors import ConfigError
-from bot.topic import Topic, TopicFile, compile_topic, engine_vocabulary
+from bot.topic import Topic, engine_vocabulary
+from bot.topic_file import TopicFile, compile_topic
 
 DEFAULT_CONFIG = Path("config/tjwatch.toml")
 DEFAULT_DB = Path("var/tjwatch.db")
