@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
@@ -241,14 +240,6 @@ class ItemRepository:
         where = "WHERE v.relevant = 1" if relevant_only else ""
         sql = _SELECT + f" {where} ORDER BY i.timeline_at DESC LIMIT ?"
         return self._stored(sql, [n])
-
-    def relevant_between(self, start: datetime, end: datetime) -> list[StoredItem]:
-        """Relevant items whose ``timeline_at`` falls in ``[start, end)``, in that order."""
-        sql = _SELECT + (
-            " WHERE v.relevant = 1 AND i.timeline_at >= ? AND i.timeline_at < ?"
-            " ORDER BY i.timeline_at"
-        )
-        return self._stored(sql, [to_iso(start), to_iso(end)])
 
     def search(self, query: str, limit: int = 10) -> list[StoredItem]:
         """Full-text search (FTS5) over titles, summaries and article text, relevant items first."""
