@@ -49,16 +49,6 @@ class DeliveryRepository:
                     [channel, chat_id, item_id, to_iso(now), to_iso(now), message_id],
                 )
 
-    def pending(self, channel: str, chat_id: int) -> list[str]:
-        return [
-            r["item_id"]
-            for r in self._db.query(
-                "SELECT item_id FROM deliveries "
-                "WHERE channel = ? AND chat_id = ? AND status = 'pending' ORDER BY queued_at",
-                [channel, chat_id],
-            )
-        ]
-
     def sent_ids(self, channel: str, chat_id: int) -> set[str]:
         return {
             r["item_id"]

@@ -124,11 +124,6 @@ async def schedule_all(queue: Queue, chats: list[ChatRecord]) -> int:
     return sum(1 for c in chats if digest_schedule(c) is not None)
 
 
-def next_digest_at(queue: Queue, chat_id: int) -> datetime | None:
-    jobs = queue.get_jobs_by_name(job_name(chat_id))
-    return jobs[0].next_t if jobs else None
-
-
 async def _poll(context: BotContext) -> None:
     services = context.services
     if await is_paused(services.store):
