@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -37,8 +38,18 @@ class FullTextReport:
     """(url, reason) for each page that gave no text."""
 
 
+# Aggregators whose links are redirects (issue 22): their pages are never the article. An item
+# through any aggregator is known by ``Item.aggregator_link``; these hosts are refused whatever
+# the feed said.
+AGGREGATOR_HOSTS = frozenset({"news.google.com"})
+
+
 def wants_full_text(item: Item, matched: bool) -> bool:
-    return matched and item.url is not None and len(item.text or "") < FEED_TEXT_ENOUGH
+    """A matching item without enough text, whose link is the outlet's own: an aggregator's
+    redirect (Google News) stays the link people click and is never fetched."""
+    if not matched or item.url is None or len(item.text or "") >= FEED_TEXT_ENOUGH:
+        return False
+    return not item.aggregator_link and urlsplit(item.url).hostname not in AGGREGATOR_HOSTS
 
 
 # The sink's view of ``add_full_text``: the items in, the items with their text and a report out.

@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.ingest.reports import outlet_host, publisher_name, report_key, strip_publisher
 from bot.ingest.text import html_to_text, one_line
 from bot.ingest.urls import article_url
 from bot.models import Item, RawEntry
@@ -57,6 +58,18 @@ def normalize_entry(
     if not title:
         title = one_line(summary)[:120]
     published = _published(entry.published, fetched_at)
+    publisher = one_line(entry.publisher) if entry.publisher else None
+    outlet: str | None
+    if publisher:
+        # An aggregator's item (Google News): the outlet is its source, its headline loses the
+        # " - Outlet" suffix, and it is the same report as the outlet's own item (``reports``).
+        title = strip_publisher(title, publisher) or title
+        outlet = outlet_host(entry.publisher_url) or "name:" + publisher.casefold()
+        own_link = url is not None and outlet_host(url) == outlet
+        publisher = publisher_name(publisher)
+    else:
+        outlet = outlet_host(url) or outlet_host(feed_url)
+        own_link = True
     return Item(
         id=item_id(entry.guid, url, title, entry.published_raw),
         guid=entry.guid,
@@ -70,6 +83,10 @@ def normalize_entry(
         feed_id=feed_id,
         feed_name=feed_name,
         text=text if text and len(text) > len(summary) else None,
+        publisher=publisher,
+        publisher_url=entry.publisher_url if publisher else None,
+        report_key=report_key(title, outlet),
+        aggregator_link=not own_link,
     )
 
 
