@@ -19,6 +19,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from bot.ingest.cpu import RunCpu
 from bot.ingest.fetch import Fetcher
+from bot.ingest.reports import AGGREGATOR_HOSTS
 from bot.models import FetchStatus, Item
 
 log = logging.getLogger(__name__)
@@ -36,12 +37,6 @@ class FullTextReport:
     fetched: int = 0
     failed: tuple[tuple[str, str], ...] = ()
     """(url, reason) for each page that gave no text."""
-
-
-# Aggregators whose links are redirects (issue 22): their pages are never the article. An item
-# through any aggregator is known by ``Item.aggregator_link``; these hosts are refused whatever
-# the feed said.
-AGGREGATOR_HOSTS = frozenset({"news.google.com"})
 
 
 def wants_full_text(item: Item, matched: bool) -> bool:

@@ -9,7 +9,13 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.ingest.reports import outlet_host, publisher_name, report_key, strip_publisher
+from bot.ingest.reports import (
+    AGGREGATOR_HOSTS,
+    outlet_host,
+    publisher_name,
+    report_key,
+    strip_publisher,
+)
 from bot.ingest.text import html_to_text, one_line
 from bot.ingest.urls import article_url
 from bot.models import Item, RawEntry
@@ -64,8 +70,14 @@ def normalize_entry(
         # An aggregator's item (Google News): the outlet is its source, its headline loses the
         # " - Outlet" suffix, and it is the same report as the outlet's own item (``reports``).
         title = strip_publisher(title, publisher) or title
-        outlet = outlet_host(entry.publisher_url) or "name:" + publisher.casefold()
-        own_link = url is not None and outlet_host(url) == outlet
+        link_host = outlet_host(url)
+        if entry.publisher_url:
+            outlet = outlet_host(entry.publisher_url)
+        elif link_host not in AGGREGATOR_HOSTS:
+            outlet = link_host  # Atom <source> without a link: the entry links to the outlet
+        else:
+            outlet = "name:" + publisher.casefold()
+        own_link = link_host is not None and link_host == outlet
         publisher = publisher_name(publisher)
     else:
         outlet = outlet_host(url) or outlet_host(feed_url)

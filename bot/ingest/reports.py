@@ -21,6 +21,9 @@ from urllib.parse import urlsplit
 # The issue's rule (issue 22): the same headline from the same outlet within two days.
 SAME_REPORT_WINDOW = timedelta(days=2)
 
+# Aggregators whose item links are their own redirects, whatever the feed says: such a page is
+# never the article (``bot.ingest.fulltext`` never fetches it).
+AGGREGATOR_HOSTS = frozenset({"news.google.com"})
 # Hyphen-minus, hyphen, figure dash, en dash, em dash, horizontal bar, minus sign, and the
 # vertical bar some outlets use ("Headline | Outlet").
 _DASHES = "-\u2010\u2012\u2013\u2014\u2015\u2212|"

@@ -290,3 +290,37 @@ async def test_a_joined_reports_full_text_comes_from_the_outlets_own_link(
         ("Google News: Tajikistan", "Loopback Outlet"),
         ("Loopback Outlet", None),
     }
+
+
+def _one(feed: bytes) -> Item:
+    (item,) = parse_and_normalize(
+        feed,
+        {},
+        feed_id=3,
+        feed_name="Planet",
+        feed_url="https://planet.example/atom.xml",
+        feed_lang="en",
+        fetched_at=NOW,
+    ).items
+    return item
+
+
+def test_a_source_without_a_link_decides_by_the_entrys_link() -> None:
+    # Atom's <source> (a planet re-publishing entries) names the original feed; the entry links
+    # to the outlet's own page, which may be fetched.
+    atom = _one(
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>Planet</title><entry>'
+        b"<title>Talks in Dushanbe</title><id>urn:x:1</id>"
+        b'<link href="https://outlet.example/talks"/><updated>2026-07-13T10:00:00Z</updated>'
+        b"<source><title>Outlet Daily</title></source></entry></feed>"
+    )
+    assert atom.source == "Outlet Daily" and not atom.aggregator_link
+    # An RSS <source> without its url, on a news.google.com link: the link is the aggregator's.
+    rss = _one(
+        b'<rss version="2.0"><channel><title>G</title><item>'
+        b"<title>Talks in Dushanbe - Outlet Daily</title>"
+        b"<link>https://news.google.com/rss/articles/CBMi-x?oc=5</link>"
+        b"<source>Outlet Daily</source></item></channel></rss>"
+    )
+    assert rss.title == "Talks in Dushanbe" and rss.source == "Outlet Daily"
+    assert rss.aggregator_link
