@@ -47,6 +47,8 @@ class BatchSink:
     known ids have been read, so that SQLite (full-text indexing, mostly outside the GIL) works
     while the next batch is scored; the ids of the batch not yet written count as known, so an
     item carried by two feeds is new in the first batch and only gains a source in the second.
+    An aggregator's copy of an outlet's article (another link, the same headline and outlet) is
+    placed the same way, in the store or in the batches not yet written (``_place``).
 
     Each batch is scored with ``scoring.scorer`` as it is then (``/addseed`` may swap it), its
     relevant items placed in stories by ``grouper``; at the end what the scorer learnt (its
