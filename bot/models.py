@@ -58,6 +58,9 @@ class RawEntry:
     published: tuple[int, ...] | None
     published_raw: str | None
     author: str | None = None
+    publisher: str | None = None
+    """The outlet an aggregator's entry names (RSS ``<source>``), None in an outlet's own feed."""
+    publisher_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,22 @@ class Item:
     feed_id: int
     feed_name: str
     text: str | None = None
+    publisher: str | None = None
+    """The outlet an aggregator's entry carries (RSS ``<source>``: Google News and the like);
+    None for an item of an outlet's own feed."""
+    publisher_url: str | None = None
+    report_key: str | None = None
+    """The same article's key across feeds whose links differ (an aggregator's redirect and the
+    outlet's own link): its headline and outlet (``bot.ingest.reports``)."""
+
+    aggregator_link: bool = False
+    """Whether ``url`` is an aggregator's link to the article (news.google.com's redirect) rather
+    than the outlet's own: such a link is kept for people to click, never fetched."""
+
+    @property
+    def source(self) -> str:
+        """Who reports it, as a reader sees it: the outlet an aggregator carries, else the feed."""
+        return self.publisher or self.feed_name
 
     @property
     def timeline_at(self) -> datetime:

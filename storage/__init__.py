@@ -24,6 +24,7 @@ from storage.records import (
     FeedState,
     FeedUpdate,
     NewItem,
+    ReportProbe,
     StoredItem,
     VerdictRecord,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "FeedbackCounts",
     "NewItem",
     "PeriodItem",
+    "ReportProbe",
     "StorageError",
     "Store",
     "StoredItem",

@@ -8,18 +8,19 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from storage.records import NewItem, StoredItem, VerdictRecord, from_iso, to_iso
-from storage.sql import IN_JSON_LIST, execute_rows, json_list
+from storage.records import NewItem, ReportProbe, StoredItem, VerdictRecord, from_iso, to_iso
+from storage.sql import IN_JSON_LIST, SOURCE_NAMES, execute_rows, json_list, source_names
 
 # The columns ``stored_item`` reads, in this order (rows come as tuples: a dict per row of a
 # 500-item digest costs more than the SQL).
-_COLUMNS = """
+_COLUMNS = (
+    """
     SELECT i.id, i.url, i.title, i.summary, i.text, i.lang, i.published_at, i.fetched_at,
            v.relevant, v.score, v.matched_terms, v.nearest_seed, v.seed_similarity, v.story,
            v.whats_new, v.reason, v.story_id,
-           (SELECT group_concat(f.name, '\x1f') FROM item_sources s JOIN feeds f ON f.id = s.feed_id
-             WHERE s.item_id = i.id) AS sources
 """
+    + f"{SOURCE_NAMES} AS sources"
+)
 _SELECT = _COLUMNS + " FROM items i LEFT JOIN verdicts v ON v.item_id = i.id"
 
 
@@ -55,7 +56,7 @@ def stored_item(row: Sequence[Any]) -> StoredItem:
         lang=lang,
         published_at=from_iso(published_at),
         fetched_at=fetched,
-        sources=tuple(sources.split("\x1f")) if sources else (),
+        sources=source_names(sources),
         relevant=bool(relevant),
         score=score or 0.0,
         matched_terms=tuple(json.loads(matched_terms)) if matched_terms else (),
@@ -68,12 +69,22 @@ def stored_item(row: Sequence[Any]) -> StoredItem:
     )
 
 
+def _source_row(item: NewItem) -> tuple[Any, ...]:
+    """An item's ``item_sources`` row: the report it belongs to, the feed, the outlet named."""
+    report = item.report_id or item.id
+    return (report, item.feed_id, to_iso(item.fetched_at), item.publisher, item.publisher_url)
+
+
 class ItemRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
     def add(self, items: Iterable[NewItem]) -> list[str]:
         """Store items; return the ids that were new. A known item only gains a source.
+
+        An item with a ``report_id`` is another feed's copy of that stored report: it adds a
+        source to the report, its id becomes the report's alias, and the outlet's own link
+        replaces an aggregator's redirect as the report's link.
 
         Many rows a statement (``storage.sql.execute_rows``): a poll cycle stores tens of
         thousands of items while other threads run.
@@ -85,7 +96,7 @@ class ItemRepository:
             new: list[str] = []
             rows: list[tuple[Any, ...]] = []
             for item in items:
-                if item.id in seen:
+                if item.id in seen or item.report_id is not None:
                     continue  # known, or twice in this batch: the first occurrence wins
                 seen.add(item.id)
                 new.append(item.id)
@@ -103,6 +114,8 @@ class ItemRepository:
                         item.published_raw,
                         to_iso(item.fetched_at),
                         item.feed_id,
+                        item.report_key,
+                        int(item.aggregator_link),
                     )
                 )
             columns = (
@@ -118,6 +131,8 @@ class ItemRepository:
                 "published_raw",
                 "fetched_at",
                 "first_feed_id",
+                "report_key",
+                "aggregator_link",
             )
             execute_rows(
                 self._db,
@@ -138,18 +153,81 @@ class ItemRepository:
             execute_rows(
                 self._db,
                 "seen",
-                ("item_id", "feed_id", "seen_at"),
-                [(i.id, i.feed_id, to_iso(i.fetched_at)) for i in items],
-                "INSERT INTO item_sources (item_id, feed_id, seen_at) SELECT * FROM seen WHERE true"
-                " ON CONFLICT DO NOTHING",
+                ("item_id", "feed_id", "seen_at", "publisher", "publisher_url"),
+                [_source_row(i) for i in items],
+                "INSERT INTO item_sources (item_id, feed_id, seen_at, publisher, publisher_url)"
+                " SELECT * FROM seen WHERE true ON CONFLICT DO NOTHING",
             )
+            joined = [i for i in items if i.report_id is not None and i.report_id != i.id]
+            if joined:
+                self._join(joined)
         return new
+
+    def _join(self, items: Sequence[NewItem]) -> None:
+        """Items that are copies of stored reports: their ids as aliases, and the outlet's own
+        link as the report's where the report still has an aggregator's."""
+        execute_rows(
+            self._db,
+            "joined",
+            ("alias", "item_id"),
+            [(i.id, i.report_id) for i in items],
+            "INSERT INTO item_aliases (alias, item_id) SELECT * FROM joined WHERE true"
+            " ON CONFLICT DO NOTHING",
+        )
+        own = [(i.report_id, i.url) for i in items if not i.aggregator_link and i.url]
+        execute_rows(
+            self._db,
+            "own",
+            ("report_id", "url"),
+            own,
+            "UPDATE items SET url = own.url, aggregator_link = 0 FROM own"
+            " WHERE items.id = own.report_id AND items.aggregator_link = 1",
+        )
 
     def known_ids(self, ids: Sequence[str]) -> set[str]:
         # One row back, not one per id.
         sql = f"SELECT json_group_array(id) FROM items WHERE id {IN_JSON_LIST}"
         found = self._db.execute(sql, [json_list(ids)]).fetchone()[0]
         return set(json.loads(found))
+
+    def reports_of(self, probes: Sequence[ReportProbe]) -> dict[str, str]:
+        """Which stored report each probed item is: itself when its id is stored, the report it
+        joined before (an alias), else a report of the same key within ``probe``'s window, one
+        of the two through an aggregator (``bot.ingest.reports``). Unknown items are left out.
+
+        One statement, one row back: a poll cycle asks for thousands of items at a time. The
+        key's lookup runs on ``items_report_key`` (m010).
+        """
+        sql = """
+            WITH p AS (
+                SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS key,
+                       json_extract(value, '$[2]') AS lo, json_extract(value, '$[3]') AS hi,
+                       json_extract(value, '$[4]') AS agg
+                FROM json_each(?)
+            ), r AS (
+                SELECT p.id, coalesce(
+                    (SELECT i.id FROM items i WHERE i.id = p.id),
+                    (SELECT a.item_id FROM item_aliases a WHERE a.alias = p.id),
+                    (SELECT i.id FROM items i WHERE i.report_key = p.key
+                        AND i.timeline_at BETWEEN p.lo AND p.hi
+                        AND (p.agg = 1 OR i.aggregator_link = 1)
+                        ORDER BY i.timeline_at LIMIT 1)
+                ) AS report FROM p
+            )
+            SELECT json_group_object(id, report) FROM r WHERE report IS NOT NULL
+        """
+        values = [
+            [
+                p.id,
+                p.report_key,
+                to_iso(p.timeline_at - p.window),
+                to_iso(p.timeline_at + p.window),
+                int(p.aggregator_link),
+            ]
+            for p in probes
+        ]
+        found = self._db.execute(sql, [json.dumps(values, ensure_ascii=False)]).fetchone()[0]
+        return {str(k): str(v) for k, v in json.loads(found).items()}
 
     def set_text(self, item_id: str, text: str) -> None:
         with self._db.atomic():

@@ -282,3 +282,36 @@ def m009_undated_items(db: Database) -> None:
     db.execute("ALTER TABLE story_signatures RENAME COLUMN published_at TO timeline_at")
     db.execute("DROP INDEX IF EXISTS story_signatures_published")
     db.execute("CREATE INDEX story_signatures_timeline ON story_signatures(timeline_at)")
+
+
+@migrations()
+def m010_aggregated_reports(db: Database) -> None:
+    """Aggregators read as the outlets they carry (issue 22).
+
+    A source row names the outlet when the feed's entry did (Google News's ``<source>``):
+    ``publisher`` is what readers see as the source, the feed stays for feed health. An item
+    keeps ``report_key`` (its headline and outlet, hashed: ``bot.ingest.reports``), indexed with
+    its date, so that an aggregator's item and the outlet's own item of one article are found to
+    be one report whichever comes first; ``aggregator_link`` says its link is still the
+    aggregator's redirect, which the outlet's own link replaces. ``item_aliases`` maps the id of
+    an item that joined a report onto the report, so the next poll knows it at once.
+
+    Items stored before have no key: they are not joined to later items this way.
+    """
+    db.execute("ALTER TABLE item_sources ADD COLUMN publisher TEXT")
+    db.execute("ALTER TABLE item_sources ADD COLUMN publisher_url TEXT")
+    db.execute("ALTER TABLE items ADD COLUMN report_key TEXT")
+    db.execute("ALTER TABLE items ADD COLUMN aggregator_link INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "CREATE INDEX items_report_key ON items(report_key, timeline_at)"
+        " WHERE report_key IS NOT NULL"
+    )
+    db.execute(
+        """
+        CREATE TABLE item_aliases (
+            alias TEXT PRIMARY KEY,
+            item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX item_aliases_item ON item_aliases(item_id)")

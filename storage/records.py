@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 @functools.lru_cache(maxsize=1024)
@@ -84,11 +84,31 @@ class NewItem:
     published_raw: str | None
     fetched_at: datetime
     feed_id: int
+    publisher: str | None = None
+    """The outlet the feed's entry named (an aggregator's ``<source>``): the source people see."""
+    publisher_url: str | None = None
+    report_key: str | None = None
+    aggregator_link: bool = False
+    """Whether ``url`` is an aggregator's redirect rather than the outlet's own link."""
+    report_id: str | None = None
+    """The stored report this item is (another feed's copy of one article), when not itself."""
 
     @property
     def timeline_at(self) -> datetime:
         """Published, else fetched: where the item stands on a timeline."""
         return self.fetched_at if self.published_at is None else self.published_at
+
+
+@dataclass(frozen=True, slots=True)
+class ReportProbe:
+    """An incoming item, asking which stored report it is (``ItemRepository.reports_of``): by
+    id, by an earlier join, or by ``report_key`` within ``window`` of ``timeline_at``."""
+
+    id: str
+    report_key: str | None
+    timeline_at: datetime
+    aggregator_link: bool
+    window: timedelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +128,10 @@ class VerdictRecord:
 
 @dataclass(frozen=True, slots=True)
 class StoredItem:
-    """An item joined with its verdict and the names of the feeds that carried it.
+    """An item joined with its verdict and its sources.
+
+    ``sources`` are who reported it, as readers see them, each once: the outlet an aggregator's
+    entry named (Google News's ``<source>``), else the name of the feed that carried it.
 
     ``published_at`` is None for an undated item; ``fetched_at`` is when it was first fetched.
     """

@@ -14,6 +14,18 @@ IN_JSON_LIST = "IN (SELECT value FROM json_each(?))"
 # Parameters per statement in ``execute_rows``: SQLite's lowest limit (999, before 3.32). A poll
 # cycle's batch of ~1,000 items is a dozen statements a table.
 PARAMS_PER_STATEMENT = 999
+# An item's sources as readers see them (``i`` is the item): the outlet an aggregator's entry
+# named, else the feed's name, separated by U+001F (``source_names`` splits them).
+SOURCE_NAMES = (
+    "(SELECT group_concat(coalesce(s.publisher, f.name), '\x1f') FROM item_sources s"
+    " JOIN feeds f ON f.id = s.feed_id WHERE s.item_id = i.id)"
+)
+
+
+def source_names(value: str | None) -> tuple[str, ...]:
+    """``SOURCE_NAMES`` as a tuple, each name once (an outlet's own feed and an aggregator that
+    carried the same article may both name it)."""
+    return tuple(dict.fromkeys(value.split("\x1f"))) if value else ()
 
 
 def json_list(values: Sequence[str | int]) -> str:

@@ -14,12 +14,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.records import to_iso
-from storage.sql import IN_JSON_LIST, json_list
+from storage.sql import IN_JSON_LIST, SOURCE_NAMES, json_list, source_names
 
-_SOURCES = (
-    "(SELECT group_concat(f.name, '\x1f') FROM item_sources s JOIN feeds f ON f.id = s.feed_id"
-    " WHERE s.item_id = i.id)"
-)
+_SOURCES = SOURCE_NAMES
 _COLUMNS = (
     "i.id, i.url, i.title, i.summary, i.lang, i.timeline_at, v.score, v.story, v.whats_new,"
     f" v.story_id, {_SOURCES} AS sources"
@@ -28,7 +25,7 @@ _COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class PeriodItem:
-    """A relevant item as summaries need it: no full text, sources as feed names, and its place
+    """A relevant item as summaries need it: no full text, sources by name, and its place
     on the timeline (published, else first fetched)."""
 
     id: str
@@ -70,7 +67,7 @@ def _row(row: Sequence[Any]) -> PeriodItem:
         story=row[7],
         whats_new=row[8],
         story_id=row[9],
-        sources=tuple(row[10].split("\x1f")) if row[10] else (),
+        sources=source_names(row[10]),
     )
 
 

@@ -46,7 +46,7 @@ def format_report(report: CycleReport) -> str:
                 (
                     f"{verdict.score:.2f}",
                     item.timeline_at.strftime("%Y-%m-%d %H:%M"),
-                    item.feed_name[:24],
+                    item.source[:24],
                     item.title[:90],
                 )
             )

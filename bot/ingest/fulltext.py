@@ -13,11 +13,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
 from bot.ingest.cpu import RunCpu
 from bot.ingest.fetch import Fetcher
+from bot.ingest.reports import AGGREGATOR_HOSTS
 from bot.models import FetchStatus, Item
 
 log = logging.getLogger(__name__)
@@ -38,7 +40,11 @@ class FullTextReport:
 
 
 def wants_full_text(item: Item, matched: bool) -> bool:
-    return matched and item.url is not None and len(item.text or "") < FEED_TEXT_ENOUGH
+    """A matching item without enough text, whose link is the outlet's own: an aggregator's
+    redirect (Google News) stays the link people click and is never fetched."""
+    if not matched or item.url is None or len(item.text or "") >= FEED_TEXT_ENOUGH:
+        return False
+    return not item.aggregator_link and urlsplit(item.url).hostname not in AGGREGATOR_HOSTS
 
 
 # The sink's view of ``add_full_text``: the items in, the items with their text and a report out.

@@ -9,6 +9,13 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.ingest.reports import (
+    AGGREGATOR_HOSTS,
+    outlet_host,
+    publisher_name,
+    report_key,
+    strip_publisher,
+)
 from bot.ingest.text import html_to_text, one_line
 from bot.ingest.urls import article_url
 from bot.models import Item, RawEntry
@@ -57,6 +64,24 @@ def normalize_entry(
     if not title:
         title = one_line(summary)[:120]
     published = _published(entry.published, fetched_at)
+    publisher = one_line(entry.publisher) if entry.publisher else None
+    outlet: str | None
+    if publisher:
+        # An aggregator's item (Google News): the outlet is its source, its headline loses the
+        # " - Outlet" suffix, and it is the same report as the outlet's own item (``reports``).
+        title = strip_publisher(title, publisher) or title
+        link_host = outlet_host(url)
+        if entry.publisher_url:
+            outlet = outlet_host(entry.publisher_url)
+        elif link_host not in AGGREGATOR_HOSTS:
+            outlet = link_host  # Atom <source> without a link: the entry links to the outlet
+        else:
+            outlet = "name:" + publisher.casefold()
+        own_link = link_host is not None and link_host == outlet
+        publisher = publisher_name(publisher)
+    else:
+        outlet = outlet_host(url) or outlet_host(feed_url)
+        own_link = True
     return Item(
         id=item_id(entry.guid, url, title, entry.published_raw),
         guid=entry.guid,
@@ -70,6 +95,10 @@ def normalize_entry(
         feed_id=feed_id,
         feed_name=feed_name,
         text=text if text and len(text) > len(summary) else None,
+        publisher=publisher,
+        publisher_url=entry.publisher_url if publisher else None,
+        report_key=report_key(title, outlet),
+        aggregator_link=not own_link,
     )
 
 

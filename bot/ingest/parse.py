@@ -128,6 +128,12 @@ def _entry(entry: Any) -> RawEntry:
     # Plain dict lookups: FeedParserDict maps a missing "published" onto "updated" with a
     # DeprecationWarning (feedparser issue 310); we choose the fallback ourselves.
     published = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
+    # An aggregator's entry names the outlet it carries: RSS 2.0 <source url="…">Outlet</source>
+    # (Google News), or Atom's <source> with the original feed's title.
+    source = dict.get(entry, "source")
+    if not isinstance(source, dict):
+        source = {}
+    publisher = _text(dict.get(source, "title"))
     return RawEntry(
         guid=_text(entry.get("id")) or None,
         link=_text(entry.get("link")) or None,
@@ -137,6 +143,8 @@ def _entry(entry: Any) -> RawEntry:
         published=tuple(published)[:6] if published else None,
         published_raw=_text(dict.get(entry, "published") or dict.get(entry, "updated")) or None,
         author=_text(entry.get("author")) or None,
+        publisher=publisher or None,
+        publisher_url=(_text(dict.get(source, "href")) or None) if publisher else None,
     )
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from bot.clock import Clock
 from bot.ingest.fulltext import FullText, FullTextReport
+from bot.ingest.reports import SAME_REPORT_WINDOW, PendingReports, Report
 from bot.models import Item, Verdict
 from bot.relevance.active import ActiveScorer
 from bot.relevance.reading import Reading
@@ -21,7 +22,7 @@ from bot.relevance.scorer import Scorer
 from bot.relevance.seed_scorer import SeedScorer
 from bot.relevance.similarity import DocumentFrequencies
 from bot.relevance.stories import StoryGrouper
-from storage import FeedUpdate, NewItem, Store, VerdictRecord
+from storage import FeedUpdate, NewItem, ReportProbe, Store, VerdictRecord
 
 # An item, and how a parse worker read it for the scorer (None: the scorer reads it itself).
 ReadItem = tuple[Item, Reading | None]
@@ -46,6 +47,8 @@ class BatchSink:
     known ids have been read, so that SQLite (full-text indexing, mostly outside the GIL) works
     while the next batch is scored; the ids of the batch not yet written count as known, so an
     item carried by two feeds is new in the first batch and only gains a source in the second.
+    An aggregator's copy of an outlet's article (another link, the same headline and outlet) is
+    placed the same way, in the store or in the batches not yet written (``_place``).
 
     Each batch is scored with ``scoring.scorer`` as it is then (``/addseed`` may swap it), its
     relevant items placed in stories by ``grouper``; at the end what the scorer learnt (its
@@ -80,7 +83,10 @@ class BatchSink:
         self._room.set()
         self._parse_slots = asyncio.Semaphore(PARSE_SLOTS_PER_WORKER * parse_workers)
         self._unwritten: tuple[list[FeedUpdate], list[NewItem], list[VerdictRecord]] | None = None
-        self._unwritten_ids: set[str] = set()
+        # The batch not yet written: each item's report (itself, or the report it joined), and
+        # its new reports by key (``bot.ingest.reports``), which the store cannot find yet.
+        self._unwritten_reports: dict[str, str] = {}
+        self._pending = PendingReports()
         self._writing: asyncio.Future[None] | None = None
 
     @contextlib.asynccontextmanager
@@ -142,15 +148,18 @@ class BatchSink:
             await writing
 
     async def _batch(self, updates: list[FeedUpdate], read_items: list[ReadItem]) -> None:
-        """One batch: known ids, full text, scores, stories, then one write."""
+        """One batch: which items are new reports, full text, scores, stories, then one write."""
         store, grouper = self._store, self._grouper
         # Every (item, feed) pair is kept: one article in two feeds has two sources.
         carried = [item for item, _ in read_items]
         unique = list({pair[0].id: pair for pair in reversed(read_items)}.values())
-        known = (
-            await store.run(store.items.known_ids, [i.id for i, _ in unique]) if unique else set()
+        stored = (
+            await store.run(store.items.reports_of, [_probe(i) for i, _ in unique])
+            if unique
+            else {}
         )
-        fresh = [p for p in unique if p[0].id not in known and p[0].id not in self._unwritten_ids]
+        joined, fresh_ids = self._place(unique, stored)
+        fresh = [p for p in unique if p[0].id in fresh_ids]
         new_items = [item for item, _ in fresh]
         await self._start_write()  # the previous batch, while this one is scored
         verdicts: list[Verdict] = []
@@ -179,7 +188,8 @@ class BatchSink:
             _new_item(
                 replace(i, text=enriched[i.id])
                 if i.id in enriched and enriched[i.id] is not i.text
-                else i
+                else i,
+                joined.get(i.id),
             )
             for i in carried
         ]
@@ -192,9 +202,43 @@ class BatchSink:
                 for item, verdict in zip(new_items, verdicts, strict=True)
             ],
         )
-        self._unwritten_ids = {r.id for r in records}
+        self._unwritten_reports = {r.id: r.report_id or r.id for r in records}
         self.new_items += len(new_items)
         self.matched.extend((i, v) for i, v in zip(new_items, verdicts, strict=True) if v.relevant)
+
+    def _place(
+        self, unique: list[ReadItem], stored: dict[str, str]
+    ) -> tuple[dict[str, str], set[str]]:
+        """Which report each of the batch's items is: ``joined`` maps an item that is another
+        feed's copy of a report onto the report; ``fresh`` are the new reports.
+
+        An outlet's own items are placed first: when it and an aggregator's copy of one article
+        arrive in one batch, the outlet's item is the report (its link is the one people click,
+        and the one full text may be fetched from), and the aggregator's joins it."""
+        joined: dict[str, str] = {}
+        fresh: set[str] = set()
+        current = PendingReports()
+        for item, _ in sorted(unique, key=lambda pair: pair[0].aggregator_link):
+            report_id = stored.get(item.id) or self._unwritten_reports.get(item.id)
+            if report_id is None:
+                key, when, via = item.report_key, item.timeline_at, item.aggregator_link
+                found = current.find(key, when, via) or self._pending.find(key, when, via)
+                if found is None:
+                    fresh.add(item.id)
+                    current.add(key, Report(item.id, when, via))
+                    continue
+                report_id = found.id
+                found.aggregator_link = found.aggregator_link and via
+            if report_id != item.id:
+                joined[item.id] = report_id
+        self._pending = current
+        return joined, fresh
+
+
+def _probe(item: Item) -> ReportProbe:
+    return ReportProbe(
+        item.id, item.report_key, item.timeline_at, item.aggregator_link, SAME_REPORT_WINDOW
+    )
 
 
 def _merge(a: FullTextReport, b: FullTextReport) -> FullTextReport:
@@ -253,7 +297,7 @@ def _write(
         store.feeds.record(updates)
 
 
-def _new_item(item: Item) -> NewItem:
+def _new_item(item: Item, report_id: str | None = None) -> NewItem:
     return NewItem(
         id=item.id,
         guid=item.guid,
@@ -266,6 +310,11 @@ def _new_item(item: Item) -> NewItem:
         published_raw=item.published_raw,
         fetched_at=item.fetched_at,
         feed_id=item.feed_id,
+        publisher=item.publisher,
+        publisher_url=item.publisher_url,
+        report_key=item.report_key,
+        aggregator_link=item.aggregator_link,
+        report_id=report_id,
     )
 
 
