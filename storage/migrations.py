@@ -282,3 +282,28 @@ def m009_undated_items(db: Database) -> None:
     db.execute("ALTER TABLE story_signatures RENAME COLUMN published_at TO timeline_at")
     db.execute("DROP INDEX IF EXISTS story_signatures_published")
     db.execute("CREATE INDEX story_signatures_timeline ON story_signatures(timeline_at)")
+
+
+@migrations()
+def m011_story_messages(db: Database) -> None:
+    """Stories over time (issue 22): which message of a chat carried each story, and how a chat
+    wants later reports of a story it has seen (``follow_ups``: NULL for the configured default).
+
+    ``story_messages`` is written in the transaction that marks the carrying message's items
+    ``sent``; a later report of the story is a follow-up, a reply to ``message_ref`` (Telegram's
+    message id, Slack's ``ts``; NULL where the channel gives none, as the console). One row per
+    story and chat: the first message that carried it.
+    """
+    db.execute(
+        """
+        CREATE TABLE story_messages (
+            channel TEXT NOT NULL,
+            chat_id INTEGER NOT NULL,
+            story_id INTEGER NOT NULL,
+            message_ref TEXT,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (channel, chat_id, story_id)
+        )
+        """
+    )
+    db.execute("ALTER TABLE chats ADD COLUMN follow_ups TEXT")
