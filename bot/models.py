@@ -161,6 +161,8 @@ class DigestEntry:
     whats_new: str | None = None
     story_id: int | None = None
     """The story group it shows (its number for ``/story``); None for an ungrouped item."""
+    dated: bool = True
+    """False when its earliest report is undated: ``timeline_at`` is when it was first seen."""
 
     @property
     def more_sources(self) -> int:

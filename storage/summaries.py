@@ -22,7 +22,7 @@ _SOURCES = (
 )
 _COLUMNS = (
     "i.id, i.url, i.title, i.summary, i.lang, i.timeline_at, v.score, v.story, v.whats_new,"
-    f" v.story_id, {_SOURCES} AS sources"
+    f" v.story_id, {_SOURCES} AS sources, i.published_at IS NOT NULL AS dated"
 )
 
 
@@ -42,6 +42,8 @@ class PeriodItem:
     whats_new: str | None
     story_id: int | None
     sources: tuple[str, ...]
+    dated: bool = True
+    """False for an undated item: ``timeline_at`` is when it was first seen."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ def _row(row: Sequence[Any]) -> PeriodItem:
         whats_new=row[8],
         story_id=row[9],
         sources=tuple(row[10].split("\x1f")) if row[10] else (),
+        dated=bool(row[11]),
     )
 
 

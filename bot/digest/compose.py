@@ -87,6 +87,7 @@ def _follow_up(story_id: int, reply_to: str | None, group: list[StoredItem]) -> 
 
 def _entry(group: list[StoredItem]) -> DigestEntry:
     lead = max(group, key=lambda i: (i.score, len(i.summary)))
+    first = min(group, key=lambda i: i.timeline_at)
     sources: dict[str, None] = {}
     for item in sorted(group, key=lambda i: i.timeline_at):
         for source in item.sources:
@@ -95,13 +96,14 @@ def _entry(group: list[StoredItem]) -> DigestEntry:
         headline=lead.title,
         url=lead.url,
         sources=tuple(sources) or ("unknown source",),
-        timeline_at=min(i.timeline_at for i in group),
+        timeline_at=first.timeline_at,
         score=max(i.score for i in group),
         story=lead.story,
         summary=summary_line(lead.summary or lead.text or ""),
         item_ids=tuple(i.id for i in group),
         whats_new=lead.whats_new,
         story_id=lead.story_id,
+        dated=first.published_at is not None,
     )
 
 

@@ -56,6 +56,7 @@ def _report(report: Report, tz_name: str) -> str:
 
 def _entry(n: int, entry: DigestEntry, tz_name: str) -> list[str]:
     when = _when(entry.timeline_at, tz_name)
+    when = when if entry.dated else f"first seen {when}"
     tag = _STORY_TAGS.get(entry.story or "", "")
     more = f" +{entry.more_sources} more" if entry.more_sources else ""
     head = f"{n}. {entry.headline}"

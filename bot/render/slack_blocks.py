@@ -92,7 +92,8 @@ def entry_blocks(entry: DigestEntry, labels: DigestLabels, tz_name: str) -> list
     if entry.more_sources:
         more = labels.more_source if entry.more_sources == 1 else labels.more_sources
         meta.append(escape(more.format(n=entry.more_sources)))
-    meta.append(slack_date(entry.timeline_at, tz_name))
+    when = slack_date(entry.timeline_at, tz_name)
+    meta.append(when if entry.dated else f"{escape(labels.first_seen)} {when}")
     meta.append(f"{escape(labels.relevance)} {entry.score:.2f}")
     if entry.story_id is not None:
         meta.append(f"/story {entry.story_id}")

@@ -113,14 +113,15 @@ def render_entry(n: int, entry: DigestEntry, labels: DigestLabels, tz: ZoneInfo)
         n_more = entry.more_sources
         more = labels.more_source if n_more == 1 else labels.more_sources.format(n=n_more)
         meta.append(esc(more))
-    meta.append(esc(_when(entry.timeline_at, tz)))
+    when = esc(_when(entry.timeline_at, tz))
+    meta.append(when if entry.dated else f"{esc(labels.first_seen)} {when}")
     meta.append(f"{esc(labels.relevance)} {entry.score:.2f}")
-    if entry.story_id is not None:
-        meta.append(STORY_COMMAND.format(n=entry.story_id))
     tags = {"same_story": labels.same_story, "new_development": labels.new_development}
     tag = tags.get(entry.story or "")
     if tag:
         meta.append(f"<b>{esc(tag)}</b>")
+    if entry.story_id is not None:
+        meta.append(STORY_COMMAND.format(n=entry.story_id))
     lines = [head, " · ".join(m for m in meta if m)]
     summary = clip(entry.whats_new or entry.summary, SUMMARY_CHARS)
     if summary:
