@@ -64,17 +64,16 @@ class DeliveryRepository:
                 )
 
     def seen_stories(
-        self, channel: str, chat_id: int, item_ids: Sequence[str]
+        self, channel: str, chat_id: int, story_ids: Sequence[int]
     ) -> dict[int, str | None]:
-        """Of these items' stories, those already delivered to the chat, with the message that
-        carried each (None where the channel gave no reference)."""
-        if not item_ids:
+        """Of these stories, those already delivered to the chat, with the message that carried
+        each (None where the channel gave no reference): one primary-key lookup a story."""
+        if not story_ids:
             return {}
         rows = self._db.execute(
-            "SELECT m.story_id, m.message_ref FROM story_messages m"
-            " WHERE m.channel = ? AND m.chat_id = ? AND m.story_id IN"
-            f" (SELECT v.story_id FROM verdicts v WHERE v.item_id {IN_JSON_LIST})",
-            [channel, chat_id, json_list(item_ids)],
+            "SELECT story_id, message_ref FROM story_messages"
+            f" WHERE channel = ? AND chat_id = ? AND story_id {IN_JSON_LIST}",
+            [channel, chat_id, json_list(story_ids)],
         ).fetchall()
         return {int(r[0]): r[1] for r in rows}
 

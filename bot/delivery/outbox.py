@@ -30,6 +30,9 @@ from storage import ChatRecord, Store
 
 log = logging.getLogger(__name__)
 
+# Lists of undelivered items whose stories are kept (an item's story never changes).
+STORY_CACHE_ENTRIES = 64
+
 # Told of every send's outcome, by channel name (the metrics' counters).
 SendObserver = Callable[[str, SendOutcome], None]
 # A chat's minimum relevance (its own setting, else the configured one: ``subscriptions``).
@@ -78,6 +81,7 @@ class Outbox:
         self.observe = observe
         self.digests = DigestCache()
         self._locks: dict[int, asyncio.Lock] = {}
+        self._stories: dict[tuple[str, ...], list[int]] = {}
 
     async def build_digest(self, channel: str, chat: ChatRecord) -> Digest:
         """What is new for this chat; chats due together with the same items share one
@@ -85,7 +89,17 @@ class Outbox:
         store = self.store
         min_score = self.threshold(chat)
         ids = await store.run(store.items.undelivered_ids, channel, chat.id, min_score)
-        seen = await store.run(store.deliveries.seen_stories, channel, chat.id, ids)
+        stories = self._stories.get(tuple(ids))
+        if stories is None:  # read once for every chat with these items
+            stories = await store.run(store.stories.ids_of, ids)
+            if len(self._stories) >= STORY_CACHE_ENTRIES:
+                self._stories.clear()
+            self._stories[tuple(ids)] = stories
+        seen = (
+            await store.run(store.deliveries.seen_stories, channel, chat.id, stories)
+            if stories
+            else {}
+        )
         mode = self.follow_ups(chat)
         now = self.clock.now()
         key = (tuple(ids), min_score, chat.only_new, tuple(sorted(seen.items())), mode)
