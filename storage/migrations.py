@@ -292,14 +292,15 @@ def m011_story_messages(db: Database) -> None:
     ``story_messages`` is written in the transaction that marks the carrying message's items
     ``sent``; a later report of the story is a follow-up, a reply to ``message_ref`` (Telegram's
     message id, Slack's ``ts``; NULL where the channel gives none, as the console). One row per
-    story and chat: the first message that carried it.
+    story and chat: the first message that carried it, so the table grows with stories times
+    chats (a fraction of ``deliveries``, one row per item and chat), and goes with its story.
     """
     db.execute(
         """
         CREATE TABLE story_messages (
             channel TEXT NOT NULL,
             chat_id INTEGER NOT NULL,
-            story_id INTEGER NOT NULL,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
             message_ref TEXT,
             sent_at TEXT NOT NULL,
             PRIMARY KEY (channel, chat_id, story_id)
