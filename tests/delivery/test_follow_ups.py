@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlite_utils import Database
 
 from bot.clock import FixedClock
 from bot.delivery.channel import Sent
@@ -21,6 +22,7 @@ from bot.delivery.outbox import Outbox
 from bot.models import FollowUpMode
 from bot.subscriptions import threshold
 from storage import ChatRecord, Store, open_store
+from storage.migrations import migrations
 from tests.support.summary_data import dev_items, store_item
 
 DAY1 = datetime(2025, 3, 17, 9, 0, tzinfo=UTC)
@@ -115,3 +117,30 @@ async def test_follow_up_modes_digest_and_off(store: Store, mode: str) -> None:
     assert store.deliveries.sent_ids("console", me.id) >= {str(r[1]["id"])}
     again = await outbox(store, day2).deliver(ConsoleChannel(io.StringIO()), me)
     assert again.outcome is None
+
+
+async def test_stories_delivered_before_the_upgrade_are_not_sent_again(tmp_path: Path) -> None:
+    """A database from before m011: its delivered stories count as seen, with their messages."""
+    path = tmp_path / "old.db"
+    old_db = Database(path)
+    migrations.apply(old_db, stop_before="m011_story_messages")
+    old = Store(old_db, path)
+    r = rows()
+    story = old.stories.create(str(r[0]["title"]), str(r[0]["id"]), DAY1)
+    store_item(old, r[0], at=DAY1, score=0.9, story_id=story)
+    old.chats.ensure(1, channel="telegram", kind="private", now=DAY1)
+    old.deliveries.mark_sent("telegram", 1, [str(r[0]["id"])], DAY1, 77)
+    old.close()
+
+    store = open_store(path)
+    try:
+        day2 = DAY1 + timedelta(days=1)
+        store_item(store, r[1], at=day2, score=0.7, story_id=story)
+        me = store.chats.update(1, day2, subscribed=True)
+        assert me is not None and me.follow_ups is None
+        digest = await outbox(store, day2).build_digest("telegram", me)
+        assert digest.entries == ()
+        [follow_up] = digest.follow_ups
+        assert (follow_up.story_id, follow_up.reply_to) == (story, "77")
+    finally:
+        store.close()
