@@ -166,7 +166,8 @@ def render_digest(
             entries, blocks, added = [], [], own
         entries.append(entry)
         blocks.extend(added)
-    parts.append((entries, blocks))
+    if entries:
+        parts.append((entries, blocks))
     if digest.updates:  # the closing section, a message of its own
         update_blocks = _updates_blocks(digest.updates, labels, tz_name)
         parts.append(([], update_blocks))

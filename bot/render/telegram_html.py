@@ -134,7 +134,9 @@ def _when(at: datetime, tz: ZoneInfo) -> str:
 
 
 def _header(labels: DigestLabels, count: int, part: int, parts: int) -> str:
-    head = f"<b>{esc(labels.title)}</b> · {esc(labels.stories.format(n=count))}"
+    head = f"<b>{esc(labels.title)}</b>"
+    if count:  # a digest of updates alone has no stories of its own to count
+        head += f" · {esc(labels.stories.format(n=count))}"
     if parts > 1:
         head += f" · <i>{esc(labels.continued.format(part=part, parts=parts))}</i>"
     return head
@@ -160,7 +162,9 @@ def render_digest(
         digest.updates[k : k + UPDATES_PER_BLOCK]
         for k in range(0, len(digest.updates), UPDATES_PER_BLOCK)
     ]
-    blocks.extend(render_updates(chunk, labels, tz) for chunk in chunks)
+    blocks.extend(
+        render_updates(chunk, labels, tz, heading=k == 0) for k, chunk in enumerate(chunks)
+    )
     # Reserve room for the longest header ("… · continued 99/99") so packing never overflows.
     reserve = utf16_len(_header(labels, len(entries), 99, 99)) + 2
     groups: list[list[int]] = [[]]
@@ -219,10 +223,12 @@ def render_follow_up(
     return RenderedMessage("\n".join(lines), (), follow_up.item_ids)
 
 
-def render_updates(updates: tuple[FollowUp, ...], labels: DigestLabels, tz: ZoneInfo) -> str:
-    """The digest's closing section: one line per story the chat has seen (its newest report,
-    and how many more)."""
-    lines = [f"<b>{esc(labels.updates)}</b>"]
+def render_updates(
+    updates: tuple[FollowUp, ...], labels: DigestLabels, tz: ZoneInfo, *, heading: bool = True
+) -> str:
+    """The digest's closing section (or a further part of it, without ``heading``): one line
+    per story the chat has seen (its newest report, and how many more)."""
+    lines = [f"<b>{esc(labels.updates)}</b>"] if heading else []
     for update in updates:
         line = _report_line(update.reports[-1], labels, tz).removeprefix("• ")
         more = len(update.reports) - 1

@@ -162,3 +162,29 @@ def test_follow_up_escapes_feed_strings_and_names_its_story() -> None:
     assert "Ozodi</i> · tg · first seen 18.03.2025 06:00" in message.text
     assert "A &lt;new&gt; deal" in message.text and message.item_ids == ("a", "b")
     assert_telegram_html(message.text)
+
+
+def _update(n: int) -> FollowUp:
+    at = datetime(2025, 3, 18, 6, 0, tzinfo=UTC)
+    reports = tuple(
+        Report(f"Report {n}.{k} <{'x' * 250}>", f"https://x.org/{n}/{k}", "Src & Co", "ru", at)
+        for k in range(3)
+    )
+    return FollowUp(n, str(n), reports, tuple(f"i{n}.{k}" for k in range(3)))
+
+
+def test_many_updates_split_at_story_lines_and_every_item_is_carried() -> None:
+    updates = tuple(_update(n) for n in range(1, 61))
+    digest = Digest("tjwatch digest", (), datetime(2025, 3, 18, tzinfo=UTC), updates=updates)
+    messages = render_digest(digest)
+    assert len(messages) > 1
+    for message in messages:
+        assert utf16_len(message.text) <= MESSAGE_LIMIT
+        assert_telegram_html(message.text)
+    text = "".join(m.text for m in messages)
+    assert text.count("Updates to stories you have seen") == 1
+    assert messages[0].text.startswith("<b>tjwatch digest</b> · <i>continued 1/")
+    assert all(f"• /story_{n} " in text for n in range(1, 61))
+    assert "+2 more reports" in text and "Src &amp; Co" in text
+    carried = [i for m in messages for i in m.item_ids]
+    assert sorted(carried) == sorted(i for u in updates for i in u.item_ids)
