@@ -174,32 +174,46 @@ def title_shown(row_title: str, text: str) -> bool:
     return clip(row_title, HEADLINE_CHARS) in text
 
 
-async def test_two_weeks_of_reports_follow_up_instead_of_repeating(
-    tmp_path: Path,
-    telegram_emulator: TelegramEmulator,
-    bot_token: str,
-    feed_root: Path,
+@dataclass
+class Outcome:
+    seen: Seen
+    delivered: dict[str, list[Delivered]]
+    story_messages: dict[tuple[str, int], str | None]
+
+    def as_read(self) -> list[list[tuple[bool, str]]]:
+        """What the reader saw each day, without message ids: (a reply?, the text)."""
+        return [
+            [("reply_to_message" in m.sent, m.plain_text or "") for m in messages]
+            for messages in self.seen.days
+        ]
+
+
+async def run_replay(
+    folder: Path,
+    emulator: TelegramEmulator,
+    token: str,
     feed_server: FeedServer,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    restart_before: int | None,
+) -> Outcome:
+    """The two weeks, day by day; ``restart_before``: the day the bot starts afresh on."""
+    folder.mkdir()
     rows = replay_rows()
     sources = sorted({r.source for r in rows})
     replay = Replay(rows)
     feeds = {
-        s: feed_server.changing(f"/replay/{feed_name(s)}", functools.partial(replay.feed, s))
+        s: feed_server.changing(f"/{folder.name}/{feed_name(s)}", functools.partial(replay.feed, s))
         for s in sources
     }
     with SlackReceiver() as slack:
-        settings = replay_settings(tmp_path, telegram_emulator, bot_token, feeds, slack)
+        settings = replay_settings(folder, emulator, token, feeds, slack)
         clock = FixedClock(FIRST_DAY + timedelta(hours=12))
         rig = BotRig(
-            emulator=telegram_emulator,
-            token=bot_token,
+            emulator=emulator,
+            token=token,
             settings=settings,
             services=Services.build(settings, clock=clock),
-            user=telegram_emulator.user(bot_token, first_name="Alice"),
-            admin=telegram_emulator.user(bot_token, first_name="Admin"),
+            user=emulator.user(token, first_name="Alice"),
+            admin=emulator.user(token, first_name="Admin"),
         )
         chat_id = int(rig.user.chat["id"])
         subscribe(rig.services, chat_id, clock.now())
@@ -208,7 +222,7 @@ async def test_two_weeks_of_reports_follow_up_instead_of_repeating(
         slack_before = 0
         try:
             for day in range(DAYS):
-                if day == RESTART_BEFORE_DAY:
+                if day == restart_before:
                     # A new process: nothing in memory survives (story index, digest cache).
                     await rig.services.aclose()
                     rig.services = Services.build(settings, clock=clock)
@@ -226,6 +240,26 @@ async def test_two_weeks_of_reports_follow_up_instead_of_repeating(
             story_messages = await rig.db(_story_messages, store.db)
         finally:
             await rig.aclose()
+    return Outcome(seen, delivered, story_messages)
+
+
+async def test_two_weeks_of_reports_follow_up_instead_of_repeating(
+    tmp_path: Path,
+    telegram_emulator: TelegramEmulator,
+    bot_token: str,
+    feed_server: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    outcome = await run_replay(
+        tmp_path / "restarted", telegram_emulator, bot_token, feed_server, RESTART_BEFORE_DAY
+    )
+    # The same two weeks without the restart: the reader sees exactly the same.
+    steady = await run_replay(
+        tmp_path / "steady", telegram_emulator, telegram_emulator.new_token(), feed_server, None
+    )
+    assert outcome.as_read() == steady.as_read()
+    seen, delivered, story_messages = outcome.seen, outcome.delivered, outcome.story_messages
 
     # --- Telegram: entries and replies, as the reader's client shows them -------------------
     first_entry: dict[int, int] = {}  # story → the message that carried it as an entry
