@@ -132,3 +132,21 @@ async def test_off_mode_shows_nothing_and_story_still_lists_it(rig: BotRig) -> N
         assert f"Story {story}:" in timeline.plain_text
         assert str(rows[0]["title"]) in timeline.plain_text
         assert str(rows[1]["title"]) in timeline.plain_text
+
+
+async def test_the_settings_button_switches_follow_ups(rig: BotRig) -> None:
+    chat_id = int(rig.user.chat["id"])
+    async with rig.running():
+        rig.user.send_command("/subscribe")
+        await rig.user.wait_for_messages_async()
+        rig.user.send_command("/settings")
+        [menu] = await rig.user.wait_for_messages_async()
+        assert "Follow-ups: as replies" in menu.plain_text  # the configured default
+        rig.user.press_button(f"st:{chat_id}:view:follow", menu)
+        menu = await rig.user.wait_for_edit_async(menu)
+        assert "• as replies •" in [b["text"] for b in menu.buttons]
+        rig.user.press_button(f"st:{chat_id}:follow:digest", menu)
+        menu = await rig.user.wait_for_edit_async(menu)
+        assert "Follow-ups: in the next digest" in menu.plain_text
+        chat = await rig.db(rig.services.store.chats.get, chat_id)
+        assert chat is not None and chat.follow_ups == "digest"
