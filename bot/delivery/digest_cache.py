@@ -17,8 +17,8 @@ from bot.models import Digest, FollowUpMode
 TTL = timedelta(seconds=60)
 MAX_ENTRIES = 64
 
-# Item ids, threshold, only-new, the stories the chat has seen (and their messages), follow-ups.
-DigestKey = tuple[tuple[str, ...], float, bool, tuple[tuple[int, str | None], ...], FollowUpMode]
+# Item ids, threshold, only-new, the stories the chat has seen, its follow-up mode.
+DigestKey = tuple[tuple[str, ...], float, bool, tuple[int, ...], FollowUpMode]
 
 
 class DigestCache:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.clock import Clock
 from bot.delivery.channel import Blocked, Channel, Migrated, SendOutcome, Sent
@@ -102,7 +102,9 @@ class Outbox:
         )
         mode = self.follow_ups(chat)
         now = self.clock.now()
-        key = (tuple(ids), min_score, chat.only_new, tuple(sorted(seen.items())), mode)
+        # Chats that have seen the same stories share a composition; each reply goes to the
+        # chat's own message (filled in below).
+        key = (tuple(ids), min_score, chat.only_new, tuple(sorted(seen)), mode)
         digest = self.digests.get(key, now)
         if digest is None:
             items = await store.run(store.items.by_ids, ids)
@@ -111,10 +113,17 @@ class Outbox:
                 now=now,
                 min_score=min_score,
                 only_new=chat.only_new,
-                seen=seen,
+                seen=dict.fromkeys(seen),
                 follow_ups=mode,
             )
             self.digests.put(key, digest)
+        if digest.follow_ups:
+            digest = replace(
+                digest,
+                follow_ups=tuple(
+                    replace(f, reply_to=seen.get(f.story_id)) for f in digest.follow_ups
+                ),
+            )
         return digest
 
     async def deliver(

@@ -144,3 +144,21 @@ async def test_stories_delivered_before_the_upgrade_are_not_sent_again(tmp_path:
         assert (follow_up.story_id, follow_up.reply_to) == (story, "77")
     finally:
         store.close()
+
+
+async def test_chats_share_a_composition_but_reply_to_their_own_messages(store: Store) -> None:
+    r = rows()
+    story = store.stories.create(str(r[0]["title"]), str(r[0]["id"]), DAY1)
+    store_item(store, r[0], at=DAY1, score=0.9, story_id=story)
+    chats = [chat(store, 1), chat(store, 2)]
+    for me, message in zip(chats, ("10", "20"), strict=True):
+        store.deliveries.mark_sent(
+            "telegram", me.id, [str(r[0]["id"])], DAY1, int(message), stories=[story],
+            message_ref=message,
+        )  # fmt: skip
+    store_item(store, r[1], at=DAY1 + timedelta(hours=3), score=0.8, story_id=story)
+    box = outbox(store, DAY1 + timedelta(hours=4))
+    first, second = [await box.build_digest("telegram", me) for me in chats]
+    assert [f.reply_to for f in first.follow_ups] == ["10"]
+    assert [f.reply_to for f in second.follow_ups] == ["20"]
+    assert first.follow_ups[0].reports is second.follow_ups[0].reports  # composed once
