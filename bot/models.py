@@ -178,18 +178,75 @@ class DigestEntry:
     summary: str
     item_ids: tuple[str, ...]
     whats_new: str | None = None
+    story_id: int | None = None
+    """The story group it shows (its number for ``/story``); None for an ungrouped item."""
+    dated: bool = True
+    """False when its earliest report is undated: ``timeline_at`` is when it was first seen."""
 
     @property
     def more_sources(self) -> int:
         return max(0, len(self.sources) - 1)
 
 
+class FollowUpMode(StrEnum):
+    """How later reports of a story a chat has already seen reach it (issue 22)."""
+
+    THREAD = "thread"
+    """A reply to the message that carried the story, one per story per digest."""
+    DIGEST = "digest"
+    """One line per story in an "updates" section at the end of the next digest."""
+    OFF = "off"
+    """Not shown (``/story`` still lists them)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One report of a story, as a follow-up names it. ``dated`` is False for an undated item:
+    ``timeline_at`` is then when it was first seen, not a publication time."""
+
+    headline: str
+    url: str | None
+    source: str
+    lang: str | None
+    timeline_at: datetime
+    dated: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """Later reports of a story the chat has already seen: its number, the message that carried
+    it there (``reply_to``: a message id or Slack ``ts``; None where there is none to reply to),
+    the new reports, and what is new when the scorer said."""
+
+    story_id: int
+    reply_to: str | None
+    reports: tuple[Report, ...]
+    item_ids: tuple[str, ...]
+    whats_new: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Digest:
+    """``entries`` are stories new to the chat. Later reports of stories it has seen are
+    ``follow_ups`` (sent as replies), ``updates`` (a section of the digest) or ``quiet_ids``
+    (recorded as delivered, not shown), as the chat's ``FollowUpMode`` says."""
+
     title: str
     entries: tuple[DigestEntry, ...]
     generated_at: datetime
+    updates: tuple[FollowUp, ...] = ()
+    follow_ups: tuple[FollowUp, ...] = ()
+    quiet_ids: tuple[str, ...] = ()
 
     @property
     def item_ids(self) -> tuple[str, ...]:
-        return tuple(i for e in self.entries for i in e.item_ids)
+        """The items the digest's own messages carry (entries and updates)."""
+        return (
+            *(i for e in self.entries for i in e.item_ids),
+            *(i for u in self.updates for i in u.item_ids),
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing for the digest's own messages to show."""
+        return not self.entries and not self.updates

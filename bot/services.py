@@ -41,7 +41,7 @@ from bot.relevance.stories import StoryGrouper
 from bot.relevance.terms import KeywordRules
 from bot.seed_admin import SeedAdmin, load_added
 from bot.settings import Settings
-from bot.subscriptions import threshold
+from bot.subscriptions import follow_ups, threshold
 from storage import Store, open_store
 
 PRELOAD_MODULE = "bot.ingest.preload"
@@ -208,6 +208,7 @@ class Services:
             clock=self.clock,
             threshold=functools.partial(threshold, default=relevance),
             observe=self.metrics.observe_send,
+            follow_ups=functools.partial(follow_ups, default=self.settings.file.digest.follow_ups),
         )
 
     @functools.cached_property

@@ -64,6 +64,13 @@ class ScheduleSettings(_Strict):
         return value
 
 
+class DigestSettings(_Strict):
+    # How later reports of a story a chat has already seen reach it, for chats that did not
+    # choose in /settings (issue 22): "thread" (a reply to the message that carried the story),
+    # "digest" (an updates section of the next digest) or "off" (only /story shows them).
+    follow_ups: Literal["thread", "digest", "off"] = "thread"
+
+
 class FetchSettings(_Strict):
     concurrency: Annotated[int, Field(ge=1, le=256)] = 16
     per_host: Annotated[int, Field(ge=1, le=32)] = 2
@@ -152,6 +159,7 @@ class FileSettings(_Strict):
 
     database: DatabaseSettings = DatabaseSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    digest: DigestSettings = DigestSettings()
     fetch: FetchSettings = FetchSettings()
     thresholds: ThresholdSettings = ThresholdSettings()
     telegram: TelegramSettings = TelegramSettings()

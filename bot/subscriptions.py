@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.models import FollowUpMode
 from bot.settings import ScheduleSettings
 from bot.topic import Topic
 from storage import CONSOLE_CHAT_ID, ChatRecord, Store
@@ -22,6 +23,7 @@ LANGUAGES = ("en", "ru")
 SCORE_STEPS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 # Time zones offered in the chat settings after UTC and the topic's own ([topic] time_zones).
 COMMON_ZONES = ("Europe/Berlin", "Europe/London", "America/New_York")
+FOLLOW_UP_MODES = tuple(m.value for m in FollowUpMode)
 
 
 def zone_choices(topic: Topic) -> tuple[str, ...]:
@@ -54,6 +56,8 @@ def setting_change(key: str, raw: str) -> dict[str, Any] | None:
                 return {"only_new": raw == "1"}
             case "lang" if raw in LANGUAGES:
                 return {"lang": raw}
+            case "follow" if raw in FOLLOW_UP_MODES:
+                return {"follow_ups": raw}
     except (ValueError, ZoneInfoNotFoundError):
         return None
     return None
@@ -64,6 +68,12 @@ def threshold(chat: ChatRecord, default: float) -> float:
     if chat.min_score is not None:
         return chat.min_score
     return default
+
+
+def follow_ups(chat: ChatRecord, default: str) -> FollowUpMode:
+    """How later reports of a story the chat has seen reach it: its own choice, else
+    ``default`` (the configured one)."""
+    return FollowUpMode(chat.follow_ups if chat.follow_ups in FOLLOW_UP_MODES else default)
 
 
 async def record_chat(

@@ -76,6 +76,11 @@ def digest_labels(lang: str | None) -> DigestLabels:
         new_development=g("new_development"),
         more_sources=g("more_sources"),
         more_source=g("more_source"),
+        update_to_story=g("update_to_story"),
+        updates=g("updates"),
+        more_reports=g("more_reports"),
+        whats_new=g("whats_new"),
+        first_seen=g("first_seen"),
     )
 
 

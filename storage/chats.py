@@ -26,6 +26,7 @@ _SETTABLE = {
     "only_new",
     "managed_by",
     "kind",
+    "follow_ups",
 }
 
 
@@ -47,6 +48,7 @@ def _chat(row: dict[str, Any]) -> ChatRecord:
         only_new=bool(row["only_new"]),
         managed_by=row["managed_by"],
         last_digest_at=from_iso(row["last_digest_at"]),
+        follow_ups=row.get("follow_ups"),
     )
 
 
@@ -110,6 +112,9 @@ class ChatRepository:
                 "UPDATE deliveries SET chat_id = ? WHERE chat_id = ?", [new_id, old_id]
             )
             self._db.execute("UPDATE feedback SET chat_id = ? WHERE chat_id = ?", [new_id, old_id])
+            self._db.execute(
+                "UPDATE story_messages SET chat_id = ? WHERE chat_id = ?", [new_id, old_id]
+            )
 
     def mark_digest(self, chat_id: int, at: datetime) -> None:
         with self._db.atomic():

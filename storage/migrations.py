@@ -315,3 +315,42 @@ def m010_aggregated_reports(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX item_aliases_item ON item_aliases(item_id)")
+
+
+@migrations()
+def m011_story_messages(db: Database) -> None:
+    """Stories over time (issue 22): which message of a chat carried each story, and how a chat
+    wants later reports of a story it has seen (``follow_ups``: NULL for the configured default).
+
+    ``story_messages`` is written in the transaction that marks the carrying message's items
+    ``sent``; a later report of the story is a follow-up, a reply to ``message_ref`` (Telegram's
+    message id, Slack's ``ts``; NULL where the channel gives none, as the console). One row per
+    story and chat: the first message that carried it, so the table grows with stories times
+    chats (a fraction of ``deliveries``, one row per item and chat), and goes with its story.
+
+    Stories delivered before this migration count as seen: each is recorded with its earliest
+    delivered item's message (``deliveries.message_id``; NULL where none was kept, and the
+    follow-up then comes as a message of its own), so that an upgrade does not send them again
+    as new entries.
+    """
+    db.execute(
+        """
+        CREATE TABLE story_messages (
+            channel TEXT NOT NULL,
+            chat_id INTEGER NOT NULL,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            message_ref TEXT,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (channel, chat_id, story_id)
+        )
+        """
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO story_messages (channel, chat_id, story_id, message_ref, sent_at)"
+        " SELECT d.channel, d.chat_id, v.story_id, CAST(d.message_id AS TEXT), d.sent_at"
+        " FROM deliveries d JOIN verdicts v ON v.item_id = d.item_id"
+        " JOIN stories s ON s.id = v.story_id"
+        " WHERE d.status = 'sent' AND d.sent_at IS NOT NULL"
+        " ORDER BY d.sent_at, d.message_id"
+    )
+    db.execute("ALTER TABLE chats ADD COLUMN follow_ups TEXT")

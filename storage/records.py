@@ -182,3 +182,6 @@ class ChatRecord:
     only_new: bool
     managed_by: int | None
     last_digest_at: datetime | None
+    follow_ups: str | None = None
+    """How later reports of a story this chat has seen reach it (``thread``, ``digest``,
+    ``off``); None: the configured default."""

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from storage.records import from_iso, to_iso
-from storage.sql import execute_rows
+from storage.sql import IN_JSON_LIST, execute_rows, json_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +75,16 @@ class StoryRepository:
             StorySignature(r[0], int(r[1]), tuple(json.loads(r[2])), from_iso(r[3]) or since)
             for r in rows
         ]
+
+    def ids_of(self, item_ids: Sequence[str]) -> list[int]:
+        """The stories these items belong to (each once)."""
+        if not item_ids:
+            return []
+        rows = self._db.execute(
+            f"SELECT DISTINCT story_id FROM story_signatures WHERE item_id {IN_JSON_LIST}",
+            [json_list(item_ids)],
+        ).fetchall()
+        return [int(r[0]) for r in rows]
 
     def get(self, story_id: int) -> StoryRecord | None:
         row = self._db.execute(

@@ -19,7 +19,7 @@ from storage.sql import IN_JSON_LIST, SOURCE_NAMES, json_list, source_names
 _SOURCES = SOURCE_NAMES
 _COLUMNS = (
     "i.id, i.url, i.title, i.summary, i.lang, i.timeline_at, v.score, v.story, v.whats_new,"
-    f" v.story_id, {_SOURCES} AS sources"
+    f" v.story_id, {_SOURCES} AS sources, i.published_at IS NOT NULL AS dated"
 )
 
 
@@ -39,6 +39,8 @@ class PeriodItem:
     whats_new: str | None
     story_id: int | None
     sources: tuple[str, ...]
+    dated: bool = True
+    """False for an undated item: ``timeline_at`` is when it was first seen."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ def _row(row: Sequence[Any]) -> PeriodItem:
         whats_new=row[8],
         story_id=row[9],
         sources=source_names(row[10]),
+        dated=bool(row[11]),
     )
 
 

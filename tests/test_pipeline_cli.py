@@ -155,3 +155,32 @@ def test_ctrl_c_stops_the_console_service_quietly(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(service.pid, signal.SIGKILL)
     assert "Traceback" not in err.read_text() + out.read_text(), err.read_text()
+
+
+def test_digest_prints_later_reports_of_a_story_as_an_update_once(
+    cli, config_for, tmp_path: Path
+) -> None:
+    """The console: a story printed once, its later report as "update to story N" (issue 22)."""
+    from datetime import UTC, datetime, timedelta
+
+    from storage import open_store
+    from tests.support.summary_data import dev_items, store_item
+
+    config = config_for({})
+    rows = [r for r in dev_items().values() if r["label"] == "relevant"]
+    at = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+    store = open_store(tmp_path / "tjwatch.db")
+    story = store.stories.create(str(rows[0]["title"]), str(rows[0]["id"]), at)
+    store_item(store, rows[0], at=at, score=0.9, story_id=story)
+    store.close()
+    first = cli("--config", str(config), "digest")
+    assert str(rows[0]["title"]) in first.out and f"story {story}" in first.out
+    store = open_store(tmp_path / "tjwatch.db")
+    store_item(store, rows[1], at=at + timedelta(hours=2), score=0.8, story_id=story)
+    store.close()
+    dry = cli("--config", str(config), "digest", "--dry-run")
+    assert f"update to story {story}" in dry.out and str(rows[1]["title"]) in dry.out
+    real = cli("--config", str(config), "digest")
+    assert real.out.startswith(f"update to story {story}\n")
+    assert str(rows[0]["title"]) not in real.out  # the story is not an entry again
+    assert "nothing new" in cli("--config", str(config), "digest").out

@@ -11,7 +11,7 @@ from bot.cli.common import services
 from bot.delivery.channel import Sent
 from bot.delivery.console_channel import ConsoleChannel
 from bot.delivery.outbox import DeliveryReport
-from bot.render.plain import render_plain
+from bot.render.plain import render_follow_up_plain, render_plain
 from bot.subscriptions import console_chat
 
 
@@ -39,6 +39,8 @@ async def _digest(args: argparse.Namespace) -> None:
         report = await svc.outbox.deliver(ConsoleChannel(tz_name=tz), chat, dry_run=args.dry_run)
         if report.outcome is None:
             print(render_plain(report.digest, tz_name=tz), end="")
+            for follow_up in report.digest.follow_ups if args.dry_run else ():
+                print(render_follow_up_plain(follow_up, tz_name=tz), end="")
         if not args.dry_run:
             # Slack's SDK (and aiohttp) load only when a digest goes out, not at every start.
             from bot.channels import configured_channels
@@ -54,7 +56,12 @@ def _say(channel: str, report: DeliveryReport) -> None:
     if report.outcome is None:
         print(f"tjwatch: {channel}: nothing new", file=sys.stderr)
     elif isinstance(report.outcome, Sent):
-        print(f"tjwatch: {channel}: sent {stories} stories", file=sys.stderr)
+        follow_ups = len(report.digest.follow_ups)
+        print(
+            f"tjwatch: {channel}: sent {stories} stories"
+            + (f" and {follow_ups} follow-ups" if follow_ups else ""),
+            file=sys.stderr,
+        )
     else:
         print(
             f"tjwatch: {channel}: not sent ({report.outcome}); "

@@ -10,13 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.models import Digest
+from bot.models import Digest, FollowUp
 from storage import ChatRecord
 
 
 @dataclass(frozen=True, slots=True)
 class Sent:
     message_ids: tuple[int, ...] = ()
+    thread_ts: str | None = None
+    """Slack's ``ts`` of the (first) message posted, when the Web API gave one."""
+
+    @property
+    def ref(self) -> str | None:
+        """What a later reply names: the first message's id, else Slack's ``ts``."""
+        return str(self.message_ids[0]) if self.message_ids else self.thread_ts
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +56,8 @@ class Channel(Protocol):
     name: str
 
     async def send(self, chat: ChatRecord, digest: Digest) -> SendOutcome: ...
+
+    async def send_follow_up(self, chat: ChatRecord, follow_up: FollowUp) -> SendOutcome:
+        """Later reports of a story: a reply to ``follow_up.reply_to`` where the channel can,
+        else a message of its own that names the story."""
+        ...

@@ -6,8 +6,8 @@ import sys
 from typing import TextIO
 
 from bot.delivery.channel import SendOutcome, Sent
-from bot.models import Digest
-from bot.render.plain import render_plain
+from bot.models import Digest, FollowUp
+from bot.render.plain import render_follow_up_plain, render_plain
 from storage import ChatRecord
 
 
@@ -21,5 +21,11 @@ class ConsoleChannel:
     async def send(self, chat: ChatRecord, digest: Digest) -> SendOutcome:
         stream = self._stream or sys.stdout
         stream.write(render_plain(digest, tz_name=self._tz))
+        stream.flush()
+        return Sent()
+
+    async def send_follow_up(self, chat: ChatRecord, follow_up: FollowUp) -> SendOutcome:
+        stream = self._stream or sys.stdout
+        stream.write(render_follow_up_plain(follow_up, tz_name=self._tz))
         stream.flush()
         return Sent()

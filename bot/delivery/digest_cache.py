@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import datetime, timedelta
 
-from bot.models import Digest
+from bot.models import Digest, FollowUpMode
 
 TTL = timedelta(seconds=60)
 MAX_ENTRIES = 64
 
-DigestKey = tuple[tuple[str, ...], float, bool]
+# Item ids, threshold, only-new, the stories the chat has seen, its follow-up mode.
+DigestKey = tuple[tuple[str, ...], float, bool, tuple[int, ...], FollowUpMode]
 
 
 class DigestCache:

@@ -32,8 +32,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.delivery.channel import Blocked, Failed, RetryLater, SendOutcome, Sent
-from bot.models import Digest
-from bot.render.slack_blocks import SlackMessage, render_digest
+from bot.models import Digest, FollowUp
+from bot.render.slack_blocks import SlackMessage, render_digest, render_follow_up
 from bot.render.telegram_html import DigestLabels
 from bot.settings import Settings
 from storage import ChatRecord
@@ -73,6 +73,8 @@ class PostResult:
     status: int
     error: str | None = None
     retry_after: float | None = None
+    ts: str | None = None
+    """The posted message's ``ts`` (the Web API gives it; a webhook does not)."""
 
     @property
     def ok(self) -> bool:
@@ -118,7 +120,7 @@ class WebApiPoster:
 
     async def post(self, payload: dict[str, Any]) -> PostResult:
         try:
-            await self._client.chat_postMessage(
+            response = await self._client.chat_postMessage(
                 channel=self._channel, unfurl_links=False, **payload
             )
         except SlackApiError as exc:
@@ -129,7 +131,8 @@ class WebApiPoster:
                 str(data.get("error") or "error"),
                 _retry_after(response.headers or {}),
             )
-        return PostResult(200)
+        ts = response.get("ts")
+        return PostResult(200, ts=str(ts) if ts else None)
 
 
 class SlackChannel:
@@ -169,8 +172,18 @@ class SlackChannel:
             if not isinstance(outcome, Sent):
                 return
 
-    async def send_message(self, message: SlackMessage) -> SendOutcome:
+    async def send_follow_up(self, chat: ChatRecord, follow_up: FollowUp) -> SendOutcome:
+        """In the thread of the message that carried the story (issue 22); where there is none
+        (a webhook gives no ``ts``), a message of its own that names the story."""
+        message = render_follow_up(follow_up, self._labels, tz_name=chat.timezone)
+        return await self.send_message(message, thread_ts=follow_up.reply_to)
+
+    async def send_message(
+        self, message: SlackMessage, thread_ts: str | None = None
+    ) -> SendOutcome:
         payload = message.payload()
+        if thread_ts:
+            payload["thread_ts"] = thread_ts
         waited = 0.0
         server_retries = 1
         while True:
@@ -180,7 +193,7 @@ class SlackChannel:
                 # Slack may have posted it: leave it to a later digest rather than risk a twin.
                 return RetryLater(60.0, f"network error: {type(exc).__name__}")
             if result.ok:
-                return Sent()
+                return Sent(thread_ts=result.ts)
             if result.status == 429:
                 delay = result.retry_after if result.retry_after is not None else 1.0
                 if waited + delay > self._max_wait:
@@ -197,7 +210,7 @@ class SlackChannel:
             error = result.error or f"HTTP {result.status}"
             if error in _BAD_BLOCKS and "blocks" in payload:
                 log.error("Slack rejected our blocks (%s); sending text only", error)
-                payload = {"text": message.text}
+                payload = {"text": message.text, **({"thread_ts": thread_ts} if thread_ts else {})}
                 continue
             if error in _GONE or result.status in {403, 404, 410}:
                 return Blocked(error)

@@ -8,6 +8,8 @@ Telegram's errors become outcomes (``bot.delivery.channel``) instead of exceptio
     BadRequest "can't parse entities" → the same message again as plain text, once
     BadRequest "chat not found"       → Blocked
     BadRequest "message thread not found" → sent again outside the (deleted) topic
+    BadRequest "message to be replied not found" → a follow-up sent again as a message of its
+                                      own (the original was deleted; the follow-up names its story)
     TimedOut / NetworkError → one quick retry, then RetryLater
 
 ``send_each`` yields one outcome per message so that the outbox records each message's items as
@@ -25,13 +27,18 @@ import warnings
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.delivery.channel import Blocked, Failed, Migrated, RetryLater, SendOutcome, Sent
-from bot.models import Digest
-from bot.render.telegram_html import DigestLabels, RenderedMessage, render_digest
+from bot.models import Digest, FollowUp
+from bot.render.telegram_html import (
+    DigestLabels,
+    RenderedMessage,
+    render_digest,
+    render_follow_up,
+)
 from storage import ChatRecord
 
 log = logging.getLogger(__name__)
@@ -92,7 +99,17 @@ class TelegramChannel:
             if not isinstance(outcome, Sent):
                 return
 
-    async def send_message(self, chat: ChatRecord, message: RenderedMessage) -> SendOutcome:
+    async def send_follow_up(self, chat: ChatRecord, follow_up: FollowUp) -> SendOutcome:
+        """A reply to the message that carried the story (issue 22)."""
+        message = render_follow_up(follow_up, self._labels_for(chat.lang), tz_name=chat.timezone)
+        reply_to = follow_up.reply_to
+        return await self.send_message(
+            chat, message, reply_to=int(reply_to) if reply_to and reply_to.isdigit() else None
+        )
+
+    async def send_message(
+        self, chat: ChatRecord, message: RenderedMessage, *, reply_to: int | None = None
+    ) -> SendOutcome:
         thread_id = chat.thread_id
         text = message.text
         parse_mode: ParseMode | None = ParseMode.HTML
@@ -105,6 +122,7 @@ class TelegramChannel:
                     parse_mode=parse_mode,
                     reply_markup=keyboard(message),
                     message_thread_id=thread_id,
+                    reply_parameters=ReplyParameters(reply_to) if reply_to is not None else None,
                 )
                 return Sent((sent.message_id,))
             except RetryAfter as exc:
@@ -125,6 +143,10 @@ class TelegramChannel:
                     continue
                 if "thread not found" in reason and thread_id is not None:
                     thread_id = None
+                    continue
+                if "replied not found" in reason and reply_to is not None:
+                    log.info("chat %s: message %s is gone; follow-up sent alone", chat.id, reply_to)
+                    reply_to = None
                     continue
                 if "chat not found" in reason:
                     return Blocked(exc.message)

@@ -26,6 +26,8 @@ GROUP_WINDOW_DAYS = 7
 # LSH recalls candidates from a lower Jaccard than the final check, so few true pairs are missed.
 LSH_RECALL_FACTOR = 0.6
 # Items of one story kept in the LSH index: enough to match its variants, few enough to stay fast.
+# A story keeps its newest ones, so that a story running for days still has representatives
+# within the window of its next report (issue 22).
 MAX_REPRESENTATIVES = 8
 
 
@@ -50,9 +52,9 @@ class StoryIndex:
     """In-memory index of grouped items; pure (no storage): tested and benchmarked alone.
 
     Two bounds keep each query's cost flat however many items were grouped: a story is represented
-    in the LSH by at most ``MAX_REPRESENTATIVES`` of its items (a big story does not flood every
-    query with candidates), and items published more than two windows before the newest one leave
-    the index (they can no longer join anything).
+    in the LSH by at most ``MAX_REPRESENTATIVES`` of its items, the newest (a big story does not
+    flood every query with candidates, and a long one stays joinable), and items published more
+    than two windows before the newest one leave the index (they can no longer join anything).
     """
 
     def __init__(self, threshold: float, window: timedelta = timedelta(days=GROUP_WINDOW_DAYS)):
@@ -61,7 +63,7 @@ class StoryIndex:
         lsh_threshold = max(0.05, threshold * LSH_RECALL_FACTOR)
         self._lsh = LSHIndex(lsh_threshold, NUM_PERM)
         self._members: dict[str, _Member] = {}
-        self._per_story: dict[int, int] = {}
+        self._per_story: dict[int, deque[str]] = {}
         self._order: deque[tuple[datetime, str]] = deque()
         self._newest: datetime | None = None
         self._last: tuple[frozenset[str], Signature | None] = (frozenset(), None)  # best → add
@@ -88,9 +90,12 @@ class StoryIndex:
     def add(self, item_id: str, story_id: int, tokens: frozenset[str], published: datetime) -> None:
         if item_id in self._members or not tokens:
             return
-        if self._per_story.get(story_id, 0) >= MAX_REPRESENTATIVES:
-            return
-        self._per_story[story_id] = self._per_story.get(story_id, 0) + 1
+        representatives = self._per_story.setdefault(story_id, deque())
+        if len(representatives) >= MAX_REPRESENTATIVES:
+            oldest = representatives.popleft()
+            if self._members.pop(oldest, None) is not None:
+                self._lsh.remove(oldest)
+        representatives.append(item_id)
         self._members[item_id] = _Member(story_id, tokens, published)
         last_tokens, last = self._last  # best() has just signed these tokens, as a rule
         if last is None or last_tokens != tokens:
@@ -109,7 +114,10 @@ class StoryIndex:
             member = self._members.pop(key, None)
             if member is not None:
                 self._lsh.remove(key)
-                self._per_story[member.story_id] -= 1
+                representatives = self._per_story[member.story_id]
+                representatives.remove(key)
+                if not representatives:
+                    del self._per_story[member.story_id]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.models import Digest, DigestEntry
-from bot.render.telegram_html import DigestLabels, clip
+from bot.models import Digest, DigestEntry, FollowUp, Report
+from bot.render.telegram_html import FOLLOW_UP_REPORTS, DigestLabels, clip
 
 BLOCKS_PER_MESSAGE = 50
 SECTION_TEXT_LIMIT = 3000
@@ -92,8 +92,11 @@ def entry_blocks(entry: DigestEntry, labels: DigestLabels, tz_name: str) -> list
     if entry.more_sources:
         more = labels.more_source if entry.more_sources == 1 else labels.more_sources
         meta.append(escape(more.format(n=entry.more_sources)))
-    meta.append(slack_date(entry.timeline_at, tz_name))
+    when = slack_date(entry.timeline_at, tz_name)
+    meta.append(when if entry.dated else f"{escape(labels.first_seen)} {when}")
     meta.append(f"{escape(labels.relevance)} {entry.score:.2f}")
+    if entry.story_id is not None:
+        meta.append(f"/story {entry.story_id}")
     tag = story_tag(entry, labels)
     if tag:
         meta.append(escape(tag))
@@ -141,7 +144,7 @@ def render_digest(
     # The composed digest's default title is English; the chat's language has its own.
     name = labels.title if digest.title == DigestLabels().title else digest.title
     title = f"{name} — {_stories(labels, len(digest.entries))}"
-    if not digest.entries:
+    if digest.is_empty:
         empty = [
             _header(name),
             {"type": "section", "text": {"type": "mrkdwn", "text": escape(labels.empty)}},
@@ -163,7 +166,11 @@ def render_digest(
             entries, blocks, added = [], [], own
         entries.append(entry)
         blocks.extend(added)
-    parts.append((entries, blocks))
+    if entries:
+        parts.append((entries, blocks))
+    if digest.updates:  # the closing section, a message of its own
+        update_blocks = _updates_blocks(digest.updates, labels, tz_name)
+        parts.append(([], update_blocks))
     messages: list[SlackMessage] = []
     for n, (part, part_blocks) in enumerate(parts, 1):
         heading = (
@@ -171,6 +178,15 @@ def render_digest(
             if len(parts) == 1
             else f"{title} ({labels.continued.format(part=n, parts=len(parts))})"
         )
+        if not part and digest.updates:
+            messages.append(
+                SlackMessage(
+                    text=escape(labels.updates),
+                    blocks=tuple(part_blocks),
+                    item_ids=tuple(i for u in digest.updates for i in u.item_ids),
+                )
+            )
+            continue
         messages.append(
             SlackMessage(
                 text=_fallback(heading, part),
@@ -179,3 +195,59 @@ def render_digest(
             )
         )
     return messages
+
+
+def _report_line(report: Report, labels: DigestLabels, tz_name: str) -> str:
+    headline = clip(report.headline, HEADLINE_CHARS) or "—"
+    url = link_url(report.url)
+    head = f"<{url}|{link_text(headline)}>" if url else escape(headline)
+    meta = [escape(clip(report.source, SOURCE_CHARS))]
+    if report.lang:
+        meta.append(escape(report.lang))
+    when = slack_date(report.timeline_at, tz_name)
+    meta.append(when if report.dated else f"{escape(labels.first_seen)} {when}")
+    return f"{head} — {' · '.join(meta)}"
+
+
+def render_follow_up(
+    follow_up: FollowUp, labels: DigestLabels | None = None, *, tz_name: str = "UTC"
+) -> SlackMessage:
+    """One story's later reports: posted in the thread of the message that carried it."""
+    labels = labels or DigestLabels()
+    heading = labels.update_to_story.format(n=follow_up.story_id)
+    shown = follow_up.reports[:FOLLOW_UP_REPORTS]
+    lines = [f"*{escape(heading)}* · /story {follow_up.story_id}"]
+    lines.extend(f"• {_report_line(r, labels, tz_name)}" for r in shown)
+    if len(follow_up.reports) > len(shown):
+        lines.append(escape(labels.more_reports.format(n=len(follow_up.reports) - len(shown))))
+    if follow_up.whats_new:
+        news = escape(clip(follow_up.whats_new, SUMMARY_CHARS))
+        lines.append(f"_{escape(labels.whats_new)}:_ {news}")
+    section = "\n".join(lines)[:SECTION_TEXT_LIMIT]
+    first = clip(follow_up.reports[0].headline, 120) if follow_up.reports else ""
+    return SlackMessage(
+        text=escape(f"{heading}: {first}"),
+        blocks=({"type": "section", "text": {"type": "mrkdwn", "text": section}},),
+        item_ids=follow_up.item_ids,
+    )
+
+
+def _updates_blocks(
+    updates: tuple[FollowUp, ...], labels: DigestLabels, tz_name: str
+) -> list[Block]:
+    """The digest's closing section: one line per story the chat has seen."""
+    blocks: list[Block] = [_header(labels.updates)]
+    lines: list[str] = []
+    for update in updates:
+        more = len(update.reports) - 1
+        line = f"• /story {update.story_id} {_report_line(update.reports[-1], labels, tz_name)}"
+        if more:
+            line += " · " + escape(labels.more_reports.format(n=more))
+        lines.append(line)
+    # Sections of a few lines each keep within the section text and the message block limits.
+    for k in range(0, len(lines), 5):
+        if len(blocks) >= BLOCKS_PER_MESSAGE:
+            break
+        text = "\n".join(lines[k : k + 5])[:SECTION_TEXT_LIMIT]
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    return blocks

@@ -113,10 +113,13 @@ def render_summary_telegram(
     ]
 
 
-def render_report_line(item: PeriodItem, tz: ZoneInfo) -> str:
-    """One report of a story: time, outlets, language, linked headline, ID."""
+def render_report_line(item: PeriodItem, tz: ZoneInfo, texts: SummaryTexts | None = None) -> str:
+    """One report of a story: time (an undated one's "first seen"), outlets, language, linked
+    headline, ID."""
+    texts = texts or summary_texts("en")
     sources = esc(clip(", ".join(item.sources), SOURCE_CHARS)) if item.sources else ""
-    meta = [esc(_when(item.timeline_at, tz))]
+    when = _when(item.timeline_at, tz)
+    meta = [esc(when if item.dated else texts.first_seen.format(when=when))]
     if sources:
         meta.append(f"<i>{sources}</i>")
     if item.lang:
@@ -152,7 +155,9 @@ def render_story_telegram(
             ),
         ]
     )
-    return render_items([render_report_line(i, tz) for i in reports.items], header, limit=limit)
+    return render_items(
+        [render_report_line(i, tz, texts) for i in reports.items], header, limit=limit
+    )
 
 
 def trend_caption(data: TrendData, texts: SummaryTexts | None = None) -> str:

@@ -41,6 +41,7 @@ class SummaryTexts:
     story_not_found: str
     story_header: str
     story_reports: str
+    first_seen: str
     trend_usage: str
     trend_caption: str
     trend_empty: str

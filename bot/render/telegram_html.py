@@ -5,6 +5,10 @@ title with ``<script>`` or a bare ``&`` must arrive as text, and real Telegram r
 message whose markup does not parse. Messages are split at entry boundaries so each stays under
 Telegram's 4,096-character limit (counted in UTF-16 code units, as the Bot API counts) and under
 a sane number of inline buttons; every entry gets a 👍/👎 row.
+
+Follow-ups (later reports of a story the chat has seen, issue 22) are one message per story
+(``render_follow_up``) or one line per story in an "updates" section ending the digest; each
+entry and follow-up names its ``/story_N`` command, which opens the story's timeline.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.models import Digest, DigestEntry
+from bot.models import Digest, DigestEntry, FollowUp, Report
 
 MESSAGE_LIMIT = 4096
 ENTRIES_PER_MESSAGE = 15
@@ -22,6 +26,10 @@ HEADLINE_CHARS = 300
 SOURCE_CHARS = 80
 SUMMARY_CHARS = 400
 FEEDBACK_PREFIX = "fb"
+FOLLOW_UP_REPORTS = 10
+UPDATES_PER_BLOCK = 5
+STORY_COMMAND = "/story_{n}"
+"""A story's timeline as a command Telegram makes clickable (``/story N`` is the same)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +62,11 @@ class DigestLabels:
     more_source: str = "+1 more source"
     up: str = "👍"
     down: str = "👎"
+    update_to_story: str = "🔄 Update to story {n}"
+    updates: str = "Updates to stories you have seen"
+    more_reports: str = "+{n} more reports"
+    whats_new: str = "What is new"
+    first_seen: str = "first seen"
 
 
 def utf16_len(text: str) -> int:
@@ -100,12 +113,15 @@ def render_entry(n: int, entry: DigestEntry, labels: DigestLabels, tz: ZoneInfo)
         n_more = entry.more_sources
         more = labels.more_source if n_more == 1 else labels.more_sources.format(n=n_more)
         meta.append(esc(more))
-    meta.append(esc(_when(entry.timeline_at, tz)))
+    when = esc(_when(entry.timeline_at, tz))
+    meta.append(when if entry.dated else f"{esc(labels.first_seen)} {when}")
     meta.append(f"{esc(labels.relevance)} {entry.score:.2f}")
     tags = {"same_story": labels.same_story, "new_development": labels.new_development}
     tag = tags.get(entry.story or "")
     if tag:
         meta.append(f"<b>{esc(tag)}</b>")
+    if entry.story_id is not None:
+        meta.append(STORY_COMMAND.format(n=entry.story_id))
     lines = [head, " · ".join(m for m in meta if m)]
     summary = clip(entry.whats_new or entry.summary, SUMMARY_CHARS)
     if summary:
@@ -118,7 +134,9 @@ def _when(at: datetime, tz: ZoneInfo) -> str:
 
 
 def _header(labels: DigestLabels, count: int, part: int, parts: int) -> str:
-    head = f"<b>{esc(labels.title)}</b> · {esc(labels.stories.format(n=count))}"
+    head = f"<b>{esc(labels.title)}</b>"
+    if count:  # a digest of updates alone has no stories of its own to count
+        head += f" · {esc(labels.stories.format(n=count))}"
     if parts > 1:
         head += f" · <i>{esc(labels.continued.format(part=part, parts=parts))}</i>"
     return head
@@ -134,12 +152,21 @@ def render_digest(
 ) -> list[RenderedMessage]:
     """The digest as one or more messages, entries never cut, each under ``limit``."""
     labels = labels or DigestLabels()
-    if not digest.entries:
+    if digest.is_empty:
         return [RenderedMessage(esc(labels.empty))]
     tz = ZoneInfo(tz_name)
-    blocks = [render_entry(n, e, labels, tz) for n, e in enumerate(digest.entries, 1)]
+    entries = digest.entries
+    blocks = [render_entry(n, e, labels, tz) for n, e in enumerate(entries, 1)]
+    # The updates section follows, UPDATES_PER_BLOCK stories a block, so that it splits too.
+    chunks = [
+        digest.updates[k : k + UPDATES_PER_BLOCK]
+        for k in range(0, len(digest.updates), UPDATES_PER_BLOCK)
+    ]
+    blocks.extend(
+        render_updates(chunk, labels, tz, heading=k == 0) for k, chunk in enumerate(chunks)
+    )
     # Reserve room for the longest header ("… · continued 99/99") so packing never overflows.
-    reserve = utf16_len(_header(labels, len(blocks), 99, 99)) + 2
+    reserve = utf16_len(_header(labels, len(entries), 99, 99)) + 2
     groups: list[list[int]] = [[]]
     size = reserve
     for index, block in enumerate(blocks):
@@ -152,12 +179,63 @@ def render_digest(
         size += cost
     messages = []
     for part, group in enumerate(groups, 1):
-        header = _header(labels, len(blocks), part, len(groups))
+        header = _header(labels, len(entries), part, len(groups))
         text = "\n\n".join([header, *(blocks[i] for i in group)])
-        keyboard = tuple(_feedback_row(i + 1, digest.entries[i], labels) for i in group)
-        ids = tuple(item for i in group for item in digest.entries[i].item_ids)
+        shown = [i for i in group if i < len(entries)]
+        keyboard = tuple(_feedback_row(i + 1, entries[i], labels) for i in shown)
+        ids = tuple(item for i in shown for item in entries[i].item_ids)
+        for i in group:
+            if i >= len(entries):
+                ids += tuple(item for u in chunks[i - len(entries)] for item in u.item_ids)
         messages.append(RenderedMessage(text, keyboard, ids))
     return messages
+
+
+def _report_line(report: Report, labels: DigestLabels, tz: ZoneInfo) -> str:
+    headline = esc(clip(report.headline, HEADLINE_CHARS)) or "—"
+    href = safe_href(report.url)
+    head = f'<a href="{href}">{headline}</a>' if href else headline
+    meta = [f"<i>{esc(clip(report.source, SOURCE_CHARS))}</i>"]
+    if report.lang:
+        meta.append(esc(report.lang))
+    when = esc(_when(report.timeline_at, tz))
+    meta.append(when if report.dated else f"{esc(labels.first_seen)} {when}")
+    return f"• {head} — {' · '.join(meta)}"
+
+
+def render_follow_up(
+    follow_up: FollowUp, labels: DigestLabels | None = None, *, tz_name: str = "UTC"
+) -> RenderedMessage:
+    """One story's later reports as one message (a reply to the message that carried it, or on
+    its own: it says which story it updates either way)."""
+    labels = labels or DigestLabels()
+    tz = ZoneInfo(tz_name)
+    story = STORY_COMMAND.format(n=follow_up.story_id)
+    lines = [f"<b>{esc(labels.update_to_story.format(n=follow_up.story_id))}</b> · {story}"]
+    shown = follow_up.reports[:FOLLOW_UP_REPORTS]
+    lines.extend(_report_line(r, labels, tz) for r in shown)
+    if len(follow_up.reports) > len(shown):
+        more = labels.more_reports.format(n=len(follow_up.reports) - len(shown))
+        lines.append(f"{esc(more)} · {story}")
+    if follow_up.whats_new:
+        news = esc(clip(follow_up.whats_new, SUMMARY_CHARS))
+        lines.append(f"<b>{esc(labels.whats_new)}:</b> {news}")
+    return RenderedMessage("\n".join(lines), (), follow_up.item_ids)
+
+
+def render_updates(
+    updates: tuple[FollowUp, ...], labels: DigestLabels, tz: ZoneInfo, *, heading: bool = True
+) -> str:
+    """The digest's closing section (or a further part of it, without ``heading``): one line
+    per story the chat has seen (its newest report, and how many more)."""
+    lines = [f"<b>{esc(labels.updates)}</b>"] if heading else []
+    for update in updates:
+        line = _report_line(update.reports[-1], labels, tz).removeprefix("• ")
+        more = len(update.reports) - 1
+        if more:
+            line += " · " + esc(labels.more_reports.format(n=more))
+        lines.append(f"• {STORY_COMMAND.format(n=update.story_id)} {line}")
+    return "\n".join(lines)
 
 
 def _feedback_row(n: int, entry: DigestEntry, labels: DigestLabels) -> tuple[Button, ...]:

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.reads import ChatRecord
-from bot.subscriptions import FREQUENCIES, LANGUAGES, SCORE_STEPS
+from bot.subscriptions import FOLLOW_UP_MODES, FREQUENCIES, LANGUAGES, SCORE_STEPS
 from bot.texts import t
 
 PREFIX = "st"
-VIEWS = ("main", "freq", "hour", "day", "tz", "score", "lang")
+VIEWS = ("main", "freq", "hour", "day", "tz", "score", "lang", "follow")
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
 
 
@@ -50,8 +50,13 @@ def _mark(text: str, chosen: bool) -> str:
 
 
 def settings_keyboard(
-    chat: ChatRecord, view: str, lang: str | None, time_zones: tuple[str, ...]
+    chat: ChatRecord,
+    view: str,
+    lang: str | None,
+    time_zones: tuple[str, ...],
+    follow_ups: str = "thread",
 ) -> InlineKeyboardMarkup:
+    """``follow_ups``: the chat's follow-up mode as it stands (its own, else the default)."""
     cid = chat.id
     back = [_b(t(lang, "settings.back"), cid, "view", "main")]
     rows: list[list[InlineKeyboardButton]]
@@ -94,6 +99,14 @@ def settings_keyboard(
                 ],
                 back,
             ]
+        case "follow":
+            rows = [
+                [
+                    _b(_mark(t(lang, f"settings.follow_{m}"), follow_ups == m), cid, "follow", m)
+                    for m in FOLLOW_UP_MODES
+                ],
+                back,
+            ]
         case _:
             state = "✅" if chat.only_new else "✖️"
             rows = [
@@ -115,6 +128,7 @@ def settings_keyboard(
                     ),
                     _b(t(lang, "settings.language"), cid, "view", "lang"),
                 ],
+                [_b(t(lang, "settings.follow_ups"), cid, "view", "follow")],
                 [_b(t(lang, "settings.done"), cid, "done")],
             ]
     return InlineKeyboardMarkup(rows)

@@ -122,3 +122,27 @@ def test_the_grouper_places_items_without_a_store() -> None:
         (items[2].id, 2),
     ]
     assert founded == [items[0].id, items[2].id]
+
+
+def test_a_story_reported_day_after_day_stays_one_story() -> None:
+    """A story with more reports than it keeps representatives, one a day for three weeks: each
+    report is within the window of the one before, so every one joins it (issue 22)."""
+    index = StoryIndex(threshold=0.35)
+    item = dev_item("d002")
+    tokens = _tokens(item)
+    start = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+    index.add("day0", 1, tokens, start)
+    for day in range(1, 22):
+        at = start + timedelta(days=day)
+        hit = index.best(tokens, at)
+        assert hit is not None and hit[0] == 1, day
+        index.add(f"day{day}", 1, tokens, at)
+
+
+def test_reports_a_week_apart_in_two_languages_are_one_story() -> None:
+    english, russian = dev_item("d026"), dev_item("d002")
+    index = StoryIndex(threshold=0.35)
+    index.add(english.id, 1, _tokens(english), NOW)
+    hit = index.best(_tokens(russian), NOW + timedelta(days=7))
+    assert hit is not None and hit[0] == 1
+    assert index.best(_tokens(russian), NOW + timedelta(days=8)) is None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.models import Digest, DigestEntry
+from bot.models import Digest, DigestEntry, FollowUp, Report
 from bot.render.telegram_html import (
     MESSAGE_LIMIT,
     DigestLabels,
     feedback_data,
     parse_feedback_data,
     render_digest,
+    render_follow_up,
     render_items,
     utf16_len,
 )
@@ -140,3 +141,50 @@ def test_render_items_splits_lines() -> None:
 def test_checker_catches_what_telegram_rejects() -> None:
     assert html_problems("<b>x") and html_problems("a & b") and html_problems("<script>x</script>")
     assert html_problems("1 < 2") and not html_problems("<b>a</b> &amp; <i>b</i>")
+
+
+def test_follow_up_escapes_feed_strings_and_names_its_story() -> None:
+    at = datetime(2025, 3, 18, 6, 0, tzinfo=UTC)
+    follow_up = FollowUp(
+        story_id=7,
+        reply_to="42",
+        reports=(
+            Report("<b>Talks</b> & more", "https://x.org/a?b=1&c=2", "TASS <ru>", "ru", at),
+            Report("Undated", None, "Ozodi", "tg", at, dated=False),
+        ),
+        item_ids=("a", "b"),
+        whats_new="A <new> deal",
+    )
+    message = render_follow_up(follow_up)
+    assert "Update to story 7</b> · /story_7" in message.text
+    assert "&lt;b&gt;Talks&lt;/b&gt; &amp; more" in message.text
+    assert "<i>TASS &lt;ru&gt;</i> · ru · 18.03.2025 06:00" in message.text
+    assert "Ozodi</i> · tg · first seen 18.03.2025 06:00" in message.text
+    assert "A &lt;new&gt; deal" in message.text and message.item_ids == ("a", "b")
+    assert_telegram_html(message.text)
+
+
+def _update(n: int) -> FollowUp:
+    at = datetime(2025, 3, 18, 6, 0, tzinfo=UTC)
+    reports = tuple(
+        Report(f"Report {n}.{k} <{'x' * 250}>", f"https://x.org/{n}/{k}", "Src & Co", "ru", at)
+        for k in range(3)
+    )
+    return FollowUp(n, str(n), reports, tuple(f"i{n}.{k}" for k in range(3)))
+
+
+def test_many_updates_split_at_story_lines_and_every_item_is_carried() -> None:
+    updates = tuple(_update(n) for n in range(1, 61))
+    digest = Digest("tjwatch digest", (), datetime(2025, 3, 18, tzinfo=UTC), updates=updates)
+    messages = render_digest(digest)
+    assert len(messages) > 1
+    for message in messages:
+        assert utf16_len(message.text) <= MESSAGE_LIMIT
+        assert_telegram_html(message.text)
+    text = "".join(m.text for m in messages)
+    assert text.count("Updates to stories you have seen") == 1
+    assert messages[0].text.startswith("<b>tjwatch digest</b> · <i>continued 1/")
+    assert all(f"• /story_{n} " in text for n in range(1, 61))
+    assert "+2 more reports" in text and "Src &amp; Co" in text
+    carried = [i for m in messages for i in m.item_ids]
+    assert sorted(carried) == sorted(i for u in updates for i in u.item_ids)

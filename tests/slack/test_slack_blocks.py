@@ -136,3 +136,32 @@ def test_empty_digest_says_so_in_the_chat_language() -> None:
     assert message.blocks[0]["text"]["text"] == "Дайджест tjwatch"
     assert "ничего нового" in message.text
     assert message.item_ids == ()
+
+
+def test_follow_up_and_updates_section_are_escaped_and_name_their_story() -> None:
+    from bot.models import FollowUp, Report
+    from bot.render.slack_blocks import render_digest as render_slack
+    from bot.render.slack_blocks import render_follow_up
+
+    at = datetime(2025, 3, 18, 6, 0, tzinfo=UTC)
+    follow_up = FollowUp(
+        9,
+        "1700000000.000001",
+        (
+            Report("A <b>|talk</b> & more", "https://x.org/a", "TASS & Co", "ru", at),
+            Report("Undated", None, "Ozodi", "tg", at, dated=False),
+        ),
+        ("a", "b"),
+        whats_new="<new> deal",
+    )
+    message = render_follow_up(follow_up)
+    section = message.blocks[0]["text"]["text"]
+    assert section.startswith("*🔄 Update to story 9* · /story 9")
+    assert "<https://x.org/a|A &lt;b&gt;¦talk&lt;/b&gt; &amp; more> — TASS &amp; Co · ru" in section
+    assert "Ozodi · tg · first seen <!date^" in section and "&lt;new&gt; deal" in section
+    assert message.item_ids == ("a", "b")
+    digest = Digest("tjwatch digest", (), at, updates=(follow_up,))
+    [updates] = render_slack(digest)
+    assert updates.item_ids == ("a", "b")
+    assert json.dumps(updates.blocks, ensure_ascii=False).count("/story 9") == 1
+    assert updates.blocks[0]["text"]["text"] == "Updates to stories you have seen"

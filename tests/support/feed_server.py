@@ -13,6 +13,9 @@ Routes:
     redirect_loop(path)              path → path/loop → path, for ever
     flapping(path, file, failures)   HTTP 500 for the first ``failures`` requests, then the file
     page(path, body, content_type)   any body (article pages, HTML served as a feed)
+    changing(path, content)          a feed whose body ``content()`` gives at each request (it
+                                     changes over a test's days): ETag of the body, no
+                                     Last-Modified, 304 only to the current ETag
     route(path, handler)             anything else
 The server counts requests per path so tests can assert on what was fetched.
 
@@ -187,6 +190,17 @@ class FeedServer:
     def page(self, path: str, body: bytes, content_type: str = "text/html; charset=utf-8") -> str:
         def handler(request: BaseHTTPRequestHandler) -> None:
             send(request, 200, body, {"Content-Type": content_type})
+
+        return self.route(path, handler)
+
+    def changing(self, path: str, content: Callable[[], bytes]) -> str:
+        def handler(request: BaseHTTPRequestHandler) -> None:
+            body = content()
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            if request.headers.get("If-None-Match") == etag:
+                send(request, 304, b"", {"ETag": etag})
+                return
+            send(request, 200, body, {"Content-Type": "application/rss+xml", "ETag": etag})
 
         return self.route(path, handler)
 

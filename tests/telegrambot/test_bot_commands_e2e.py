@@ -77,8 +77,8 @@ async def test_digest_entries_are_ordered_tagged_and_sent_without_link_previews(
     lone = [text.index(title(k)) for k in LONE]
     assert visit < deport < min(lone)
     assert sum(text.count(title(k)) for k in VISIT) == 1  # the story's best report leads
-    assert re.search(r"relevance 0\.80 · same story\n", text)
-    assert re.search(r"relevance 0\.70 · new development\n", text)
+    assert re.search(r"relevance 0\.80 · same story · /story_\d+\n", text)
+    assert re.search(r"relevance 0\.70 · new development · /story_\d+\n", text)
     assert "+5 more sources" in text and "+2 more sources" in text
     assert f'<a href="{dev_items()["d002"]["url"]}">' in message.text  # linked headlines
     [call] = rig.user.calls("sendMessage")

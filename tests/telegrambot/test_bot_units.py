@@ -12,7 +12,7 @@ import pytest
 
 from bot.feedback import MAX_SHIFT, STEP, adjusted_threshold
 from bot.settings import load_topic
-from bot.subscriptions import setting_change, zone_choices
+from bot.subscriptions import follow_ups, setting_change, zone_choices
 from bot.telegrambot.app import MENU, collect_handlers, menu, webhook_secret
 from bot.telegrambot.guards import command_name
 from bot.telegrambot.keyboards import parse, settings_keyboard
@@ -132,7 +132,7 @@ def test_languages_are_resolved_from_telegram_codes() -> None:
 
 def test_settings_keyboards_fit_telegram_limits_and_round_trip() -> None:
     record = chat()
-    for view in ("main", "freq", "hour", "day", "tz", "score", "lang"):
+    for view in ("main", "freq", "hour", "day", "tz", "score", "lang", "follow"):
         markup = settings_keyboard(record, view, "ru", zone_choices(load_topic()))
         for row in markup.inline_keyboard:
             for button in row:
@@ -148,3 +148,14 @@ def test_webhook_secret_is_stable_valid_and_not_the_token() -> None:
     assert secret == webhook_secret(token) != webhook_secret(token + "x")
     assert re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret)  # what Telegram accepts
     assert token.split(":")[1] not in secret
+
+
+def test_follow_up_mode_button_validates_and_falls_back_to_the_default() -> None:
+    assert setting_change("follow", "digest") == {"follow_ups": "digest"}
+    assert setting_change("follow", "sometimes") is None
+    assert follow_ups(chat(), "off") == "off"
+    assert follow_ups(chat(follow_ups="thread"), "off") == "thread"
+    markup = settings_keyboard(chat(follow_ups="digest"), "follow", "en", ("UTC",), "digest")
+    [modes, _back] = markup.inline_keyboard
+    assert [b.text for b in modes] == ["as replies", "• in the next digest •", "off (/story)"]
+    assert [parse(str(b.callback_data)) for b in modes][2] == parse(f"st:{chat().id}:follow:off")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.reads import ChatRecord
 from bot.render.telegram_html import esc
-from bot.subscriptions import change_setting, managed_chat, threshold, zone_choices
+from bot.subscriptions import change_setting, follow_ups, managed_chat, threshold, zone_choices
 from bot.telegrambot.context import BotContext
 from bot.telegrambot.keyboards import LANGUAGE_NAMES, PREFIX, VIEWS, parse, settings_keyboard
 from bot.telegrambot.replies import answer_callback, command_args, reply
@@ -28,10 +28,25 @@ def settings_text(context: BotContext, chat: ChatRecord, *, other_chat: bool) ->
         threshold=f"{threshold(chat, context.settings.file.thresholds.relevance):.2f}",
         only_new=context.t("settings.only_new_yes" if chat.only_new else "settings.only_new_no"),
         lang=LANGUAGE_NAMES.get(chat.lang or lang, lang),
+        follow_ups=context.t(f"settings.follow_{_follow_ups(context, chat)}"),
     )
     if not chat.subscribed:
         text += context.t("settings.not_subscribed_note")
     return text
+
+
+def _follow_ups(context: BotContext, chat: ChatRecord) -> str:
+    return follow_ups(chat, context.settings.file.digest.follow_ups).value
+
+
+def _keyboard(context: BotContext, chat: ChatRecord, view: str) -> InlineKeyboardMarkup:
+    return settings_keyboard(
+        chat,
+        view,
+        context.lang,
+        zone_choices(context.services.settings.topic),
+        _follow_ups(context, chat),
+    )
 
 
 async def _target(update: Update, context: BotContext, chat_id: int) -> ChatRecord | None:
@@ -58,9 +73,7 @@ async def settings_command(update: Update, context: BotContext) -> None:
     await reply(
         update,
         settings_text(context, chat, other_chat=other),
-        settings_keyboard(
-            chat, "main", context.lang, zone_choices(context.services.settings.topic)
-        ),
+        _keyboard(context, chat, "main"),
     )
 
 
@@ -98,7 +111,7 @@ async def settings_button(update: Update, context: BotContext) -> None:
     await _edit(
         update,
         settings_text(context, chat, other_chat=chat.id != _here(context)),
-        settings_keyboard(chat, view, context.lang, zone_choices(context.services.settings.topic)),
+        _keyboard(context, chat, view),
     )
 
 

@@ -1,9 +1,14 @@
-"""/summary [24h|7d|30d|since DATE], /story ID, /trend [30d]: parse, call a service, reply."""
+"""/summary [24h|7d|30d|since DATE], /story ID, /trend [30d]: parse, call a service, reply.
+
+``/story_N`` (the clickable form digests and follow-ups carry) is ``/story N``.
+"""
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot import reads
 from bot.digest.llm import LlmClient
@@ -61,11 +66,15 @@ async def summary_command(update: Update, context: BotContext) -> None:
         await reply(update, text)
 
 
+STORY_LINK = re.compile(r"^/story_(\d+)(?:@\w+)?$")
+
+
 async def story_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     texts = summary_texts(context.lang)
-    key = command_args(message.text)
+    link = STORY_LINK.match(message.text or "")
+    key = link.group(1) if link else command_args(message.text)
     if not key or " " in key:
         await reply(update, esc(texts.story_usage))
         return
@@ -98,5 +107,6 @@ async def trend_command(update: Update, context: BotContext) -> None:
 HANDLERS: list[BaseHandler[Update, BotContext, None]] = [
     CommandHandler("summary", summary_command, block=False),
     CommandHandler("story", story_command),
+    MessageHandler(filters.Regex(STORY_LINK), story_command),
     CommandHandler("trend", trend_command, block=False),
 ]
