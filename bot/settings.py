@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from datetime import time
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,15 +28,13 @@ from pydantic import (
     field_validator,
 )
 
+from bot.config_errors import EXAMPLE_ZONE, config_error, fix_for, read_toml
 from bot.errors import ConfigError
-from bot.topic import Topic, engine_vocabulary
-from bot.topic_file import TopicFile, compile_topic
+from bot.topic import Topic
+from bot.topic_file import load_topic
 
 DEFAULT_CONFIG = Path("config/tjwatch.toml")
 DEFAULT_DB = Path("var/tjwatch.db")
-# The topic of a config that names none: the shipped one, installed with the package (the file
-# itself is config/topics/, which bot/topics/ links to).
-DEFAULT_TOPIC = "default.toml"
 
 
 class _Strict(BaseModel):
@@ -237,7 +233,12 @@ def load_settings(
     if env is None:
         env = _environment(dotenv)
     path = Path(config or env.get("TJWATCH_CONFIG") or DEFAULT_CONFIG)
-    data = _read_toml(path)
+    data = read_toml(
+        path,
+        missing="the configuration file does not exist",
+        missing_fix="create it (copy config/tjwatch.toml) or pass --config PATH"
+        " / set TJWATCH_CONFIG",
+    )
     topic = load_topic(_topic_path(path, data))
     file_settings = _validate(path, data, topic)
     secrets = _read_secrets(env)
@@ -259,39 +260,6 @@ def _environment(dotenv: bool) -> dict[str, str]:
     return merged
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    shown = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(
-            shown,
-            "(file)",
-            "the configuration file does not exist",
-            "create it (copy config/tjwatch.toml) or pass --config PATH / set TJWATCH_CONFIG",
-        ) from None
-    except OSError as exc:
-        raise ConfigError(
-            shown,
-            "(file)",
-            f"cannot be read ({exc.strerror})",
-            "check the path and its permissions",
-        ) from None
-    try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(shown, "(file)", "is not UTF-8 text", "save the file as UTF-8") from None
-    except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        key = f"line {where.group(1)}" if where else "(syntax)"
-        raise ConfigError(
-            shown,
-            key,
-            f"is not valid TOML ({exc})",
-            "check quotes, brackets and '=' on that line (https://toml.io)",
-        ) from None
-
-
 def _topic_path(config: Path, data: Mapping[str, Any]) -> Path | None:
     """The topic file the config names, relative to its folder (as seeds are); None: the
     shipped topic."""
@@ -308,7 +276,8 @@ def _validate(path: Path, data: dict[str, Any], topic: Topic) -> FileSettings:
     try:
         settings = FileSettings.model_validate(data)
     except ValidationError as exc:
-        raise _config_error(shown, exc, data, topic) from None
+        zone = topic.time_zones[0] if topic.time_zones else EXAMPLE_ZONE
+        raise config_error(shown, exc, data, FileSettings, zone) from None
     sides = topic.side_ids
     known = ", ".join(sorted((*sides, "exclude")))
     for key, terms in settings.rules.sides.items():
@@ -341,104 +310,6 @@ def _validate(path: Path, data: dict[str, Any], topic: Topic) -> FileSettings:
     return settings
 
 
-def load_topic(path: Path | None = None) -> Topic:
-    """Read and check a topic file (the shipped one when ``path`` is None).
-
-    Besides the file's shape, every concept id it uses (in sides, rules and cues) must be one it
-    defines or one of the engine's (``bot/relevance/lexicon.toml``), and no concept may name both
-    sides."""
-    if path is None:
-        source = resources.files("bot").joinpath("topics", DEFAULT_TOPIC)
-        shown = f"(shipped topic) {DEFAULT_TOPIC}"
-        data = tomllib.loads(source.read_text("utf-8"))
-    else:
-        shown = str(path)
-        try:
-            data = _read_toml(path)
-        except ConfigError as exc:
-            if exc.key == "(file)" and "does not exist" in exc.problem:
-                raise ConfigError(
-                    shown,
-                    "(file)",
-                    "the topic file does not exist",
-                    "correct [topic] file in the config (relative paths are relative to the "
-                    "config file's folder), or remove it to use the shipped topic",
-                ) from None
-            raise
-    try:
-        parsed = TopicFile.model_validate(data)
-    except ValidationError as exc:
-        raise _config_error(shown, exc, data, None, TopicFile) from None
-    _check_topic_ids(shown, parsed)
-    return compile_topic(parsed)
-
-
-def _check_topic_ids(shown: str, topic: TopicFile) -> None:
-    engine_concepts, _ = engine_vocabulary()
-    defined = set(engine_concepts) | set(topic.concepts)
-    implied = {rule.id for rule in topic.implied}
-    uses: list[tuple[str, str]] = []
-    for n, side in enumerate(topic.sides):
-        uses.append((f"sides[{n}].country", side.country))
-        uses.extend((f"sides[{n}].leaders", c) for c in side.leaders)
-        uses.extend((f"sides[{n}].capitals", c) for c in side.capitals)
-    for n, rule in enumerate(topic.implied):
-        if rule.rule == "near":
-            uses.extend((f"implied[{n}].{k}", getattr(rule, k)) for k in ("concept", "near"))
-        else:
-            uses.extend((f"implied[{n}].concepts", c) for c in rule.concepts)
-            uses.extend((f"implied[{n}].context", c) for c in rule.context)
-    for name, ids in topic.cues.model_dump().items():
-        uses.extend((f"cues.{name}", c) for c in ids)
-    for key, concept in uses:
-        if concept not in defined and concept not in implied:
-            raise ConfigError(
-                shown,
-                key,
-                f"unknown concept {concept!r}",
-                "define it in the topic's [concepts] (a list of words), or use a concept of "
-                "bot/relevance/lexicon.toml",
-            )
-    for n, side in enumerate(topic.sides):
-        if not (engine_concepts.get(side.country) or topic.concepts.get(side.country)):
-            raise ConfigError(
-                shown,
-                f"sides[{n}].country",
-                f"the concept {side.country!r} has no words, so nothing names {side.name}",
-                f"list the words naming {side.name} in [concepts] {side.country} = [...]",
-            )
-    side_ids = [side.id for side in topic.sides]
-    if len(set(side_ids)) != len(side_ids):
-        raise ConfigError(shown, "sides[1].id", "both sides have one id", "give each its own id")
-    for n, rule in enumerate(topic.implied):
-        if rule.side not in side_ids:
-            raise ConfigError(
-                shown,
-                f"implied[{n}].side",
-                f"{rule.side!r} is not a side",
-                f"use one of: {', '.join(side_ids)}",
-            )
-        if rule.id in defined:
-            raise ConfigError(
-                shown,
-                f"implied[{n}].id",
-                f"{rule.id!r} is a concept already",
-                "give the rule an id of its own (the concept it names when it applies)",
-            )
-    first, second = (
-        {side.country, *side.leaders, *side.capitals}
-        | {r.id for r in topic.implied if r.side == side.id}
-        for side in topic.sides
-    )
-    if both := sorted(first & second):
-        raise ConfigError(
-            shown,
-            "sides",
-            f"{', '.join(both)} would name both sides",
-            "give each side concepts of its own",
-        )
-
-
 def _read_secrets(env: Mapping[str, str]) -> Secrets:
     values: dict[str, Any] = {
         field: env[name] for name, field in _ENV_KEYS.items() if env.get(name, "").strip()
@@ -461,7 +332,7 @@ def _read_secrets(env: Mapping[str, str]) -> Secrets:
         field = str(error["loc"][0])
         name = next(k for k, v in _ENV_KEYS.items() if v == field)
         # Never echo the value: it may be a secret.
-        raise ConfigError("environment", name, error["msg"], _fix_for(error)) from None
+        raise ConfigError("environment", name, error["msg"], fix_for(error, Secrets)) from None
 
 
 def _check_seed_files(settings: Settings) -> None:
@@ -475,95 +346,3 @@ def _check_seed_files(settings: Settings) -> None:
                 "put the article text in that file, or correct the path "
                 "(relative paths are relative to the config file's folder)",
             )
-
-
-def _config_error(
-    file: str,
-    exc: ValidationError,
-    data: Mapping[str, Any],
-    topic: Topic | None,
-    model: type[BaseModel] | None = None,
-) -> ConfigError:
-    error = exc.errors()[0]
-    key = _dotted(error["loc"], data)
-    problem = error["msg"]
-    if error["type"] == "extra_forbidden":
-        problem = "unknown key"
-    return ConfigError(file, key, problem, _fix_for(error, exc, topic, model))
-
-
-def _dotted(loc: tuple[int | str, ...], data: Mapping[str, Any]) -> str:
-    parts: list[str] = []
-    for part in loc:
-        if isinstance(part, int):
-            parts[-1] = f"{parts[-1]}[{part}]" if parts else f"[{part}]"
-        else:
-            parts.append(part)
-    key = ".".join(parts) or "(top level)"
-    # Name the feed too: "feeds[3].url" is easier to find as "feeds[3] (TASS).url".
-    if len(loc) >= 2 and loc[0] == "feeds" and isinstance(loc[1], int):
-        feeds = data.get("feeds")
-        if isinstance(feeds, list) and loc[1] < len(feeds) and isinstance(feeds[loc[1]], dict):
-            name = feeds[loc[1]].get("name")
-            if isinstance(name, str):
-                key = key.replace(f"feeds[{loc[1]}]", f"feeds[{loc[1]}] ({name})", 1)
-    return key
-
-
-def _fix_for(
-    error: Any,
-    exc: ValidationError | None = None,
-    topic: Topic | None = None,
-    model: type[BaseModel] | None = None,
-) -> str:
-    kind = str(error["type"])
-    if kind == "extra_forbidden":
-        known = _known_keys(error["loc"], model or FileSettings)
-        hint = f"; known keys here: {', '.join(known)}" if known else ""
-        return f"remove it or correct its spelling{hint}"
-    if kind == "missing":
-        return "add this key"
-    if kind.startswith("url") or "url" in str(error.get("msg", "")).lower():
-        return "use a full http(s) address such as https://example.com/rss.xml"
-    if kind in {"int_parsing", "int_type", "int_from_float"}:
-        return "use a whole number without quotes"
-    if kind in {"float_parsing", "float_type"}:
-        return "use a number without quotes"
-    if kind in {"bool_parsing", "bool_type"}:
-        return "use true or false without quotes"
-    if kind in {"string_type"}:
-        return "put the value in double quotes"
-    if kind in {"list_type"}:
-        return 'use a list, e.g. ["one", "two"]'
-    if kind.startswith("time"):
-        return 'use a 24-hour time such as "08:00"'
-    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        return "use a value within the allowed range"
-    if "time zone" in str(error.get("msg", "")):
-        example = topic.time_zones[0] if topic and topic.time_zones else "Europe/Berlin"
-        return f'use an IANA time zone name such as "{example}" or "UTC"'
-    if kind == "string_pattern_mismatch":
-        return "use lower-case letters, digits and _ (a concept id such as new_concept)"
-    if kind in {"union_tag_invalid", "union_tag_not_found"}:
-        return 'set rule to "near" or "in_sentence_with"'
-    if kind in {"too_short"}:
-        return "give at least one value"
-    return "see the configuration reference in README.md"
-
-
-def _known_keys(loc: tuple[int | str, ...], model: type[BaseModel]) -> list[str]:
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part)
-        if field is None:
-            return []
-        annotation = field.annotation
-        inner = getattr(annotation, "__args__", (annotation,))[0]
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            model = inner
-        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
-        else:
-            return []
-    return sorted(model.model_fields)

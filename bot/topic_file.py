@@ -1,18 +1,28 @@
-"""The topic file's schema: exactly what a topic file may contain, and its compiled form.
+"""The topic file: what it may contain, how it is checked, and its compiled form.
 
-``TopicFile`` is the file as pydantic reads it (``extra="forbid"``); ``bot.settings`` validates
-it, checks its concept ids against the engine's vocabulary and compiles it (``compile_topic``)
-into the ``bot.topic.Topic`` the scorer and the front ends use.
+``TopicFile`` is the file as pydantic reads it (``extra="forbid"``); ``load_topic`` reads a
+topic file (``bot.settings`` names which), checks its concept ids against the engine's
+vocabulary and compiles it (``compile_topic``) into the ``bot.topic.Topic`` the scorer and the
+front ends use. Every mistake is one ``ConfigError`` naming the file, the key and the fix.
 """
 
 from __future__ import annotations
 
+import tomllib
+from importlib import resources
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.topic import InContext, Near, Side, Topic
+from bot.config_errors import config_error, read_toml
+from bot.errors import ConfigError
+from bot.topic import InContext, Near, Side, Topic, engine_vocabulary
+
+# The topic of a config that names none: the shipped one, installed with the package (the file
+# itself is config/topics/, which bot/topics/ links to).
+DEFAULT_TOPIC = "default.toml"
 
 ConceptId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Words = list[Annotated[str, Field(min_length=1)]]
@@ -109,7 +119,7 @@ class TopicFile(_Strict):
 
 
 def compile_topic(data: TopicFile) -> Topic:
-    """The validated file as values (``bot.settings`` checks ids against the vocabulary first)."""
+    """The validated file as values (``load_topic`` checks ids against the vocabulary first)."""
     implied: list[Near | InContext] = []
     for rule in data.implied:
         if isinstance(rule, NearRule):
@@ -138,3 +148,95 @@ def compile_topic(data: TopicFile) -> Topic:
         cues=tuple((k, tuple(v)) for k, v in data.cues.model_dump().items()),
         concepts=tuple((k, tuple(v)) for k, v in data.concepts.items()),
     )
+
+
+def load_topic(path: Path | None = None) -> Topic:
+    """Read and check a topic file (the shipped one when ``path`` is None).
+
+    Besides the file's shape, every concept id it uses (in sides, rules and cues) must be one it
+    defines or one of the engine's (``bot/relevance/lexicon.toml``), and no concept may name both
+    sides."""
+    if path is None:
+        source = resources.files("bot").joinpath("topics", DEFAULT_TOPIC)
+        shown = f"(shipped topic) {DEFAULT_TOPIC}"
+        data = tomllib.loads(source.read_text("utf-8"))
+    else:
+        shown = str(path)
+        data = read_toml(
+            path,
+            missing="the topic file does not exist",
+            missing_fix="correct [topic] file in the config (relative paths are relative to the "
+            "config file's folder), or remove it to use the shipped topic",
+        )
+    try:
+        parsed = TopicFile.model_validate(data)
+    except ValidationError as exc:
+        raise config_error(shown, exc, data, TopicFile) from None
+    _check_topic_ids(shown, parsed)
+    return compile_topic(parsed)
+
+
+def _check_topic_ids(shown: str, topic: TopicFile) -> None:
+    engine_concepts, _ = engine_vocabulary()
+    defined = set(engine_concepts) | set(topic.concepts)
+    implied = {rule.id for rule in topic.implied}
+    uses: list[tuple[str, str]] = []
+    for n, side in enumerate(topic.sides):
+        uses.append((f"sides[{n}].country", side.country))
+        uses.extend((f"sides[{n}].leaders", c) for c in side.leaders)
+        uses.extend((f"sides[{n}].capitals", c) for c in side.capitals)
+    for n, rule in enumerate(topic.implied):
+        if rule.rule == "near":
+            uses.extend((f"implied[{n}].{k}", getattr(rule, k)) for k in ("concept", "near"))
+        else:
+            uses.extend((f"implied[{n}].concepts", c) for c in rule.concepts)
+            uses.extend((f"implied[{n}].context", c) for c in rule.context)
+    for name, ids in topic.cues.model_dump().items():
+        uses.extend((f"cues.{name}", c) for c in ids)
+    for key, concept in uses:
+        if concept not in defined and concept not in implied:
+            raise ConfigError(
+                shown,
+                key,
+                f"unknown concept {concept!r}",
+                "define it in the topic's [concepts] (a list of words), or use a concept of "
+                "bot/relevance/lexicon.toml",
+            )
+    for n, side in enumerate(topic.sides):
+        if not (engine_concepts.get(side.country) or topic.concepts.get(side.country)):
+            raise ConfigError(
+                shown,
+                f"sides[{n}].country",
+                f"the concept {side.country!r} has no words, so nothing names {side.name}",
+                f"list the words naming {side.name} in [concepts] {side.country} = [...]",
+            )
+    side_ids = [side.id for side in topic.sides]
+    if len(set(side_ids)) != len(side_ids):
+        raise ConfigError(shown, "sides[1].id", "both sides have one id", "give each its own id")
+    for n, rule in enumerate(topic.implied):
+        if rule.side not in side_ids:
+            raise ConfigError(
+                shown,
+                f"implied[{n}].side",
+                f"{rule.side!r} is not a side",
+                f"use one of: {', '.join(side_ids)}",
+            )
+        if rule.id in defined:
+            raise ConfigError(
+                shown,
+                f"implied[{n}].id",
+                f"{rule.id!r} is a concept already",
+                "give the rule an id of its own (the concept it names when it applies)",
+            )
+    first, second = (
+        {side.country, *side.leaders, *side.capitals}
+        | {r.id for r in topic.implied if r.side == side.id}
+        for side in topic.sides
+    )
+    if both := sorted(first & second):
+        raise ConfigError(
+            shown,
+            "sides",
+            f"{', '.join(both)} would name both sides",
+            "give each side concepts of its own",
+        )

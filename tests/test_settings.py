@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.settings import load_settings, load_topic
+from bot.settings import load_settings
+from bot.topic_file import load_topic
 from tests.support.config import write_config
 
 

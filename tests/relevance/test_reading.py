@@ -18,7 +18,7 @@ from bot.relevance.features import extract
 from bot.relevance.lexicon import VOCABULARY_CACHE, fold, load_lexicon, stem, token_key
 from bot.relevance.reading import LexiconTerms, read
 from bot.relevance.seeds import LEDE_CHARS
-from bot.settings import load_topic
+from bot.topic_file import load_topic
 from tests.relevance.support import scorer, shipped_settings
 
 TOPIC = Path(__file__).resolve().parents[1] / "data" / "topic"

@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.feedback import MAX_SHIFT, STEP, adjusted_threshold
-from bot.settings import load_topic
 from bot.subscriptions import follow_ups, setting_change, zone_choices
 from bot.telegrambot.app import MENU, collect_handlers, menu, webhook_secret
 from bot.telegrambot.guards import command_name
 from bot.telegrambot.keyboards import parse, settings_keyboard
 from bot.telegrambot.schedule import digest_schedule, next_full_hour
 from bot.texts import keys, normalize_lang, t
+from bot.topic_file import load_topic
 from storage import ChatRecord
 
 README = Path(__file__).resolve().parents[2] / "README.md"
