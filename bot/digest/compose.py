@@ -15,6 +15,8 @@ from bot.models import Digest, DigestEntry, FollowUp, FollowUpMode, Report, Stor
 from storage import StoredItem
 
 SUMMARY_CHARS = 240
+# What an item with no stored source shows in place of one.
+UNKNOWN_SOURCE = "unknown source"
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
@@ -73,7 +75,7 @@ def _follow_up(story_id: int, reply_to: str | None, group: list[StoredItem]) -> 
             Report(
                 headline=i.title,
                 url=i.url,
-                source=", ".join(i.sources) or "unknown source",
+                source=", ".join(i.sources) or UNKNOWN_SOURCE,
                 lang=i.lang,
                 timeline_at=i.timeline_at,
                 dated=i.published_at is not None,
@@ -95,7 +97,7 @@ def _entry(group: list[StoredItem]) -> DigestEntry:
     return DigestEntry(
         headline=lead.title,
         url=lead.url,
-        sources=tuple(sources) or ("unknown source",),
+        sources=tuple(sources) or (UNKNOWN_SOURCE,),
         timeline_at=first.timeline_at,
         score=max(i.score for i in group),
         story=lead.story,
