@@ -15,6 +15,7 @@ from bot.jobs import digest_job, poll_job
 from bot.metrics import start_metrics_server
 from bot.services import Services
 from bot.slackbot.server import start_if_configured
+from bot.web.server import start_if_configured as start_web_if_configured
 from storage import CONSOLE_CHAT_ID
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ async def run_console(services: Services, *, stop_after_cycles: int | None = Non
     )
     metrics = start_metrics_server(services.metrics, services.settings.secrets.metrics_port)
     slack_commands = await start_if_configured(services)
+    web_archive = await start_web_if_configured(services)
     scheduler.start()
     try:
         await stop.wait()
@@ -77,6 +79,8 @@ async def run_console(services: Services, *, stop_after_cycles: int | None = Non
         scheduler.shutdown(wait=False)
         if slack_commands is not None:
             await slack_commands.stop()
+        if web_archive is not None:
+            await web_archive.stop()
         if metrics is not None:
             metrics.close()
         for sig in (signal.SIGINT, signal.SIGTERM):

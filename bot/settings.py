@@ -150,6 +150,16 @@ class SlackSettings(_Strict):
     commands_path: str = "/slack/events"
 
 
+class WebSettings(_Strict):
+    """The read-only web archive and feeds (``bot.web``): off unless a port is set here or in
+    ``WEB_PORT``; on loopback unless ``host`` says otherwise."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int | None, Field(ge=0, le=65535)] = None
+    public_url: AnyHttpUrl | None = None
+    """Where readers reach the archive (behind a proxy): links in feeds, Telegram and Slack."""
+
+
 class FileSettings(_Strict):
     """Exactly what the TOML file may contain."""
 
@@ -160,6 +170,7 @@ class FileSettings(_Strict):
     thresholds: ThresholdSettings = ThresholdSettings()
     telegram: TelegramSettings = TelegramSettings()
     slack: SlackSettings = SlackSettings()
+    web: WebSettings = WebSettings()
     topic: TopicSettings = TopicSettings()
     rules: RulesSettings
     feeds: list[FeedSettings] = []
@@ -183,6 +194,8 @@ class Secrets(_Strict):
     llm_base_url: AnyHttpUrl | None = None
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
+    web_port: Annotated[int | None, Field(ge=0, le=65535)] = None
+    web_token: SecretStr | None = None
 
 
 class Settings(_Strict):
@@ -199,6 +212,18 @@ class Settings(_Strict):
     @property
     def admin_ids(self) -> frozenset[int]:
         return frozenset(self.file.telegram.admins) | frozenset(self.secrets.admin_ids)
+
+    @property
+    def web_port(self) -> int | None:
+        """The web archive's port: ``WEB_PORT``, else ``[web] port``; None when it is off."""
+        port = self.secrets.web_port
+        return port if port is not None else self.file.web.port
+
+    @property
+    def public_url(self) -> str | None:
+        """``[web] public_url`` without its trailing slash, for links to the archive's pages."""
+        url = self.file.web.public_url
+        return str(url).rstrip("/") if url is not None else None
 
     def seed_path(self, seed: SeedSettings) -> Path:
         return seed.file if seed.file.is_absolute() else self.config_path.parent / seed.file
@@ -217,6 +242,8 @@ _ENV_KEYS: dict[str, str] = {
     "LLM_BASE_URL": "llm_base_url",
     "LLM_MODEL": "llm_model",
     "LLM_API_KEY": "llm_api_key",
+    "WEB_PORT": "web_port",
+    "WEB_TOKEN": "web_token",
 }
 
 

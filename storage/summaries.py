@@ -1,4 +1,5 @@
-"""Reads for summaries and trends: the relevant items of a period, their texts, and story members.
+"""Reads for summaries, trends and the web archive: the relevant items of a period, their texts,
+story members, and the latest stories.
 
 Summaries rank and group in Python; this module only fetches. The period query leaves the full
 text out (it can be tens of kilobytes an item) and ``texts`` fetches it for the few top stories.
@@ -15,6 +16,9 @@ from sqlite_utils import Database
 
 from storage.records import to_iso
 from storage.sql import IN_JSON_LIST, SOURCE_NAMES, json_list, source_names
+
+# A story's key: its number, or the id of a relevant item the grouper never placed.
+_STORY_KEY = "coalesce(CAST(v.story_id AS TEXT), i.id)"
 
 _SOURCES = SOURCE_NAMES
 _COLUMNS = (
@@ -127,6 +131,59 @@ class SummaryRepository:
         if not rows:
             return None
         return StoryReports(story_id, str(headline), tuple(_row(r) for r in rows))
+
+    def latest_story_keys(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        min_score: float = 0.0,
+        only_new: bool = False,
+        lang: str | None = None,
+        limit: int | None = None,
+    ) -> list[str]:
+        """The stories with a relevant report in ``[start, end)`` that passes the filters (at
+        least ``min_score``; a new development; in ``lang``), the latest report first: each a
+        story number, or the id of an item never grouped."""
+        where = ["v.relevant = 1", "i.timeline_at >= ?", "i.timeline_at < ?"]
+        params: list[Any] = [to_iso(start), to_iso(end)]
+        if min_score > 0:
+            where.append("v.score >= ?")
+            params.append(min_score)
+        if only_new:
+            where.append("v.story = 'new_development'")
+        if lang:
+            where.append("i.lang = ?")
+            params.append(lang)
+        sql = (
+            f"SELECT {_STORY_KEY} AS key, max(i.timeline_at) AS latest"
+            " FROM verdicts v JOIN items i ON i.id = v.item_id"
+            f" WHERE {' AND '.join(where)} GROUP BY key ORDER BY latest DESC, key"
+        )
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [str(row[0]) for row in self._db.execute(sql, params)]
+
+    def story_members(self, keys: Sequence[str]) -> dict[str, list[PeriodItem]]:
+        """Every stored report of each story (``latest_story_keys``' keys), oldest first."""
+        numbers = [int(k) for k in keys if k.isdigit()]
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM verdicts v JOIN items i ON i.id = v.item_id"
+            f" WHERE v.story_id {IN_JSON_LIST} ORDER BY i.timeline_at, i.id",
+            [json_list(numbers)],
+        ).fetchall()
+        rows += self._db.execute(
+            f"SELECT {_COLUMNS} FROM verdicts v JOIN items i ON i.id = v.item_id"
+            f" WHERE v.item_id {IN_JSON_LIST} AND v.story_id IS NULL",
+            [json_list(keys)],
+        ).fetchall()
+        members: dict[str, list[PeriodItem]] = {}
+        for row in rows:
+            item = _row(row)
+            key = str(item.story_id) if item.story_id is not None else item.id
+            members.setdefault(key, []).append(item)
+        return members
 
     def _story_exists(self, story_id: int) -> bool:
         found = self._db.execute("SELECT 1 FROM stories WHERE id = ?", [story_id]).fetchone()

@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import db, digest, feeds, health, poll, relevance, run, summary
+from bot.cli import db, digest, export, feeds, health, poll, relevance, run, summary
 from bot.errors import StorageError, TjwatchError
 
-VERBS = (poll, digest, run, feeds, health, relevance, summary, db)
+VERBS = (poll, digest, run, feeds, health, relevance, summary, export, db)
 
 
 def build_parser() -> argparse.ArgumentParser:

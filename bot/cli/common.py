@@ -27,6 +27,7 @@ def log_secrets(settings: Settings) -> list[str]:
             s.slack_webhook_url,
             s.slack_bot_token,
             s.slack_signing_secret,
+            s.web_token,
         )
         if v is not None
     ]

@@ -106,13 +106,36 @@ def render_png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def render_svg(fig: Figure) -> bytes:
+    """SVG for the web archive: sharp at any width, and its text is XML-escaped by matplotlib."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
 def chart(data: TrendData, *, title: str = "") -> bytes:
     return render_png(build_figure(data, title=title))
 
 
+def chart_svg(data: TrendData, *, title: str = "") -> bytes:
+    return render_svg(build_figure(data, title=title))
+
+
+async def _trend_data(store: Store, period: Period, matcher: ThemeMatcher) -> TrendData:
+    items = await store.run(store.summaries.period_items, period.start, period.end)
+    return await asyncio.to_thread(trend_data, items, matcher, period)
+
+
 async def trend(store: Store, period: Period, *, matcher: ThemeMatcher, title: str = "") -> Trend:
     """The period's chart: read on the database thread, counted and drawn off the loop."""
-    items = await store.run(store.summaries.period_items, period.start, period.end)
-    data = await asyncio.to_thread(trend_data, items, matcher, period)
+    data = await _trend_data(store, period, matcher)
     png = await asyncio.to_thread(chart, data, title=title)
     return Trend(data, png)
+
+
+async def trend_svg(
+    store: Store, period: Period, *, matcher: ThemeMatcher, title: str = ""
+) -> bytes:
+    """The period's chart as SVG (the web archive's ``/trend.svg``)."""
+    data = await _trend_data(store, period, matcher)
+    return await asyncio.to_thread(chart_svg, data, title=title)

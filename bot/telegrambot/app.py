@@ -48,6 +48,8 @@ from bot.telegrambot.guards import command_name, guard
 from bot.telegrambot.replies import reply
 from bot.telegrambot.schedule import schedule_all, schedule_poll
 from bot.texts import LANGS, t
+from bot.web.server import WebServer
+from bot.web.server import start_if_configured as start_web_if_configured
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +182,7 @@ def run_telegram(settings: Settings) -> None:
     app = build_application(settings, services)
     telegram_init = app.post_init
     slack: list[SlackCommandServer] = []
+    archive: list[WebServer] = []
     # /metrics when METRICS_PORT is set
     metrics = start_metrics_server(services.metrics, settings.secrets.metrics_port)
 
@@ -188,10 +191,13 @@ def run_telegram(settings: Settings) -> None:
         if telegram_init is not None:
             await telegram_init(app_)
         slack.extend(s for s in [await start_if_configured(services)] if s is not None)
+        archive.extend(w for w in [await start_web_if_configured(services)] if w is not None)
 
     async def post_shutdown(_app: Any) -> None:
         for server in slack:
             await server.stop()
+        for web_server in archive:
+            await web_server.stop()
         if metrics is not None:
             metrics.close()
         await services.aclose()
