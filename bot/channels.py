@@ -14,6 +14,7 @@ from datetime import datetime
 
 from bot.delivery.channel import Channel
 from bot.delivery.slack_channel import SlackChannel, configured_poster, slack_chat_id
+from bot.render.web_pages import web_pages
 from bot.settings import Settings
 from bot.subscriptions import record_slack_chat
 from bot.texts import digest_labels
@@ -55,7 +56,8 @@ async def slack_target(
         now=now,
         subscribed=True,
     )
-    return SlackChannel(poster, digest_labels(chat.lang)), chat
+    pages = web_pages(settings.public_url)
+    return SlackChannel(poster, digest_labels(chat.lang), pages=pages), chat
 
 
 FACTORIES: tuple[Factory, ...] = (slack_target,)

@@ -35,6 +35,7 @@ from bot.delivery.channel import Blocked, Failed, RetryLater, SendOutcome, Sent
 from bot.models import Digest, FollowUp
 from bot.render.slack_blocks import SlackMessage, render_digest, render_follow_up
 from bot.render.telegram_html import DigestLabels
+from bot.render.web_pages import WebPages
 from bot.settings import Settings
 from storage import ChatRecord
 
@@ -146,15 +147,17 @@ class SlackChannel:
         max_wait_s: float = MAX_WAIT_S,
         server_retry_s: float = SERVER_RETRY_S,
         sleep: Sleep = asyncio.sleep,
+        pages: WebPages | None = None,
     ) -> None:
         self._poster = poster
+        self._pages = pages
         self._labels = labels or DigestLabels()
         self._max_wait = max_wait_s
         self._server_retry = server_retry_s
         self._sleep = sleep
 
     def render(self, chat: ChatRecord, digest: Digest) -> list[SlackMessage]:
-        return render_digest(digest, self._labels, tz_name=chat.timezone)
+        return render_digest(digest, self._labels, tz_name=chat.timezone, pages=self._pages)
 
     async def send(self, chat: ChatRecord, digest: Digest) -> SendOutcome:
         async for _items, outcome in self.send_each(chat, digest):

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.models import Digest, DigestEntry, FollowUp, Report
 from bot.render.telegram_html import FOLLOW_UP_REPORTS, DigestLabels, clip
+from bot.render.web_pages import WebPages
 
 BLOCKS_PER_MESSAGE = 50
 SECTION_TEXT_LIMIT = 3000
@@ -74,8 +75,11 @@ def story_tag(entry: DigestEntry, labels: DigestLabels) -> str | None:
     )
 
 
-def entry_blocks(entry: DigestEntry, labels: DigestLabels, tz_name: str) -> list[Block]:
-    """A section (headline link, summary line) and a context line (source, time, relevance, tag)."""
+def entry_blocks(
+    entry: DigestEntry, labels: DigestLabels, tz_name: str, pages: WebPages | None = None
+) -> list[Block]:
+    """A section (headline link, summary line) and a context line (source, time, relevance, tag;
+    ``/story N`` links to the story's page in the web archive with ``pages``)."""
     headline = clip(entry.headline, HEADLINE_CHARS) or "—"
     url = link_url(entry.url)
     head = f"*<{url}|{link_text(headline)}>*" if url else f"*{escape(headline)}*"
@@ -96,7 +100,9 @@ def entry_blocks(entry: DigestEntry, labels: DigestLabels, tz_name: str) -> list
     meta.append(when if entry.dated else f"{escape(labels.first_seen)} {when}")
     meta.append(f"{escape(labels.relevance)} {entry.score:.2f}")
     if entry.story_id is not None:
-        meta.append(f"/story {entry.story_id}")
+        page = link_url(pages.story(str(entry.story_id))) if pages is not None else None
+        name = f"/story {entry.story_id}"
+        meta.append(f"<{page}|{name}>" if page else name)
     tag = story_tag(entry, labels)
     if tag:
         meta.append(escape(tag))
@@ -137,7 +143,11 @@ def _size(blocks: list[Block]) -> int:
 
 
 def render_digest(
-    digest: Digest, labels: DigestLabels | None = None, *, tz_name: str = "UTC"
+    digest: Digest,
+    labels: DigestLabels | None = None,
+    *,
+    tz_name: str = "UTC",
+    pages: WebPages | None = None,
 ) -> list[SlackMessage]:
     """The digest as one or more messages, split at entry boundaries within Slack's limits."""
     labels = labels or DigestLabels()
@@ -154,7 +164,7 @@ def render_digest(
     entries: list[DigestEntry] = []
     blocks: list[Block] = []
     for entry in digest.entries:
-        own = entry_blocks(entry, labels, tz_name)
+        own = entry_blocks(entry, labels, tz_name, pages)
         added = [{"type": "divider"}, *own] if entries else own
         # One block and HEADER_TEXT_LIMIT characters are kept for each message's header.
         full = (

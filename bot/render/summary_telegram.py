@@ -23,6 +23,7 @@ from bot.render.telegram_html import (
     safe_href,
     utf16_len,
 )
+from bot.render.web_pages import WebPages
 from storage import PeriodItem, StoryReports
 
 SUMMARY_CHARS = 600
@@ -41,7 +42,17 @@ def _link(title: str, url: str | None) -> str:
     return f'<a href="{href}">{name}</a>' if href else name
 
 
-def render_story_block(n: int, story: StorySummary, texts: SummaryTexts, tz: ZoneInfo) -> str:
+def _web_link(url: str, text: str) -> str:
+    return f'<a href="{safe_href(url)}">{esc(text)}</a>'
+
+
+def render_story_block(
+    n: int,
+    story: StorySummary,
+    texts: SummaryTexts,
+    tz: ZoneInfo,
+    pages: WebPages | None = None,
+) -> str:
     meta = [
         esc(texts.n_reports(story.reports)),
         esc(_when(story.first_seen, tz)),
@@ -62,7 +73,10 @@ def render_story_block(n: int, story: StorySummary, texts: SummaryTexts, tz: Zon
         lines.append(f"{esc(texts.sources)}: {esc(clip(sources_line(story), SOURCES_CHARS))}")
     if story.langs:
         lines.append(f"{esc(texts.languages)}: {esc(', '.join(story.langs))}")
-    lines.append(esc(texts.details.format(key=story.key)))
+    details = esc(texts.details.format(key=story.key))
+    if pages is not None:
+        details += " · " + _web_link(pages.story(story.key), texts.web_story)
+    lines.append(details)
     return "\n".join(lines)
 
 
@@ -87,16 +101,20 @@ def render_summary_telegram(
     *,
     tz_name: str = "UTC",
     limit: int = MESSAGE_LIMIT,
+    pages: WebPages | None = None,
 ) -> list[str]:
-    """The summary as HTML messages, each under ``limit``, split between stories."""
+    """The summary as HTML messages, each under ``limit``, split between stories; with
+    ``pages`` (``[web] public_url``) each story and the summary link to the web archive."""
     texts = texts or summary_texts("en")
     if summary.empty:
         return [esc(texts.empty.format(period=texts.period(summary.period)))]
     tz = ZoneInfo(tz_name)
     counts = esc(texts.counts.format(items=summary.items, stories=summary.story_count))
     blocks = [f"{counts}\n\n<b>{esc(texts.top_stories)}</b>"]
-    blocks += [render_story_block(n, s, texts, tz) for n, s in enumerate(summary.stories, 1)]
+    blocks += [render_story_block(n, s, texts, tz, pages) for n, s in enumerate(summary.stories, 1)]
     blocks.append(_tail(summary, texts))
+    if pages is not None:
+        blocks.append(_web_link(pages.summary(summary.period), texts.web_summary))
     reserve = utf16_len(_header(summary, texts, 99, 99)) + 2
     groups: list[list[str]] = [[]]
     size = reserve
@@ -134,8 +152,10 @@ def render_story_telegram(
     *,
     tz_name: str = "UTC",
     limit: int = MESSAGE_LIMIT,
+    pages: WebPages | None = None,
 ) -> list[str]:
-    """Every report of one story by time, as many messages as it needs."""
+    """Every report of one story by time, as many messages as it needs (the first line links
+    to the story's page in the web archive with ``pages``)."""
     texts = texts or summary_texts("en")
     tz = ZoneInfo(tz_name)
     key = str(reports.story_id) if reports.story_id is not None else reports.items[0].id
@@ -153,6 +173,7 @@ def render_story_telegram(
                     last=_when(reports.items[-1].timeline_at, tz),
                 )
             ),
+            *([_web_link(pages.story(key), texts.web_story)] if pages is not None else []),
         ]
     )
     return render_items(

@@ -46,6 +46,8 @@ class SummaryTexts:
     trend_caption: str
     trend_empty: str
     trend_title: str
+    web_story: str
+    web_summary: str
 
     def period(self, period: Period) -> str:
         label = period.label

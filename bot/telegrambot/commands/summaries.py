@@ -23,6 +23,7 @@ from bot.render.summary_telegram import (
 )
 from bot.render.summary_texts import summary_texts
 from bot.render.telegram_html import esc
+from bot.render.web_pages import web_pages
 from bot.telegrambot.context import BotContext
 from bot.telegrambot.replies import command_args, reply
 
@@ -62,7 +63,8 @@ async def summary_command(update: Update, context: BotContext) -> None:
         now=context.now(),
         lang=context.lang,
     )
-    for text in render_summary_telegram(summary, texts, tz_name=_tz(context)):
+    pages = web_pages(settings.public_url)
+    for text in render_summary_telegram(summary, texts, tz_name=_tz(context), pages=pages):
         await reply(update, text)
 
 
@@ -82,7 +84,8 @@ async def story_command(update: Update, context: BotContext) -> None:
     if reports is None:
         await reply(update, esc(texts.story_not_found.format(key=key)))
         return
-    for text in render_story_telegram(reports, texts, tz_name=_tz(context)):
+    pages = web_pages(context.settings.public_url)
+    for text in render_story_telegram(reports, texts, tz_name=_tz(context), pages=pages):
         await reply(update, text)
 
 
