@@ -25,7 +25,7 @@ from tests.support.feed_server import FeedServer
 from tests.support.fresh_feeds import write_fresh_feeds
 
 REPO = Path(__file__).resolve().parents[2]
-TOKEN = "archive-token-7f3a"  # noqa: S105 - a test's own token
+TOKEN = "archive-token-7f3a"
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,7 @@ def test_items_as_csv(cli, archive: Archive, tmp_path: Path) -> None:
     stored = _relevant(archive)
     assert {r["id"] for r in rows} == set(stored)  # every relevant item, nothing else
     for row in rows:
-        item_id, title, url, lang, score, story, story_id = stored[row["id"]]
+        _item_id, title, url, lang, score, story, story_id = stored[row["id"]]
         assert (row["title"], row["url"], row["languages"]) == (title, url, lang)
         assert abs(float(row["relevance"]) - float(score)) < 0.001  # type: ignore[arg-type]
         assert row["story"] == story and row["story_id"] == str(story_id)
