@@ -107,6 +107,8 @@ async def measure(items: int, repeat: int) -> dict[str, Any]:
         urls = {
             "/ (7 days)": "/",
             "/?since=30d": "/?since=30d",
+            "/?since=30d&min=0.95": "/?since=30d&min=0.95",
+            "/?since=30d&lang=uk (none)": "/?since=30d&lang=uk",
             f"story page ({story}, the biggest)": f"/stories/{story}",
             "story page (an ungrouped item)": f"/stories/{lone}",
             "/feed.atom (30 days)": "/feed.atom",

@@ -354,3 +354,12 @@ def m011_story_messages(db: Database) -> None:
         " ORDER BY d.sent_at, d.message_id"
     )
     db.execute("ALTER TABLE chats ADD COLUMN follow_ups TEXT")
+
+
+@migrations()
+def m017_archive_index(db: Database) -> None:
+    """The web archive's latest stories (issue 25) walk a period's items newest first until
+    they have enough stories; ``items_archive`` holds each item's id and language beside its
+    date, so the walk reads no item rows (they hold the article text) and a language filter
+    skips other languages without looking up their verdicts."""
+    db.execute("CREATE INDEX IF NOT EXISTS items_archive ON items(timeline_at, id, lang)")

@@ -144,8 +144,12 @@ class SummaryRepository:
     ) -> list[str]:
         """The stories with a relevant report in ``[start, end)`` that passes the filters (at
         least ``min_score``; a new development; in ``lang``), the latest report first: each a
-        story number, or the id of an item never grouped."""
-        where = ["v.relevant = 1", "i.timeline_at >= ?", "i.timeline_at < ?"]
+        story number, or the id of an item never grouped.
+
+        Walks the period's items newest first and stops at ``limit`` stories: the latest fifty
+        stories are a few hundred items back, not the whole period.
+        """
+        where = ["i.timeline_at >= ?", "i.timeline_at < ?", "v.relevant = 1"]
         params: list[Any] = [to_iso(start), to_iso(end)]
         if min_score > 0:
             where.append("v.score >= ?")
@@ -156,14 +160,16 @@ class SummaryRepository:
             where.append("i.lang = ?")
             params.append(lang)
         sql = (
-            f"SELECT {_STORY_KEY} AS key, max(i.timeline_at) AS latest"
-            " FROM verdicts v JOIN items i ON i.id = v.item_id"
-            f" WHERE {' AND '.join(where)} GROUP BY key ORDER BY latest DESC, key"
+            f"SELECT {_STORY_KEY} FROM items i INDEXED BY items_archive"
+            f" JOIN verdicts v ON v.item_id = i.id WHERE {' AND '.join(where)}"
+            " ORDER BY i.timeline_at DESC"
         )
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
-        return [str(row[0]) for row in self._db.execute(sql, params)]
+        keys: dict[str, None] = {}
+        for (key,) in self._db.execute(sql, params):
+            keys[str(key)] = None
+            if limit is not None and len(keys) >= limit:
+                break
+        return list(keys)
 
     def story_members(self, keys: Sequence[str]) -> dict[str, list[PeriodItem]]:
         """Every stored report of each story (``latest_story_keys``' keys), oldest first."""
@@ -175,7 +181,8 @@ class SummaryRepository:
         ).fetchall()
         rows += self._db.execute(
             f"SELECT {_COLUMNS} FROM verdicts v JOIN items i ON i.id = v.item_id"
-            f" WHERE v.item_id {IN_JSON_LIST} AND v.story_id IS NULL",
+            # "+": found by the item's key; the story index would walk every ungrouped verdict.
+            f" WHERE v.item_id {IN_JSON_LIST} AND +v.story_id IS NULL",
             [json_list(keys)],
         ).fetchall()
         members: dict[str, list[PeriodItem]] = {}
