@@ -4,12 +4,14 @@ nothing else, newest first, and the filters (min, only_new, lang, limit) choose 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import feedparser
 import httpx
 import pytest
 
+from bot.digest.themes import matcher_for
+from bot.settings import load_settings
 from tests.support.fresh_feeds import HOSTILE_TITLE
 from tests.support.web_archive import Archive, story_keys
 
@@ -125,3 +127,28 @@ def test_a_bad_filter_is_a_400_that_says_why(archive: Archive, query: dict[str, 
     [name] = query
     assert f"{name}=" in response.text and "cannot be read" in response.text
     assert "<b>" not in response.text
+
+
+def test_since_keeps_the_stories_reported_in_the_period(archive: Archive) -> None:
+    day_ago = (datetime.now(UTC) - timedelta(hours=24)).isoformat(timespec="seconds")
+    expected = story_keys(archive, "i.timeline_at >= ?", (day_ago,))
+    assert expected and expected != story_keys(archive)
+    assert {_key(archive, e.id) for e in _atom(archive, since="24h").entries} == expected
+
+
+def test_theme_keeps_the_stories_that_name_it(archive: Archive) -> None:
+    settings = load_settings(archive.config, env={}, dotenv=False)
+    matcher = matcher_for(settings)
+    rows = archive.rows(
+        "SELECT coalesce(CAST(v.story_id AS TEXT), i.id), i.title, i.summary FROM verdicts v"
+        " JOIN items i ON i.id = v.item_id WHERE v.relevant = 1"
+    )
+    texts: dict[str, list[str]] = {}
+    for key, title, summary in rows:
+        texts.setdefault(str(key), []).append(f"{title}\n{summary}")
+    theme = "migration and remittances"
+    expected = {k for k, t in texts.items() if theme in matcher.themes_of("\n".join(t))}
+    assert expected and expected != set(texts)
+    items = _json_feed(archive, theme=theme)["items"]
+    assert isinstance(items, list)
+    assert {_key(archive, i["id"]) for i in items} == expected
