@@ -354,3 +354,15 @@ def m011_story_messages(db: Database) -> None:
         " ORDER BY d.sent_at, d.message_id"
     )
     db.execute("ALTER TABLE chats ADD COLUMN follow_ups TEXT")
+
+
+@migrations()
+def m014_vote_shift(db: Database) -> None:
+    """A chat's 👍/👎 adjustment apart from the minimum relevance it chose (issue 24).
+
+    Votes used to rewrite ``min_score`` itself, bounded around the configured threshold, so that a
+    chat that had chosen 0.70 found 0.65 after two votes. ``vote_shift`` holds what votes add to
+    the chosen value (bounded around it); choosing a value again sets it back to 0. A
+    ``min_score`` that votes had already moved stays as it is: nothing tells it from a choice.
+    """
+    db.execute("ALTER TABLE chats ADD COLUMN vote_shift REAL NOT NULL DEFAULT 0")

@@ -1,0 +1,78 @@
+"""What a new user tripped over (issue 24), through the emulator as they met it: votes that
+rewrote a chosen threshold, periods the README names, story IDs where item IDs go, word forms
+in /search, and seeds without a title."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.support.summary_data import fill_week
+from tests.support.telegram_emulator import BotMessage
+from tests.support.tjwatch_bot import BotRig, eventually, rig
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
+__all__ = ["rig"]  # the fixture
+
+
+async def _vote(rig: BotRig, digest: BotMessage, vote: str, entry: int = 0) -> None:
+    before = len(rig.user.calls("answerCallbackQuery"))
+    data = [d for d in digest.callback_data if d.startswith(f"fb:{vote}:")][entry]
+    rig.user.press_button(data, digest)
+
+    async def answered() -> bool:
+        return len(rig.user.calls("answerCallbackQuery")) > before
+
+    await eventually(answered)
+
+
+@pytest.mark.parametrize(
+    ("lang", "adjusted", "reset"),
+    [
+        ("en", "Minimum relevance: 0.70, adjusted to 0.68 by your votes", "Undo the votes"),
+        (
+            "ru",
+            "Минимальная релевантность: 0.70, по вашим оценкам скорректирована до 0.68",
+            "Сбросить поправку",
+        ),
+    ],
+)
+async def test_votes_adjust_around_the_chosen_threshold_which_stands(
+    rig: BotRig, lang: str, adjusted: str, reset: str
+) -> None:
+    fill_week(rig.services.store, datetime.now(UTC))
+    chat_id = rig.user.chat["id"]
+    async with rig.running():
+        rig.user.send_command(f"/lang {lang}")
+        await rig.user.wait_for_messages_async()
+        rig.user.send_command("/settings")
+        [menu] = await rig.user.wait_for_messages_async()
+        for data in ("view:score", "score:0.7"):
+            rig.user.press_button(f"st:{chat_id}:{data}", menu)
+            menu = await rig.user.wait_for_edit_async(menu)
+        rig.user.send_command("/digest")
+        [digest] = await rig.user.wait_for_messages_async()
+        await _vote(rig, digest, "+")
+        await _vote(rig, digest, "+")  # the same vote again changes nothing
+
+        rig.user.send_command("/settings")
+        [menu] = await rig.user.wait_for_messages_async()
+        assert adjusted in menu.text
+        assert menu.button(reset) is not None
+        rig.user.press_button(f"st:{chat_id}:votes:reset", menu)
+        menu = await rig.user.wait_for_edit_async(menu)
+        assert adjusted not in menu.text and ": 0.70\n" in menu.text
+        assert not any(reset in (b.get("text") or "") for b in menu.buttons)
+
+        await _vote(rig, digest, "-", entry=1)  # a 👎: up from 0.70, not down to the configured 0.65
+        chat = await rig.db(rig.services.store.chats.get, chat_id)
+        assert chat is not None and (chat.min_score, chat.vote_shift) == (0.7, 0.02)
+        rig.user.send_command("/settings")
+        [menu] = await rig.user.wait_for_messages_async()
+        for data in ("view:score", "score:0.6"):  # choosing again clears the adjustment
+            rig.user.press_button(f"st:{chat_id}:{data}", menu)
+            menu = await rig.user.wait_for_edit_async(menu)
+        assert ": 0.60\n" in menu.text
+    chat = await rig.db(rig.services.store.chats.get, chat_id)
+    assert chat is not None and (chat.min_score, chat.vote_shift) == (0.6, 0.0)
