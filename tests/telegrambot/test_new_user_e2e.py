@@ -4,11 +4,11 @@ in /search, and seeds without a title."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.support.summary_data import fill_week
+from tests.support.summary_data import dev_items, fill_week
 from tests.support.telegram_emulator import BotMessage
 from tests.support.tjwatch_bot import BotRig, eventually, rig
 
@@ -65,7 +65,9 @@ async def test_votes_adjust_around_the_chosen_threshold_which_stands(
         assert adjusted not in menu.text and ": 0.70\n" in menu.text
         assert not any(reset in (b.get("text") or "") for b in menu.buttons)
 
-        await _vote(rig, digest, "-", entry=1)  # a 👎: up from 0.70, not down to the configured 0.65
+        await _vote(
+            rig, digest, "-", entry=1
+        )  # a 👎: up from 0.70, not down to the configured 0.65
         chat = await rig.db(rig.services.store.chats.get, chat_id)
         assert chat is not None and (chat.min_score, chat.vote_shift) == (0.7, 0.02)
         rig.user.send_command("/settings")
@@ -76,3 +78,29 @@ async def test_votes_adjust_around_the_chosen_threshold_which_stands(
         assert ": 0.60\n" in menu.text
     chat = await rig.db(rig.services.store.chats.get, chat_id)
     assert chat is not None and (chat.min_score, chat.vote_shift) == (0.6, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("lang", "earlier", "too_long"),
+    [
+        ("en", "relevant items are stored, the newest published", "longer than the 366 days"),
+        ("ru", "Сохранено релевантных материалов:", "больше 366 дн."),
+    ],
+)
+async def test_summary_takes_the_readmes_periods_and_says_where_items_are(
+    rig: BotRig, lang: str, earlier: str, too_long: str
+) -> None:
+    fill_week(rig.services.store, datetime.now(UTC) - timedelta(days=400))
+    headline = str(dev_items()["d002"]["title"])
+    async with rig.running():
+        rig.user.send_command(f"/lang {lang}")
+        await rig.user.wait_for_messages_async()
+        rig.user.send_command("/summary since 2025-01-01")
+        messages = await rig.user.wait_for_messages_async()
+        assert headline in messages[0].text
+        rig.user.send_command("/summary")
+        [empty] = await rig.user.wait_for_messages_async()
+        assert earlier in empty.text and "/summary since " in empty.text
+        rig.user.send_command("/trend 3650d")
+        [refused] = await rig.user.wait_for_messages_async()
+        assert too_long in refused.text
