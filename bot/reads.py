@@ -30,7 +30,6 @@ __all__ = [
     "StoryReports",
     "active_feeds",
     "chat_stats",
-    "find_item",
     "latest",
     "latest_count",
     "search",
@@ -61,11 +60,6 @@ async def latest(store: Store, n: int) -> list[StoredItem]:
 async def search(store: Store, query: str, limit: int = SEARCH_LIMIT) -> list[StoredItem]:
     """Full-text search over stored items, best match first."""
     return await store.run(store.items.search, query, limit)
-
-
-async def find_item(store: Store, id_or_url: str) -> StoredItem | None:
-    """One stored item by its id or its address."""
-    return await store.run(store.items.get, id_or_url)
 
 
 async def was_sent(store: Store, channel: str, chat_id: int, item_id: str) -> bool:

@@ -104,3 +104,28 @@ async def test_summary_takes_the_readmes_periods_and_says_where_items_are(
         rig.user.send_command("/trend 3650d")
         [refused] = await rig.user.wait_for_messages_async()
         assert too_long in refused.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "lead", "missing"),
+    [
+        ("en", "Story {n}: its first report", "A number is a story"),
+        ("ru", "Сюжет {n}: его первый материал", "Число — это номер сюжета"),
+    ],
+)
+async def test_why_takes_the_story_numbers_summary_shows(
+    rig: BotRig, lang: str, lead: str, missing: str
+) -> None:
+    stored = fill_week(rig.services.store, datetime.now(UTC))
+    story = stored.visit_story
+    async with rig.running():
+        rig.user.send_command(f"/lang {lang}")
+        await rig.user.wait_for_messages_async()
+        for command in (f"/why {story}", f"/why story_{story}"):
+            rig.user.send_command(command)
+            [answer] = await rig.user.wait_for_messages_async()
+            assert answer.text.startswith(lead.format(n=story) + "\n")
+            assert str(dev_items()["d019"]["title"]) in answer.text  # the story's first report
+        rig.user.send_command("/why 99999")
+        [nothing] = await rig.user.wait_for_messages_async()
+        assert missing in nothing.text
