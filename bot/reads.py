@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.ingest.feed_admin import FeedHealth, feed_health
+from bot.relevance.search_query import fts_query
 from storage import ChatRecord, FeedbackCounts, PeriodItem, Store, StoredItem, StoryReports
 
 __all__ = [
@@ -58,8 +59,12 @@ async def latest(store: Store, n: int) -> list[StoredItem]:
 
 
 async def search(store: Store, query: str, limit: int = SEARCH_LIMIT) -> list[StoredItem]:
-    """Full-text search over stored items, best match first."""
-    return await store.run(store.items.search, query, limit)
+    """Full-text search over stored items, best match first: every word in any of its forms,
+    words in double quotes as a phrase (``bot.relevance.search_query``)."""
+    match = fts_query(query)
+    if match is None:
+        return []
+    return await store.run(store.items.search, match, limit)
 
 
 async def was_sent(store: Store, channel: str, chat_id: int, item_id: str) -> bool:
