@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.support.summary_data import dev_items, fill_week
+from tests.support.summary_data import dev_items, fill_week, store_item
 from tests.support.telegram_emulator import BotMessage
 from tests.support.tjwatch_bot import BotRig, eventually, rig
 
@@ -129,3 +129,45 @@ async def test_why_takes_the_story_numbers_summary_shows(
         rig.user.send_command("/why 99999")
         [nothing] = await rig.user.wait_for_messages_async()
         assert missing in nothing.text
+
+
+WORD_FORMS = {
+    "ru": [
+        "Рахмон прибыл в Москву с визитом",
+        "Визит Рахмона в Москву завершён",
+        "Путин вручил Рахмону орден",
+        "Рахим Масов прибыл в Москву",  # another name
+    ],
+    "en": [
+        "Rahmon holds talks in Moscow",
+        "Putin and Rahmon talked in Moscow about labour migrants",
+        "Moscow talk: what Rahmon wants",
+        "Moscow tallies the votes",  # another word
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "found", "phrase", "in_phrase"),
+    [
+        ("ru", "Рахмона", 3, '"визит Рахмона в Москву"', 1),
+        ("en", "talks", 3, '"talks in Moscow"', 2),
+    ],
+)
+async def test_search_finds_every_form_of_a_word_and_phrases(
+    rig: BotRig, lang: str, query: str, found: int, phrase: str, in_phrase: int
+) -> None:
+    now = datetime.now(UTC)
+    for n, title in enumerate(WORD_FORMS[lang]):
+        row = {"id": f"w{n}", "title": title, "summary": "", "source": "Wire", "url": None}
+        store_item(rig.services.store, row | {"lang": lang}, at=now, score=0.7)
+    async with rig.running():
+        rig.user.send_command(f"/lang {lang}")
+        await rig.user.wait_for_messages_async()
+        rig.user.send_command(f"/search {query}")
+        [answer] = await rig.user.wait_for_messages_async()
+        shown = [t for t in WORD_FORMS[lang] if t in answer.text]
+        assert shown == WORD_FORMS[lang][:found], answer.text
+        rig.user.send_command(f"/search {phrase}")
+        [answer] = await rig.user.wait_for_messages_async()
+        assert sum(t in answer.text for t in WORD_FORMS[lang]) == in_phrase, answer.text
