@@ -5,11 +5,13 @@ in /search, and seeds without a title."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from tests.support.config import SHIPPED
 from tests.support.summary_data import dev_items, fill_week, store_item
-from tests.support.telegram_emulator import BotMessage
+from tests.support.telegram_emulator import BotMessage, TelegramEmulator
 from tests.support.tjwatch_bot import BotRig, eventually, rig
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
@@ -171,3 +173,27 @@ async def test_search_finds_every_form_of_a_word_and_phrases(
         rig.user.send_command(f"/search {phrase}")
         [answer] = await rig.user.wait_for_messages_async()
         assert sum(t in answer.text for t in WORD_FORMS[lang]) == in_phrase, answer.text
+
+
+async def test_seeds_without_a_title_are_listed_by_their_first_line(
+    tmp_path: Path, telegram_emulator: TelegramEmulator, bot_token: str
+) -> None:
+    seeds = SHIPPED.parent / "seeds"
+    untitled = [
+        {"file": str(seeds / name), "date": "2025-03-17"}
+        for name in ("000_2d1f3eca5ebde82f.txt", "003_49707a97bcb62aca.txt")
+    ]
+    rig = BotRig.create(tmp_path, telegram_emulator, bot_token, {}, seeds=untitled)
+    try:
+        async with rig.running():
+            rig.user.send_command("/seeds")
+            [answer] = await rig.user.wait_for_messages_async()
+    finally:
+        await rig.aclose()
+    text = answer.plain_text or ""
+    assert "1. Russia offers Tajikistan investment projects in energy and mining" in text
+    assert (
+        "2. The Russian President, Vladimir Putin, has been discussing bilateral relations with "
+        "the Tajik President, Emomali Rahmon, in Moscow.\n" in text + "\n"
+    )
+    assert "000_2d1f3eca5ebde82f" not in text and "49707a97bcb62aca" not in text
