@@ -11,6 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.channels import configured_channels
 from bot.delivery.console_channel import ConsoleChannel
+from bot.ingest.cycle import CycleReport
 from bot.jobs import digest_job, poll_job
 from bot.metrics import start_metrics_server
 from bot.services import Services
@@ -19,6 +20,17 @@ from bot.web.server import start_if_configured as start_web_if_configured
 from storage import CONSOLE_CHAT_ID
 
 log = logging.getLogger(__name__)
+
+
+def nothing_fetched(report: CycleReport, interval_minutes: int) -> str:
+    """What the first cycle says when no feed answered (issue 24: a first run offline printed
+    a warning a feed and then nothing until the next poll)."""
+    return (
+        f"tjwatch: the first poll reached none of the {len(report.feeds)} feeds: this machine may"
+        " be offline, or the feeds' sites down. `tjwatch feeds` shows each feed's error; README"
+        " 'Try it offline' runs tjwatch on feed files served on this machine. Next poll in"
+        f" {interval_minutes} min."
+    )
 
 
 async def run_console(services: Services, *, stop_after_cycles: int | None = None) -> None:
@@ -43,7 +55,9 @@ async def run_console(services: Services, *, stop_after_cycles: int | None = Non
 
     async def poll_then_digest() -> None:
         nonlocal cycles
-        await poll_job(services)
+        report = await poll_job(services)
+        if cycles == 0 and report is not None and report.feeds and not report.succeeded:
+            print(nothing_fetched(report, settings.schedule.poll_interval_minutes), flush=True)
         await digest_job(services, channel, chat)
         for target in others:
             await digest_job(services, target.channel, target.chat)

@@ -1,8 +1,10 @@
 """👍/👎 on digest entries: stored per person, and nudging that chat's relevance threshold.
 
 Each vote moves the chat's threshold by a small step (down for 👍, up for 👎), never more than
-``MAX_SHIFT`` away from the configured threshold, so a few clicks tune a chat but cannot switch
-its digests off or flood it. Re-pressing the same button changes nothing.
+``MAX_SHIFT`` away from the threshold the chat chose (the configured one until it chooses), so a
+few clicks tune a chat but cannot switch its digests off or flood it. The votes' adjustment is
+kept apart from the choice (``ChatRecord.vote_shift``): /settings shows both, and choosing a
+value again, or the reset button, clears it. Re-pressing the same button changes nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.subscriptions import threshold
+from bot.subscriptions import chosen_threshold, threshold
 from storage import ChatRecord, Store
 
 STEP = 0.02
@@ -24,13 +26,14 @@ class FeedbackResult:
     threshold: float
 
 
-def adjusted_threshold(current: float, base: float, vote: int, previous: int | None) -> float:
-    """Pure: the threshold after a vote (``previous`` is the person's earlier vote, if any)."""
+def adjusted_shift(shift: float, chosen: float, vote: int, previous: int | None) -> float:
+    """Pure: the votes' adjustment after a vote (``previous`` is the person's earlier vote, if
+    any), within ``MAX_SHIFT`` of the ``chosen`` threshold and keeping it within 0..1."""
     if previous == vote:
-        return current
+        return shift
     steps = 2 if previous is not None else 1  # switching 👍→👎 undoes the first vote too
-    moved = current - vote * STEP * steps
-    low, high = max(0.0, base - MAX_SHIFT), min(1.0, base + MAX_SHIFT)
+    moved = shift - vote * STEP * steps
+    low, high = max(-MAX_SHIFT, -chosen), min(MAX_SHIFT, 1.0 - chosen)
     return round(min(high, max(low, moved)), 3)
 
 
@@ -44,10 +47,10 @@ async def record_feedback(
     base: float,
     now: datetime,
 ) -> FeedbackResult:
-    """Store the vote and move the chat's threshold; ``base`` is the configured threshold."""
+    """Store the vote and adjust the chat's threshold; ``base`` is the configured threshold."""
     previous = await store.run(store.feedback.record, chat.id, item_id, user_id, vote, now)
-    current = threshold(chat, base)
-    new = adjusted_threshold(current, base, vote, previous)
-    if new != current:
-        await store.run(store.chats.update, chat.id, now, min_score=new)
-    return FeedbackResult(previous != vote, new)
+    shift = adjusted_shift(chat.vote_shift, chosen_threshold(chat, base), vote, previous)
+    if shift != chat.vote_shift:
+        updated = await store.run(store.chats.update, chat.id, now, vote_shift=shift)
+        chat = updated or chat
+    return FeedbackResult(previous != vote, threshold(chat, base))

@@ -177,6 +177,7 @@ class DigestEntry:
     story: str | None
     summary: str
     item_ids: tuple[str, ...]
+    """The story's reports in this digest, the one shown (``headline``) first."""
     whats_new: str | None = None
     story_id: int | None = None
     """The story group it shows (its number for ``/story``); None for an ungrouped item."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.ingest.feed_admin import FeedHealth, feed_health
+from bot.relevance.search_query import fts_query
 from storage import ChatRecord, FeedbackCounts, PeriodItem, Store, StoredItem, StoryReports
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
     "StoryReports",
     "active_feeds",
     "chat_stats",
-    "find_item",
     "latest",
     "latest_count",
     "search",
@@ -59,13 +59,12 @@ async def latest(store: Store, n: int) -> list[StoredItem]:
 
 
 async def search(store: Store, query: str, limit: int = SEARCH_LIMIT) -> list[StoredItem]:
-    """Full-text search over stored items, best match first."""
-    return await store.run(store.items.search, query, limit)
-
-
-async def find_item(store: Store, id_or_url: str) -> StoredItem | None:
-    """One stored item by its id or its address."""
-    return await store.run(store.items.get, id_or_url)
+    """Full-text search over stored items, best match first: every word in any of its forms,
+    words in double quotes as a phrase (``bot.relevance.search_query``)."""
+    match = fts_query(query)
+    if match is None:
+        return []
+    return await store.run(store.items.search, match, limit)
 
 
 async def was_sent(store: Store, channel: str, chat_id: int, item_id: str) -> bool:

@@ -51,7 +51,10 @@ def setting_change(key: str, raw: str) -> dict[str, Any] | None:
                 ZoneInfo(raw)
                 return {"timezone": raw}
             case "score" if 0.0 <= float(raw) <= 1.0:
-                return {"min_score": round(float(raw), 3)}
+                # A choice stands as made: it clears what votes had added (bot.feedback).
+                return {"min_score": round(float(raw), 3), "vote_shift": 0.0}
+            case "votes" if raw == "reset":
+                return {"vote_shift": 0.0}
             case "new" if raw in {"0", "1"}:
                 return {"only_new": raw == "1"}
             case "lang" if raw in LANGUAGES:
@@ -63,11 +66,16 @@ def setting_change(key: str, raw: str) -> dict[str, Any] | None:
     return None
 
 
-def threshold(chat: ChatRecord, default: float) -> float:
-    """The chat's minimum relevance: its own setting, else ``default`` (the configured one)."""
+def chosen_threshold(chat: ChatRecord, default: float) -> float:
+    """The minimum relevance the chat chose, else ``default`` (the configured one)."""
     if chat.min_score is not None:
         return chat.min_score
     return default
+
+
+def threshold(chat: ChatRecord, default: float) -> float:
+    """The chat's minimum relevance in force: the chosen one adjusted by its votes."""
+    return round(min(1.0, max(0.0, chosen_threshold(chat, default) + chat.vote_shift)), 3)
 
 
 def follow_ups(chat: ChatRecord, default: str) -> FollowUpMode:

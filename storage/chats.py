@@ -27,6 +27,7 @@ _SETTABLE = {
     "managed_by",
     "kind",
     "follow_ups",
+    "vote_shift",
 }
 
 
@@ -49,6 +50,7 @@ def _chat(row: dict[str, Any]) -> ChatRecord:
         managed_by=row["managed_by"],
         last_digest_at=from_iso(row["last_digest_at"]),
         follow_ups=row.get("follow_ups"),
+        vote_shift=row.get("vote_shift") or 0.0,
     )
 
 

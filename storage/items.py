@@ -319,12 +319,12 @@ class ItemRepository:
         sql = _SELECT + f" {where} ORDER BY i.timeline_at DESC LIMIT ?"
         return self._stored(sql, [n])
 
-    def search(self, query: str, limit: int = 10) -> list[StoredItem]:
-        """Full-text search (FTS5) over titles, summaries and article text, relevant items first."""
-        terms = [t for t in query.replace('"', " ").split() if t]
-        if not terms:
-            return []
-        match = " ".join(f'"{t}"*' for t in terms)
+    def search(self, match: str, limit: int = 10) -> list[StoredItem]:
+        """Full-text search over titles, summaries and article text, relevant items first.
+
+        ``match`` is an FTS5 query (``bot.relevance.search_query`` builds it from a person's
+        words, their other forms included).
+        """
         # Rank the matches on the index alone, then read the rows of the few that are shown.
         sql = (
             "SELECT i.id FROM items_fts JOIN items i ON i.rowid = items_fts.rowid"

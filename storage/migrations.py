@@ -357,6 +357,18 @@ def m011_story_messages(db: Database) -> None:
 
 
 @migrations()
+def m014_vote_shift(db: Database) -> None:
+    """A chat's 👍/👎 adjustment apart from the minimum relevance it chose (issue 24).
+
+    Votes used to rewrite ``min_score`` itself, bounded around the configured threshold, so that a
+    chat that had chosen 0.70 found 0.65 after two votes. ``vote_shift`` holds what votes add to
+    the chosen value (bounded around it); choosing a value again sets it back to 0. A
+    ``min_score`` that votes had already moved stays as it is: nothing tells it from a choice.
+    """
+    db.execute("ALTER TABLE chats ADD COLUMN vote_shift REAL NOT NULL DEFAULT 0")
+
+
+@migrations()
 def m017_archive_index(db: Database) -> None:
     """The web archive's latest stories (issue 25) walk a period's items newest first until
     they have enough stories; ``items_archive`` holds each item's id and language beside its

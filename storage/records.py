@@ -185,3 +185,6 @@ class ChatRecord:
     follow_ups: str | None = None
     """How later reports of a story this chat has seen reach it (``thread``, ``digest``,
     ``off``); None: the configured default."""
+    vote_shift: float = 0.0
+    """What 👍/👎 votes have added to the chosen minimum relevance (``min_score``, else the
+    configured one): kept apart so that the person's own choice stands (issue 24)."""

@@ -92,6 +92,14 @@ class SummaryRepository:
         ).fetchall()
         return [_row(r) for r in rows]
 
+    def relevant_stored(self) -> tuple[int, datetime | None]:
+        """How many relevant items are stored, and the newest one's ``timeline_at``."""
+        count, newest = self._db.execute(
+            "SELECT count(*), max(i.timeline_at) FROM verdicts v JOIN items i ON i.id = v.item_id"
+            " WHERE v.relevant = 1"
+        ).fetchone()
+        return int(count), _parse_time(newest) if newest else None
+
     def texts(self, ids: Sequence[str]) -> dict[str, str]:
         """The fetched full text of those items that have one."""
         rows = self._db.execute(

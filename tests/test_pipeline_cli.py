@@ -184,3 +184,32 @@ def test_digest_prints_later_reports_of_a_story_as_an_update_once(
     assert real.out.startswith(f"update to story {story}\n")
     assert str(rows[0]["title"]) not in real.out  # the story is not an entry again
     assert "nothing new" in cli("--config", str(config), "digest").out
+
+
+def test_the_ids_poll_and_digest_print_are_what_explain_takes(
+    cli, config_for, feed_server: FeedServer
+) -> None:
+    """Issue 24: poll and digest printed no IDs, and explain refused the story numbers that
+    summary and digest show; a number is a story, and explain says so."""
+    import re
+
+    config = config_for({"Topic EN": feed_server.url("topic-en-rss.xml")})
+    polled = cli("--config", str(config), "poll", "--once")
+    assert polled.code == 0, polled.err
+    table = polled.out.split("\n\n", 1)[1].splitlines()
+    assert table[0].split() == ["ID", "SCORE", "PUBLISHED", "SOURCE", "TITLE"]
+    item_id = table[1].split()[0]
+    assert re.fullmatch("[0-9a-f]{20}", item_id)
+    explained = cli("--config", str(config), "explain", item_id)
+    assert explained.code == 0, explained.err
+    assert "Story " not in explained.out.splitlines()[0]
+
+    digest = cli("--config", str(config), "digest")
+    story, shown = re.search(r"· story (\d+) · item ([0-9a-f]{20})\n", digest.out).groups()  # type: ignore[union-attr]
+    for key in (story, f"/story_{story}"):
+        by_story = cli("--config", str(config), "explain", key)
+        assert by_story.code == 0, by_story.err
+        assert by_story.out.startswith(f"Story {story}: its first report, item ")
+    assert cli("--config", str(config), "explain", shown).code == 0
+    missing = cli("--config", str(config), "explain", "999999")
+    assert missing.code == 1 and "a number is a story" in missing.err

@@ -40,20 +40,22 @@ def format_report(report: CycleReport) -> str:
     for failure in report.failed:
         lines.append(f"  failed: {failure.feed}: {failure.error}")
     if report.matched:
-        rows = [("SCORE", "PUBLISHED", "SOURCE", "TITLE")]
+        # The ID is what ``tjwatch explain`` takes.
+        rows = [("ID", "SCORE", "PUBLISHED", "SOURCE", "TITLE")]
         for item, verdict in report.matched:
             rows.append(
                 (
+                    item.id,
                     f"{verdict.score:.2f}",
                     item.timeline_at.strftime("%Y-%m-%d %H:%M"),
                     item.source[:24],
                     item.title[:90],
                 )
             )
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines.append("")
         for row in rows:
             lines.append(
-                "  ".join(c.ljust(w) for c, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
+                "  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4]
             )
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.cli.common import load, services
 from bot.errors import UsageError
-from bot.explaining import explain_stored
+from bot.explaining import explain_stored, find_target
 from bot.ingest.item_files import BadLine, LabelledItem, read_items
 from bot.relevance.build import build_seed_scorer, keyword_rules
 from bot.relevance.evaluate import Figures, evaluate
@@ -48,7 +48,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ex = sub.add_parser(
         "explain", help="why a stored item got its verdict: terms, seed similarity, story"
     )
-    ex.add_argument("key", metavar="ID_OR_URL", help="the item's id or address")
+    ex.add_argument(
+        "key",
+        metavar="ID_OR_URL",
+        help="an item's id (poll --once, digest) or address, or a story number (summary, "
+        "digest): its first report",
+    )
     ex.set_defaults(handler=handle_explain)
 
 
@@ -133,12 +138,22 @@ def _row(name: str, f: Figures) -> str:
 def handle_explain(args: argparse.Namespace) -> int:
     async def run() -> int:
         async with services(args) as svc:
-            explanation = await explain_stored(args.key, store=svc.store, scorer=svc.scorer)
-            if explanation is None:
+            target = await find_target(svc.store, args.key)
+            explanation = (
+                await explain_stored(target.item.id, store=svc.store, scorer=svc.scorer)
+                if target
+                else None
+            )
+            if target is None or explanation is None:
                 print(
-                    f"tjwatch: no stored item has the id or address {args.key!r}", file=sys.stderr
+                    f"tjwatch: no stored story or item has the id or address {args.key!r}"
+                    " (a number is a story, as summary and digest show it; an item's id is"
+                    " 20 characters, as poll --once and digest show it)",
+                    file=sys.stderr,
                 )
                 return 1
+            if target.story_id is not None:
+                print(f"Story {target.story_id}: its first report, item {target.item.id}\n")
             print(render_text(explanation))
             return 0
 

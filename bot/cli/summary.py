@@ -38,11 +38,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     chart.set_defaults(handler=handle_trend)
 
 
-def _period(svc: Services, text: str) -> Period:
-    period = parse_period(text, svc.clock.now(), tz_name=svc.settings.file.schedule.timezone)
+def _period(svc: Services, text: str, max_days: int | None = None) -> Period:
+    tz = svc.settings.file.schedule.timezone
+    period = parse_period(text, svc.clock.now(), tz_name=tz, max_days=max_days)
     if isinstance(period, PeriodError):
-        raise UsageError(f"--since {text!r} is not a period; use {PERIOD_HELP}")
+        raise UsageError(period_error(period))
     return period
+
+
+def period_error(error: PeriodError) -> str:
+    match error.reason:
+        case "future":
+            return f"--since {error.text!r} is in the future; give a date up to today"
+        case "too_long":
+            return (
+                f"--since {error.text!r} is longer than the {error.max_days} days a trend chart"
+                " shows (a bar a day); give a shorter period"
+            )
+        case _:
+            return f"--since {error.text!r} is not a period; use {PERIOD_HELP}"
 
 
 def handle_summary(args: argparse.Namespace) -> int:
@@ -74,10 +88,11 @@ def handle_trend(args: argparse.Namespace) -> int:
 
 
 async def _trend(args: argparse.Namespace) -> None:
-    from bot.digest.trend import trend  # matplotlib: a second of imports every other verb skips
+    # matplotlib: a second of imports every other verb skips
+    from bot.digest.trend import MAX_DAYS, trend
 
     async with services(args) as svc:
-        period = _period(svc, args.since)
+        period = _period(svc, args.since, MAX_DAYS)
         texts = summary_texts(args.lang)
         chart = await trend(
             svc.store, period, matcher=matcher_for(svc.settings), title=texts.trend_title

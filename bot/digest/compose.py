@@ -102,7 +102,7 @@ def _entry(group: list[StoredItem]) -> DigestEntry:
         score=max(i.score for i in group),
         story=lead.story,
         summary=summary_line(lead.summary or lead.text or ""),
-        item_ids=tuple(i.id for i in group),
+        item_ids=(lead.id, *(i.id for i in group if i is not lead)),
         whats_new=lead.whats_new,
         story_id=lead.story_id,
         dated=first.published_at is not None,

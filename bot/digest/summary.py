@@ -56,6 +56,16 @@ class SourceCount:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredRelevant:
+    """What an empty period's summary says is stored outside it, so that the reader is sent to
+    where the items are rather than to a longer period that may still be empty."""
+
+    count: int
+    newest: datetime
+    """The newest relevant item's place on the timeline (published, else first seen)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     period: Period
     generated_at: datetime
@@ -64,6 +74,8 @@ class Summary:
     stories: tuple[StorySummary, ...]
     themes: tuple[ThemeCount, ...]
     sources: tuple[SourceCount, ...]
+    stored: StoredRelevant | None = None
+    """For an empty period: the relevant items stored at all (None when there are none)."""
 
     @property
     def empty(self) -> bool:
@@ -165,7 +177,13 @@ def summary_from_store(
     items = store.summaries.period_items(period.start, period.end)
     ranked = rank_stories(items)
     texts = store.summaries.texts(_quoted_ids(ranked, limit))
-    return compose_summary(items, ranked, texts, matcher, period, now=now, limit=limit)
+    summary = compose_summary(items, ranked, texts, matcher, period, now=now, limit=limit)
+    return _with_stored(summary, store) if summary.empty else summary
+
+
+def _with_stored(summary: Summary, store: Store) -> Summary:
+    count, newest = store.summaries.relevant_stored()
+    return replace(summary, stored=StoredRelevant(count, newest) if newest else None)
 
 
 async def summarize(
@@ -193,6 +211,8 @@ async def summarize(
         now=now,
         limit=limit,
     )
+    if summary.empty:
+        return await store.run(_with_stored, summary, store)
     if llm is None or not summary.stories:
         return summary
     docs = [documents(g, texts) for g in ranked[:limit]]

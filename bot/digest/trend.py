@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 600, 100
+# A bar a day: a year is as many as a chart this wide can show (summaries have no such limit).
+MAX_DAYS = 366
 _OTHER_COLOUR = "#9e9e9e"
 
 

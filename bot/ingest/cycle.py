@@ -33,6 +33,9 @@ from bot.relevance.reading import LexiconTerms
 from storage import FeedState, FeedUpdate
 
 log = logging.getLogger(__name__)
+# Failed feeds named a line each; more than this many fail together (no network, a first run
+# offline) and the cycle's one line counts them instead (each still at DEBUG, and in its fields).
+FEEDS_NAMED = 3
 
 
 class PollStatus(StrEnum):
@@ -50,6 +53,8 @@ class FeedOutcome:
     items: int = 0
     new: int = 0
     error: str | None = None
+    stage: str | None = None
+    """Where a failed feed failed: ``fetch`` or ``parse``."""
 
 
 @dataclass(slots=True)
@@ -63,6 +68,11 @@ class CycleReport:
     @property
     def failed(self) -> list[FeedOutcome]:
         return [f for f in self.feeds if f.status is PollStatus.FAILED]
+
+    @property
+    def succeeded(self) -> bool:
+        """Whether any feed answered (new items or not modified)."""
+        return len(self.failed) < len(self.feeds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,16 +133,40 @@ async def run_cycle(
     report.new_items, report.matched, report.fulltext = sink.new_items, sink.matched, sink.fulltext
     report.matched.sort(key=lambda iv: (-iv[1].score, iv[0].timeline_at))
     report.seconds = time.perf_counter() - started
-    log.info(
-        "poll cycle: %d feeds, %d failed, %d new items, %d matched, %.2f s",
-        len(report.feeds),
-        len(report.failed),
-        report.new_items,
-        len(report.matched),
-        report.seconds,
-        extra={"fields": _cycle_fields(report)},
-    )
+    _log_cycle(report)
     return report
+
+
+def _log_cycle(report: CycleReport) -> None:
+    """A line per failed feed when few failed, else one line for the cycle (issue 24: a first
+    run with no network printed thirteen warnings and then nothing); the cycle's line counts the
+    failures and says where to look, and its fields name every failed feed."""
+    failed = report.failed
+    level = logging.WARNING if len(failed) <= FEEDS_NAMED else logging.DEBUG
+    for outcome in failed:
+        log.log(
+            level,
+            "feed %r failed: %s",
+            outcome.feed,
+            outcome.error,
+            extra={
+                "fields": {"feed": outcome.feed, "error": outcome.error, "stage": outcome.stage}
+            },
+        )
+    stats = f"{report.new_items} new items, {len(report.matched)} matched, {report.seconds:.2f} s"
+    fields = {"fields": _cycle_fields(report)}
+    if not failed:
+        log.info("poll cycle: %d feeds, 0 failed, %s", len(report.feeds), stats, extra=fields)
+        return
+    hint = "; see README 'Try it offline'" if len(failed) == len(report.feeds) else ""
+    log.warning(
+        "poll cycle: %d of %d feeds failed: tjwatch feeds shows why%s. %s",
+        len(failed),
+        len(report.feeds),
+        hint,
+        stats,
+        extra=fields,
+    )
 
 
 def _cycle_fields(report: CycleReport) -> dict[str, object]:
@@ -141,11 +175,16 @@ def _cycle_fields(report: CycleReport) -> dict[str, object]:
         "feeds": len(report.feeds),
         "failed": len(report.failed),
         "failed_feeds": [f.feed for f in report.failed],
+        "errors": {f.feed: f.error for f in report.failed},
         "not_modified": sum(1 for f in report.feeds if f.status is PollStatus.NOT_MODIFIED),
         "new_items": report.new_items,
         "matched": len(report.matched),
         "seconds": round(report.seconds, 3),
     }
+
+
+def _failure(feed: FeedState, error: str, stage: str) -> FeedOutcome:
+    return FeedOutcome(feed.name, PollStatus.FAILED, error=error, stage=stage)
 
 
 async def _poll_one(
@@ -187,14 +226,8 @@ async def _poll_one(
 
     if result.status is FetchStatus.FAILED:
         error = result.error or "failed"
-        log.warning(
-            "feed %r failed: %s",
-            feed.name,
-            error,
-            extra={"fields": {"feed": feed.name, "error": error, "stage": "fetch"}},
-        )
         update = schedule(feed.consecutive_failures + 1, result.retry_after_s)
-        return _failed(update, error), FeedOutcome(feed.name, PollStatus.FAILED, error=error), ()
+        return _failed(update, error), _failure(feed, error, "fetch"), ()
     if result.status is FetchStatus.NOT_MODIFIED:
         return schedule(0), FeedOutcome(feed.name, PollStatus.NOT_MODIFIED), ()
 
@@ -209,17 +242,11 @@ async def _poll_one(
         )
         error = f"the parser crashed on this feed ({type(exc).__name__})"
         update = schedule(feed.consecutive_failures + 1)
-        return _failed(update, error), FeedOutcome(feed.name, PollStatus.FAILED, error=error), ()
+        return _failed(update, error), _failure(feed, error, "parse"), ()
     if parsed.fatal:
         error = f"not a usable feed: {parsed.bozo_reason}"
-        log.warning(
-            "feed %r failed: %s",
-            feed.name,
-            error,
-            extra={"fields": {"feed": feed.name, "error": error, "stage": "parse"}},
-        )
         update = schedule(feed.consecutive_failures + 1)
-        return _failed(update, error), FeedOutcome(feed.name, PollStatus.FAILED, error=error), ()
+        return _failed(update, error), _failure(feed, error, "parse"), ()
     update = replace(
         schedule(0),
         etag=result.etag,

@@ -65,6 +65,8 @@ def _entry(n: int, entry: DigestEntry, tz_name: str) -> list[str]:
     )
     if entry.story_id is not None:
         meta += f" · story {entry.story_id}"
+    if entry.item_ids:  # what ``tjwatch explain`` takes: the report shown
+        meta += f" · item {entry.item_ids[0]}"
     out = [head, meta]
     if entry.summary:
         out.append(f"   {entry.summary}")

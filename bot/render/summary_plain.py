@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.digest.summary import StorySummary, Summary
@@ -16,9 +16,9 @@ def render_summary_plain(
 ) -> str:
     texts = texts or summary_texts("en")
     period = texts.period(summary.period)
-    if summary.empty:
-        return texts.empty_plain.format(period=period) + "\n"
     tz = ZoneInfo(tz_name)
+    if summary.empty:
+        return texts.empty_note(summary.period, stored(summary, tz), plain=True) + "\n"
     lines = [
         f"{texts.title} — {period}",
         texts.counts.format(items=summary.items, stories=summary.story_count),
@@ -35,6 +35,13 @@ def render_summary_plain(
     lines += ["", texts.busiest]
     lines.extend(f"  {s.name}: {s.count}" for s in summary.sources)
     return "\n".join(lines) + "\n"
+
+
+def stored(summary: Summary, tz: ZoneInfo) -> tuple[int, date] | None:
+    """What an empty summary says is stored: how many relevant items, the newest one's day."""
+    if summary.stored is None:
+        return None
+    return summary.stored.count, summary.stored.newest.astimezone(tz).date()
 
 
 def _when(at: datetime, tz: ZoneInfo) -> str:

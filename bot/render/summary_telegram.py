@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.digest.summary import StorySummary, Summary
 from bot.digest.trend import TrendData
-from bot.render.summary_plain import sources_line
+from bot.render.summary_plain import sources_line, stored
 from bot.render.summary_texts import SummaryTexts, summary_texts
 from bot.render.telegram_html import (
     HEADLINE_CHARS,
@@ -106,9 +106,9 @@ def render_summary_telegram(
     """The summary as HTML messages, each under ``limit``, split between stories; with
     ``pages`` (``[web] public_url``) each story and the summary link to the web archive."""
     texts = texts or summary_texts("en")
-    if summary.empty:
-        return [esc(texts.empty.format(period=texts.period(summary.period)))]
     tz = ZoneInfo(tz_name)
+    if summary.empty:
+        return [esc(texts.empty_note(summary.period, stored(summary, tz), plain=False))]
     counts = esc(texts.counts.format(items=summary.items, stories=summary.story_count))
     blocks = [f"{counts}\n\n<b>{esc(texts.top_stories)}</b>"]
     blocks += [render_story_block(n, s, texts, tz, pages) for n, s in enumerate(summary.stories, 1)]

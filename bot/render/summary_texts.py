@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import tomllib
 from dataclasses import dataclass, fields
+from datetime import date
 from importlib import resources
 from typing import Any
 
@@ -22,6 +23,11 @@ class SummaryTexts:
     counts: str
     empty: str
     empty_plain: str
+    empty_earlier: str
+    empty_earlier_plain: str
+    stored_items: str
+    stored_item: str
+    too_long: str
     top_stories: str
     reports: str
     report: str
@@ -55,6 +61,20 @@ class SummaryTexts:
             return self.period_since.format(date=label.removeprefix("since "))
         n = label[:-1]
         return (self.period_hours if label.endswith("h") else self.period_days).format(n=n)
+
+    def empty_note(self, period: Period, stored: tuple[int, date] | None, *, plain: bool) -> str:
+        """Why an empty period is empty: no relevant item at all, or all of them published
+        before it (``stored``: how many, and the newest one's day), and where to look."""
+        label = self.period(period)
+        if stored is None:
+            return (self.empty_plain if plain else self.empty).format(period=label)
+        count, newest = stored
+        return (self.empty_earlier_plain if plain else self.empty_earlier).format(
+            period=label,
+            stored=self.stored_item if count == 1 else self.stored_items.format(n=count),
+            newest=newest.isoformat(),
+            since=newest.replace(day=1).isoformat(),
+        )
 
     def n_reports(self, n: int) -> str:
         return self.report if n == 1 else self.reports.format(n=n)

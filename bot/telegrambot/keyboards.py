@@ -129,6 +129,8 @@ def settings_keyboard(
                     _b(t(lang, "settings.language"), cid, "view", "lang"),
                 ],
                 [_b(t(lang, "settings.follow_ups"), cid, "view", "follow")],
-                [_b(t(lang, "settings.done"), cid, "done")],
             ]
+            if chat.vote_shift:
+                rows.append([_b(t(lang, "settings.reset_votes"), cid, "votes", "reset")])
+            rows.append([_b(t(lang, "settings.done"), cid, "done")])
     return InlineKeyboardMarkup(rows)

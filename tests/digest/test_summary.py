@@ -110,12 +110,22 @@ def test_the_summary_quotes_the_full_text_where_fetched(
     assert any(sentence not in feed_summary for sentence in quoted)
 
 
-def test_an_empty_period_says_so_plainly(store: Store, matcher: ThemeMatcher) -> None:
-    fill_week(store, NOW - timedelta(days=60))
+def test_an_empty_period_says_where_the_stored_items_are(
+    store: Store, matcher: ThemeMatcher
+) -> None:
+    nothing = summary_from_store(store, matcher, week(), now=NOW)
+    assert render_summary_plain(nothing).startswith(
+        "Nothing relevant was stored in this period (last 7 days), nor before it"
+    )
+    stored = fill_week(store, NOW - timedelta(days=60))
     summary = summary_from_store(store, matcher, week(), now=NOW)
     assert summary.empty and summary.stories == () and summary.themes == ()
-    text = render_summary_plain(summary)
-    assert text.startswith("Nothing relevant was stored in this period (last 7 days).")
+    # The newest item: a lone report a day before the week filled 60 days before NOW.
+    assert render_summary_plain(summary) == (
+        "Nothing relevant was published in this period (last 7 days). "
+        f"{len(stored.ids)} relevant items are stored, the newest published 2026-01-18: "
+        "try --since 2026-01-01\n"
+    )
 
 
 def test_summary_from_the_command_line(cli, store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -131,7 +141,33 @@ def test_summary_from_the_command_line(cli, store: Store, tmp_path) -> None:  # 
     assert "Top stories" in result.out and "Themes" in result.out
     assert dev_items()["d002"]["title"] in result.out
 
-    empty = cli("--config", str(config), "summary", "--since", "2099-01-01")
-    assert empty.code == 2 and "not a period" in empty.err
+    future = cli("--config", str(config), "summary", "--since", "2099-01-01")
+    assert future.code == 2 and "'2099-01-01' is in the future" in future.err
     bad = cli("--config", str(config), "summary", "--since", "fortnight")
     assert bad.code == 2
+
+
+def test_long_periods_and_dates_as_the_readme_writes_them(cli, store: Store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 24: "3650d" was refused, naming no limit, and dates over a year back too."""
+    from datetime import UTC, datetime
+
+    from tests.support.config import write_config
+
+    now = datetime.now(UTC)
+    fill_week(store, now - timedelta(days=400))
+    config = write_config(tmp_path, {})
+    title = str(dev_items()["d002"]["title"])
+    for since in ("3650d", "since 2016-01-01", "2016-01-01"):
+        result = cli("--config", str(config), "summary", "--since", since)
+        assert result.code == 0, result.err
+        assert title in result.out
+    chart = cli(
+        "--config", str(config), "trend", "--out", str(tmp_path / "t.png"), "--since", "3650d"
+    )
+    assert chart.code == 2
+    assert "longer than the 366 days a trend chart shows" in chart.err
+    week = cli("--config", str(config), "summary", "--since", "7d")
+    assert week.code == 0
+    assert "Nothing relevant was published in this period (last 7 days)." in week.out
+    assert "relevant items are stored, the newest published" in week.out
+    assert "try --since" in week.out

@@ -132,3 +132,31 @@ def test_logging_writes_to_the_stderr_of_the_moment(capsys) -> None:
     captured = capsys.readouterr().err
     assert "Logging error" not in captured
     assert json.loads(captured.splitlines()[-1])["n"] == 1
+
+
+def test_a_first_run_with_every_feed_unreachable_says_so_in_one_line(
+    config_for, tmp_path: Path
+) -> None:
+    """Issue 24: thirteen unreachable feeds printed thirteen warnings, then nothing."""
+    feeds = {f"Feed {n}": f"http://127.0.0.1:9/{n}.xml" for n in range(5)}  # nothing listens
+    result = run_tjwatch("--config", str(config_for(feeds)), "run", "--cycles", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.endswith(
+        "WARNING bot.ingest.cycle: poll cycle: 5 of 5 feeds failed: tjwatch feeds shows why; "
+        "see README 'Try it offline'. 0 new items, 0 matched, " + line.rsplit(", ", 1)[1]
+    )
+    assert "tjwatch: the first poll reached none of the 5 feeds: this machine may be offline" in (
+        result.stdout
+    )
+
+
+def test_a_few_failed_feeds_are_named_each(
+    config_for, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feeds = {"Gone": "http://127.0.0.1:9/feed.xml", "Topic RU": feed_server.url("topic-ru-rss.xml")}
+    result = run_tjwatch("--config", str(config_for(feeds)), "run", "--cycles", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING bot.ingest.cycle: feed 'Gone' failed: cannot connect" in result.stderr
+    assert "poll cycle: 1 of 2 feeds failed: tjwatch feeds shows why. " in result.stderr
+    assert "README" not in result.stderr and "first poll reached none" not in result.stdout

@@ -75,9 +75,9 @@ def test_a_busy_week_is_split_under_the_limit_between_stories() -> None:
 def test_an_empty_week_is_one_plain_message() -> None:
     empty = Summary(week(), NOW, 0, 0, (), (), ())
     [text] = render_summary_telegram(empty)
-    assert text.startswith("Nothing relevant was stored in this period (last 7 days).")
+    assert text.startswith("Nothing relevant was stored in this period (last 7 days), nor before")
     [ru] = render_summary_telegram(empty, summary_texts("ru"))
-    assert ru.startswith("За этот период (за последние 7 дн.) ничего релевантного не сохранено.")
+    assert ru.startswith("За этот период (за последние 7 дн.) ничего релевантного не сохранено,")
 
 
 def test_every_report_of_a_big_story_by_time() -> None:

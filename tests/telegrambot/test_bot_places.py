@@ -126,7 +126,7 @@ async def test_latest_search_and_why(rig: BotRig) -> None:
         assert "Relevant: no" in why_not.text
         rig.user.send_command("/why nosuchitem")
         [missing] = await rig.user.wait_for_messages_async()
-        assert missing.text.startswith("No stored item with ID nosuchitem")
+        assert missing.text.startswith("No stored story or item with ID nosuchitem")
 
 
 async def test_tjwatch_run_serves_the_bot_until_stopped(rig: BotRig, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.feedback import MAX_SHIFT, STEP, adjusted_threshold
+from bot.feedback import MAX_SHIFT, STEP, adjusted_shift
 from bot.subscriptions import follow_ups, setting_change, zone_choices
 from bot.telegrambot.app import MENU, collect_handlers, menu, webhook_secret
 from bot.telegrambot.guards import command_name
@@ -82,7 +82,9 @@ def test_every_menu_command_has_a_description_a_handler_and_a_readme_line() -> N
         ("tz", "Europe/Moscow", {"timezone": "Europe/Moscow"}),
         ("tz", "Mars/Olympus", None),
         ("tz", "../etc/passwd", None),
-        ("score", "0.6", {"min_score": 0.6}),
+        ("score", "0.6", {"min_score": 0.6, "vote_shift": 0.0}),
+        ("votes", "reset", {"vote_shift": 0.0}),
+        ("votes", "0.1", None),
         ("score", "1.5", None),
         ("new", "1", {"only_new": True}),
         ("lang", "ru", {"lang": "ru"}),
@@ -95,16 +97,18 @@ def test_setting_change_validates(key: str, raw: str, expected: object) -> None:
 
 
 def test_feedback_moves_the_threshold_in_small_bounded_steps() -> None:
-    assert adjusted_threshold(0.5, 0.5, -1, None) == 0.5 + STEP
-    assert adjusted_threshold(0.5, 0.5, 1, None) == 0.5 - STEP
-    assert adjusted_threshold(0.52, 0.5, -1, -1) == 0.52  # same vote again: no change
-    assert adjusted_threshold(0.52, 0.5, 1, -1) == 0.48  # switching undoes the first vote too
-    value = 0.5
+    assert adjusted_shift(0.0, 0.5, -1, None) == STEP
+    assert adjusted_shift(0.0, 0.5, 1, None) == -STEP
+    assert adjusted_shift(0.02, 0.5, -1, -1) == 0.02  # same vote again: no change
+    assert adjusted_shift(0.02, 0.5, 1, -1) == -0.02  # switching undoes the first vote too
+    value = 0.0
     for _ in range(100):
-        value = adjusted_threshold(value, 0.5, -1, None)
-    assert value == 0.5 + MAX_SHIFT
-    assert adjusted_threshold(0.05, 0.1, 1, None) == 0.03
-    assert adjusted_threshold(0.01, 0.1, 1, None) == 0.0  # never below zero
+        value = adjusted_shift(value, 0.7, -1, None)
+    assert value == MAX_SHIFT  # bounded around the chosen 0.70, not the configured one
+    assert adjusted_shift(-0.02, 0.05, 1, None) == -0.04
+    assert adjusted_shift(-0.04, 0.05, 1, None) == -0.05  # never below zero
+    assert adjusted_shift(0.0, 0.95, -1, None) == 0.02
+    assert adjusted_shift(0.04, 0.95, -1, None) == 0.05  # never above one
 
 
 def test_digest_schedules_follow_chat_settings() -> None:

@@ -59,7 +59,8 @@ async def test_summary_of_the_week(rig: BotRig) -> None:
 
         rig.user.send_command("/summary 24h")
         [empty] = await rig.user.wait_for_messages_async()
-        assert empty.text.startswith("Nothing relevant was stored in this period (last 24 h).")
+        assert empty.text.startswith("Nothing relevant was published in this period (last 24 h).")
+        assert "14 relevant items are stored, the newest published " in empty.text
 
         rig.user.send_command("/summary fortnight")
         [usage] = await rig.user.wait_for_messages_async()

@@ -25,10 +25,12 @@ async def seeds_command(update: Update, context: BotContext) -> None:
     if not configured and not added:
         await reply(update, context.t("seeds.none"))
         return
+    # A seed configured without a title is shown by the title the scorer read from its text.
+    loaded = {s.name: s.title for s in context.services.scorer.seeds}
     lines = [
         _seed_line(
             n,
-            seed.title or seed.file.stem,
+            seed.title or loaded.get(seed.file.stem, seed.file.stem),
             str(seed.url) if seed.url else None,
             (seed.source, seed.date),
         )

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot import reads
-from bot.explaining import explain_stored
+from bot.explaining import explain_stored, find_target
 from bot.reads import ChatRecord, StoredItem
 from bot.render.telegram_html import clip, esc, render_item_line
 from bot.subscriptions import threshold
@@ -121,14 +121,20 @@ async def why_command(update: Update, context: BotContext) -> None:
     key = await required_args(update, context.t("why.usage"))
     if key is None:
         return
-    item = await reads.find_item(context.store, key)
-    if item is None:
+    target = await find_target(context.store, key)
+    if target is None:
         await reply(update, context.t("why.not_found", id=esc(key)))
         return
+    item = target.item
     sent = await reads.was_sent(context.store, "telegram", chat.id, item.id)
     facts = await why_facts(context, item)
     mine = threshold(chat, context.settings.file.thresholds.relevance)
     lines = [
+        *(
+            [context.t("why.story_lead", story=target.story_id)]
+            if target.story_id is not None
+            else []
+        ),
         *_lines(context, [item]),  # the item as /latest and /search show it
         context.t("why.sent" if sent else "why.not_sent"),
         context.t(

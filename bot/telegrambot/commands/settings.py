@@ -8,7 +8,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.reads import ChatRecord
 from bot.render.telegram_html import esc
-from bot.subscriptions import change_setting, follow_ups, managed_chat, threshold, zone_choices
+from bot.subscriptions import (
+    change_setting,
+    chosen_threshold,
+    follow_ups,
+    managed_chat,
+    threshold,
+    zone_choices,
+)
 from bot.telegrambot.context import BotContext
 from bot.telegrambot.keyboards import LANGUAGE_NAMES, PREFIX, VIEWS, parse, settings_keyboard
 from bot.telegrambot.replies import answer_callback, command_args, reply
@@ -25,7 +32,7 @@ def settings_text(context: BotContext, chat: ChatRecord, *, other_chat: bool) ->
         target=context.t("settings.target", title=title) if other_chat else "",
         schedule=schedule_text(lang, chat),
         tz=esc(chat.timezone),
-        threshold=f"{threshold(chat, context.settings.file.thresholds.relevance):.2f}",
+        threshold=_threshold_text(context, chat),
         only_new=context.t("settings.only_new_yes" if chat.only_new else "settings.only_new_no"),
         lang=LANGUAGE_NAMES.get(chat.lang or lang, lang),
         follow_ups=context.t(f"settings.follow_{_follow_ups(context, chat)}"),
@@ -33,6 +40,15 @@ def settings_text(context: BotContext, chat: ChatRecord, *, other_chat: bool) ->
     if not chat.subscribed:
         text += context.t("settings.not_subscribed_note")
     return text
+
+
+def _threshold_text(context: BotContext, chat: ChatRecord) -> str:
+    """The chosen minimum relevance, and what votes made of it when they moved it."""
+    configured = context.settings.file.thresholds.relevance
+    chosen, in_force = chosen_threshold(chat, configured), threshold(chat, configured)
+    if in_force == chosen:
+        return f"{chosen:.2f}"
+    return context.t("settings.threshold_adjusted", chosen=f"{chosen:.2f}", now=f"{in_force:.2f}")
 
 
 def _follow_ups(context: BotContext, chat: ChatRecord) -> str:

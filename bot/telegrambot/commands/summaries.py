@@ -15,7 +15,7 @@ from bot.digest.llm import LlmClient
 from bot.digest.period import Period, PeriodError, parse_period
 from bot.digest.summary import summarize
 from bot.digest.themes import matcher_for
-from bot.digest.trend import trend
+from bot.digest.trend import MAX_DAYS, trend
 from bot.render.summary_telegram import (
     render_story_telegram,
     render_summary_telegram,
@@ -33,8 +33,11 @@ def _tz(context: BotContext) -> str:
     return chat.timezone if chat is not None else context.settings.file.schedule.timezone
 
 
-async def _period(update: Update, context: BotContext, default: str, usage: str) -> Period | None:
-    """The period the command names (``default`` when none); the usage line when it is not one."""
+async def _period(
+    update: Update, context: BotContext, default: str, usage: str, max_days: int | None = None
+) -> Period | None:
+    """The period the command names (``default`` when none); the usage line when it is not one
+    (after the longest period the command shows, when it is longer)."""
     message = update.effective_message
     assert message is not None
     period = parse_period(
@@ -42,8 +45,12 @@ async def _period(update: Update, context: BotContext, default: str, usage: str)
         context.now(),
         tz_name=_tz(context),
         default=default,
+        max_days=max_days,
     )
     if isinstance(period, PeriodError):
+        texts = summary_texts(context.lang)
+        if period.reason == "too_long":
+            usage = f"{texts.too_long.format(days=period.max_days)} {usage}"
         await reply(update, esc(usage))
         return None
     return period
@@ -91,7 +98,7 @@ async def story_command(update: Update, context: BotContext) -> None:
 
 async def trend_command(update: Update, context: BotContext) -> None:
     texts = summary_texts(context.lang)
-    period = await _period(update, context, "30d", texts.trend_usage)
+    period = await _period(update, context, "30d", texts.trend_usage, MAX_DAYS)
     if period is None:
         return
     chart = await trend(
