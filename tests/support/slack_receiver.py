@@ -32,11 +32,21 @@ class Received:
     body: dict[str, Any]
     at: float
     accepted: bool
+    answer: str = ""
+    """The body the receiver answered with."""
 
     @property
     def blocks(self) -> list[dict[str, Any]]:
         blocks = self.body.get("blocks", [])
         return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+    @property
+    def ts(self) -> str | None:
+        """The ``ts`` Slack gave the posted message (``chat.postMessage`` only)."""
+        if not self.answer.startswith("{"):
+            return None
+        ts = json.loads(self.answer).get("ts")
+        return str(ts) if ts else None
 
 
 @dataclass
@@ -120,6 +130,7 @@ class SlackReceiver:
                     body,
                     time.monotonic(),
                     canned.status == 200 and '"ok": false' not in canned.body,
+                    canned.body,
                 )
             )
         data = canned.body.encode("utf-8")
