@@ -33,6 +33,7 @@ from tests.reliability.support import BotProcess, child_env, query, wait_for
 from tests.support import tjwatch_at
 from tests.support.config import write_config
 from tests.support.feed_server import FeedServer
+from tests.support.replay_in_process import in_process_replay
 from tests.support.slack_receiver import SlackReceiver
 from tests.support.story_replay import (
     DAYS,
@@ -41,7 +42,6 @@ from tests.support.story_replay import (
     Replay,
     Seen,
     delivered_reports,
-    in_process_replay,
     reader_figures,
     replay_rows,
     story_messages,

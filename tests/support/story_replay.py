@@ -1,8 +1,9 @@
 """Two weeks of real labelled reports, replayed day by day, and what a reader saw of them.
 
-Shared by the story replays (issue 22): ``tests/telegrambot/test_story_replay_e2e.py`` runs the
-bot's services in the test's process on a fixed clock; ``tests/reliability/test_replay_kill.py``
-runs ``tjwatch run`` as a child process on the replayed days and kills it with SIGKILL.
+Shared by the story replays (issue 22): ``tests/support/replay_in_process.py`` runs the bot's
+services in the test's process on a fixed clock (``tests/telegrambot/test_story_replay_e2e.py``);
+``tests/reliability/test_replay_kill.py`` runs ``tjwatch run`` as child processes on the
+replayed days and kills them with SIGKILL.
 
 Reports from tests/data/eval with their real dates (the March 2025 state visit runs over several
 days, in English, Russian and Tajik outlets; undated reports are first seen on a day of their
@@ -27,18 +28,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.channels import configured_channels
-from bot.clock import FixedClock
-from bot.jobs import digest_job, poll
 from bot.render.telegram_html import HEADLINE_CHARS, clip
-from bot.services import Services
-from bot.settings import Settings, load_settings
-from bot.telegrambot.context import make_channel
-from tests.support.config import write_config
 from tests.support.feed_server import FeedServer
-from tests.support.slack_receiver import Received, SlackReceiver
-from tests.support.telegram_emulator import BotMessage, TelegramEmulator
-from tests.support.tjwatch_bot import BotRig
+from tests.support.slack_receiver import Received
+from tests.support.telegram_emulator import BotMessage
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "eval"
 FIRST_DAY = datetime(2025, 3, 15, tzinfo=UTC)
@@ -46,7 +39,6 @@ DAYS = 14
 UNDATED_PER_DAY = 2
 STORY_LINK = re.compile(r"/story_(\d+)")
 UPDATE = re.compile(r"Update to story (\d+)")
-DIGEST_HOUR = 20
 
 
 @dataclass(frozen=True)
@@ -333,91 +325,3 @@ def story_messages(db: Any) -> dict[tuple[str, int], str | None]:
             "SELECT channel, story_id, message_ref FROM story_messages"
         )
     }
-
-
-def replay_settings(
-    folder: Path,
-    emulator: TelegramEmulator,
-    token: str,
-    feeds: dict[str, str],
-    slack: SlackReceiver,
-) -> Settings:
-    config = write_config(folder, feeds)
-    env = {
-        "TELEGRAM_BOT_TOKEN": token,
-        "TELEGRAM_API_BASE_URL": emulator.api_root,
-        "SLACK_BOT_TOKEN": "xoxb-replay",
-        "SLACK_CHANNEL": "C0REPLAY",
-        "SLACK_API_BASE_URL": slack.api_url,
-    }
-    return load_settings(config, env, dotenv=False)
-
-
-async def run_day(rig: BotRig, clock: FixedClock, chat_id: int) -> None:
-    """Poll at noon and send the evening digest on both channels, as the jobs do."""
-    services = rig.services
-    await poll(services, force=True)
-    clock.advance(hours=DIGEST_HOUR - 12)
-    chat = await rig.db(services.store.chats.get, chat_id)
-    assert chat is not None
-    async with rig.running() as app:
-        await digest_job(services, make_channel(app.bot), chat)
-        for target in await configured_channels(services.settings, services.store, now=clock.now()):
-            await digest_job(services, target.channel, target.chat)
-
-
-def subscribe(services: Services, chat_id: int, now: datetime) -> None:
-    store = services.store
-    store.chats.ensure(chat_id, channel="telegram", kind="private", now=now)
-    store.chats.update(chat_id, now, subscribed=True, frequency="daily", timezone="UTC")
-
-
-async def in_process_replay(
-    folder: Path,
-    emulator: TelegramEmulator,
-    token: str,
-    feed_server: FeedServer,
-    restart_before: int | None,
-) -> Outcome:
-    """The two weeks, day by day, on the bot's services in this process and a fixed clock (the
-    daily digest at ``DIGEST_HOUR``); ``restart_before``: the day the services start afresh on."""
-    folder.mkdir()
-    replay = Replay(replay_rows())
-    feeds = replay.serve(feed_server, folder.name)
-    with SlackReceiver() as slack:
-        settings = replay_settings(folder, emulator, token, feeds, slack)
-        clock = FixedClock(FIRST_DAY + timedelta(hours=12))
-        rig = BotRig(
-            emulator=emulator,
-            token=token,
-            settings=settings,
-            services=Services.build(settings, clock=clock),
-            user=emulator.user(token, first_name="Alice"),
-            admin=emulator.user(token, first_name="Admin"),
-        )
-        chat_id = int(rig.user.chat["id"])
-        subscribe(rig.services, chat_id, clock.now())
-        seen = Seen()
-        telegram_before = 0
-        slack_before = 0
-        try:
-            for day in range(DAYS):
-                if day == restart_before:
-                    # A new process: nothing in memory survives (story index, digest cache).
-                    await rig.services.aclose()
-                    rig.services = Services.build(settings, clock=clock)
-                replay.day = day
-                await run_day(rig, clock, chat_id)
-                messages = rig.user.bot_messages()
-                seen.days.append(messages[telegram_before:])
-                telegram_before = len(messages)
-                posts = slack.accepted("/api/chat.postMessage")
-                seen.slack_days.append(posts[slack_before:])
-                slack_before = len(posts)
-                clock.advance(hours=24 - DIGEST_HOUR + 12)
-            store = rig.services.store
-            delivered = await rig.db(delivered_reports, store.db, chat_id)
-            stories = await rig.db(story_messages, store.db)
-        finally:
-            await rig.aclose()
-    return Outcome(seen, delivered, stories)

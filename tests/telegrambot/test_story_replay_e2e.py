@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.feed_server import FeedServer
-from tests.support.story_replay import in_process_replay, print_first_days, reader_figures
+from tests.support.replay_in_process import in_process_replay
+from tests.support.story_replay import print_first_days, reader_figures
 from tests.support.telegram_emulator import TelegramEmulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
