@@ -40,10 +40,18 @@ class DeliveryRepository:
         *,
         stories: Sequence[int] = (),
         message_ref: str | None = None,
+        moved: Sequence[int] = (),
     ) -> None:
         """The items are delivered; ``stories`` were carried as new entries by the message
-        ``message_ref`` (the first message to carry a story stays its message)."""
+        ``message_ref`` (the first message to carry a story stays its message), and ``moved``
+        stories are now carried by it (their message was gone: a follow-up took its place)."""
         with self._db.atomic():
+            for story_id in moved:
+                self._db.execute(
+                    "UPDATE story_messages SET message_ref = ?, sent_at = ?"
+                    " WHERE channel = ? AND chat_id = ? AND story_id = ?",
+                    [message_ref, to_iso(now), channel, chat_id, story_id],
+                )
             for story_id in stories:
                 self._db.execute(
                     "INSERT INTO story_messages (channel, chat_id, story_id, message_ref, sent_at)"

@@ -19,6 +19,9 @@ class Sent:
     message_ids: tuple[int, ...] = ()
     thread_ts: str | None = None
     """Slack's ``ts`` of the (first) message posted, when the Web API gave one."""
+    alone: bool = False
+    """A follow-up whose story's message is gone (deleted): it went as a message of its own,
+    which now carries the story in that chat."""
 
     @property
     def ref(self) -> str | None:
@@ -59,5 +62,6 @@ class Channel(Protocol):
 
     async def send_follow_up(self, chat: ChatRecord, follow_up: FollowUp) -> SendOutcome:
         """Later reports of a story: a reply to ``follow_up.reply_to`` where the channel can,
-        else a message of its own that names the story."""
+        else a message of its own that names the story (``Sent.alone`` when the message to
+        reply to is gone)."""
         ...

@@ -191,7 +191,8 @@ class Outbox:
         self, channel: Channel, chat: ChatRecord, follow_ups: Sequence[FollowUp]
     ) -> SendOutcome | None:
         """One message per story, a reply to the message that carried it; stops at the first
-        that is not sent (its items stay pending for the next digest)."""
+        that is not sent (its items stay pending for the next digest). Where that message is
+        gone, the follow-up sent on its own carries the story from then on."""
         store = self.store
         outcome: SendOutcome | None = None
         for follow_up in follow_ups:
@@ -208,6 +209,8 @@ class Outbox:
                 ids,
                 self.clock.now(),
                 outcome.message_ids[0] if outcome.message_ids else None,
+                message_ref=outcome.ref,
+                moved=[follow_up.story_id] if outcome.alone else [],
             )
         return outcome
 

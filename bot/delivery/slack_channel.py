@@ -8,6 +8,8 @@ Slack's answers become outcomes (``bot.delivery.channel``):
                                then RetryLater
     5xx                      → one more try after SERVER_RETRY_S, then RetryLater
     invalid_blocks / invalid_payload → the same message again as text only, once
+    a follow-up whose thread's parent is gone → a message of its own (``Sent.alone``), see
+                               ``send_message``
     404/410, channel_not_found, no_service, invalid_token, is_archived, … → Blocked
     a connection or timeout error → RetryLater at once: Slack may have posted it, and a message
                                is never posted twice in one send (the outbox resends later)
@@ -62,6 +64,7 @@ _GONE = {
     "action_prohibited",
     "posting_to_general_channel_denied",
 }
+_DEAD_THREAD = {"thread_not_found", "invalid_thread_ts"}
 _BAD_BLOCKS = {"invalid_blocks", "invalid_blocks_format", "invalid_payload", "invalid_attachments"}
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -76,6 +79,9 @@ class PostResult:
     retry_after: float | None = None
     ts: str | None = None
     """The posted message's ``ts`` (the Web API gives it; a webhook does not)."""
+    unthreaded: bool = False
+    """Posted with a ``thread_ts`` but not in that thread: Slack answered with a message that
+    has no ``thread_ts`` (it does so when the thread's parent was deleted)."""
 
     @property
     def ok(self) -> bool:
@@ -133,7 +139,13 @@ class WebApiPoster:
                 _retry_after(response.headers or {}),
             )
         ts = response.get("ts")
-        return PostResult(200, ts=str(ts) if ts else None)
+        message = response.get("message")
+        unthreaded = (
+            "thread_ts" in payload
+            and isinstance(message, dict)
+            and message.get("thread_ts") != payload["thread_ts"]
+        )
+        return PostResult(200, ts=str(ts) if ts else None, unthreaded=unthreaded)
 
 
 class SlackChannel:
@@ -184,11 +196,21 @@ class SlackChannel:
     async def send_message(
         self, message: SlackMessage, thread_ts: str | None = None
     ) -> SendOutcome:
+        """Post one message (in the thread of ``thread_ts`` when given).
+
+        When that thread's parent was deleted, ``chat.postMessage`` does not fail: it posts the
+        message at the channel's root and answers a ``message`` without ``thread_ts`` (reported
+        in slack-go/slack#1571 and langchain-ai/open-swe#2753). A follow-up names its story, so
+        that is the message of its own it should be: it is kept and reported ``alone``. Where
+        Slack refuses the thread instead (``thread_not_found``, ``invalid_thread_ts``), the
+        message is posted again without it, the same way.
+        """
         payload = message.payload()
         if thread_ts:
             payload["thread_ts"] = thread_ts
         waited = 0.0
         server_retries = 1
+        alone = False
         while True:
             try:
                 result = await self._poster.post(payload)
@@ -196,7 +218,9 @@ class SlackChannel:
                 # Slack may have posted it: leave it to a later digest rather than risk a twin.
                 return RetryLater(60.0, f"network error: {type(exc).__name__}")
             if result.ok:
-                return Sent(thread_ts=result.ts)
+                if result.unthreaded:
+                    log.info("Slack thread %s is gone; follow-up posted on its own", thread_ts)
+                return Sent(thread_ts=result.ts, alone=alone or result.unthreaded)
             if result.status == 429:
                 delay = result.retry_after if result.retry_after is not None else 1.0
                 if waited + delay > self._max_wait:
@@ -211,6 +235,13 @@ class SlackChannel:
             if result.status >= 500:
                 return RetryLater(60.0, f"Slack answered {result.status}")
             error = result.error or f"HTTP {result.status}"
+            if error in _DEAD_THREAD and "thread_ts" in payload:
+                log.info(
+                    "Slack thread %s is gone (%s); follow-up posted on its own", thread_ts, error
+                )
+                del payload["thread_ts"]
+                thread_ts, alone = None, True
+                continue
             if error in _BAD_BLOCKS and "blocks" in payload:
                 log.error("Slack rejected our blocks (%s); sending text only", error)
                 payload = {"text": message.text, **({"thread_ts": thread_ts} if thread_ts else {})}

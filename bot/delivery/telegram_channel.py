@@ -9,7 +9,8 @@ Telegram's errors become outcomes (``bot.delivery.channel``) instead of exceptio
     BadRequest "chat not found"       → Blocked
     BadRequest "message thread not found" → sent again outside the (deleted) topic
     BadRequest "message to be replied not found" → a follow-up sent again as a message of its
-                                      own (the original was deleted; the follow-up names its story)
+                                      own (the original was deleted; the follow-up names its
+                                      story, and later ones reply to it: ``Sent.alone``)
     TimedOut / NetworkError → one quick retry, then RetryLater
 
 ``send_each`` yields one outcome per message so that the outbox records each message's items as
@@ -114,6 +115,7 @@ class TelegramChannel:
         text = message.text
         parse_mode: ParseMode | None = ParseMode.HTML
         network_retries = 1
+        alone = False
         while True:
             try:
                 sent = await self._bot.send_message(
@@ -124,7 +126,7 @@ class TelegramChannel:
                     message_thread_id=thread_id,
                     reply_parameters=ReplyParameters(reply_to) if reply_to is not None else None,
                 )
-                return Sent((sent.message_id,))
+                return Sent((sent.message_id,), alone=alone)
             except RetryAfter as exc:
                 return RetryLater(retry_seconds(exc), "Telegram flood control")
             except Forbidden as exc:
@@ -146,7 +148,7 @@ class TelegramChannel:
                     continue
                 if "replied not found" in reason and reply_to is not None:
                     log.info("chat %s: message %s is gone; follow-up sent alone", chat.id, reply_to)
-                    reply_to = None
+                    reply_to, alone = None, True
                     continue
                 if "chat not found" in reason:
                     return Blocked(exc.message)

@@ -96,10 +96,18 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
 
 class BotProcess:
     """``tjwatch run`` as a child process (stdout and stderr to ``log``) that a test can stop
-    with SIGINT or kill with SIGKILL."""
+    with SIGINT or kill with SIGKILL; ``program`` starts it another way than the ``tjwatch``
+    script (e.g. ``tests/support/tjwatch_at.py`` on another day)."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.args = [TJWATCH, *args]
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        log: Path,
+        *,
+        program: list[str] | None = None,
+    ) -> None:
+        self.args = [*(program or [TJWATCH]), *args]
         self.env = env
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None

@@ -3,7 +3,12 @@
 Routes:
   POST /services/<T>/<B>/<X>   an incoming webhook: answers 200 ``ok``
   POST /commands/<...>         a slash command's ``response_url``: answers 200 ``ok``
-  POST /api/chat.postMessage   the Web API: answers ``{"ok": true, "ts": ...}``
+  POST /api/chat.postMessage   the Web API: answers ``{"ok": true, "ts": ..., "message": {...}}``;
+                               with ``thread_ts`` the message goes in that thread, unless its
+                               parent was deleted (``delete``) and had no replies: then, as
+                               Slack does, it is posted at the channel's root and the answer's
+                               ``message`` has no ``thread_ts`` (slack-go/slack#1571,
+                               langchain-ai/open-swe#2753)
   POST /api/<method>           any other Web API method: ``{"ok": true}``
 ``script(status, body, headers)`` queues canned answers that are used (in order) before the
 normal ones, e.g. a 429 with ``Retry-After``. Scripted answers are recorded too, with
@@ -32,11 +37,35 @@ class Received:
     body: dict[str, Any]
     at: float
     accepted: bool
+    answer: str = ""
+    """The body the receiver answered with."""
 
     @property
     def blocks(self) -> list[dict[str, Any]]:
         blocks = self.body.get("blocks", [])
         return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+    @property
+    def ts(self) -> str | None:
+        """The ``ts`` Slack gave the posted message (``chat.postMessage`` only)."""
+        ts = self._answered().get("ts")
+        return str(ts) if ts else None
+
+    @property
+    def thread(self) -> str | None:
+        """The thread the message was posted in; None at the channel's root."""
+        message = self._answered().get("message") or {}
+        thread = message.get("thread_ts")
+        return str(thread) if thread else None
+
+    def _answered(self) -> dict[str, Any]:
+        return json.loads(self.answer) if self.answer.startswith("{") else {}
+
+
+@dataclass
+class _Posted:
+    replies: int = 0
+    deleted: bool = False
 
 
 @dataclass
@@ -52,6 +81,7 @@ class SlackReceiver:
         self._script: deque[_Canned] = deque()
         self._lock = threading.Lock()
         self._ts = 0
+        self._posted: dict[str, _Posted] = {}
         receiver = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -90,6 +120,11 @@ class SlackReceiver:
         for _ in range(times):
             self.script(429, "rate_limited", {"Retry-After": str(retry_after)})
 
+    def delete(self, ts: str) -> None:
+        """Someone deletes the message ``ts`` in Slack."""
+        with self._lock:
+            self._posted[ts].deleted = True
+
     def accepted(self, prefix: str = "/") -> list[Received]:
         return [r for r in self.requests if r.accepted and r.path.startswith(prefix)]
 
@@ -120,6 +155,7 @@ class SlackReceiver:
                     body,
                     time.monotonic(),
                     canned.status == 200 and '"ok": false' not in canned.body,
+                    canned.body,
                 )
             )
         data = canned.body.encode("utf-8")
@@ -137,7 +173,18 @@ class SlackReceiver:
             self._ts += 1
             answer: dict[str, Any] = {"ok": True}
             if path.endswith("chat.postMessage"):
-                answer.update(channel=body.get("channel"), ts=f"1700000000.{self._ts:06d}")
+                ts = f"1700000000.{self._ts:06d}"
+                message: dict[str, Any] = {
+                    "type": "message",
+                    "text": body.get("text", ""),
+                    "ts": ts,
+                }
+                parent = self._posted.get(str(body.get("thread_ts")))
+                if parent is not None and (parent.replies or not parent.deleted):
+                    parent.replies += 1
+                    message["thread_ts"] = str(body["thread_ts"])
+                self._posted[ts] = _Posted()
+                answer.update(channel=body.get("channel"), ts=ts, message=message)
             return _Canned(200, json.dumps(answer))
         return _Canned(200, "ok")
 

@@ -101,6 +101,13 @@ async def test_a_follow_up_to_a_deleted_message_says_which_story_it_updates(
         assert str(rows[1]["title"]) in follow_up.plain_text
         sent = await rig.db(rig.services.store.deliveries.sent_ids, "telegram", chat_id)
         assert {str(rows[0]["id"]), str(rows[1]["id"]), str(rows[2]["id"])} <= sent
+        # That follow-up now carries the story: the next report replies to it.
+        day3 = DAY1 + timedelta(days=2)
+        await rig.db(store_item, rig.services.store, rows[3], at=day3, score=0.8, story_id=story)
+        await deliver(rig, chat_id)
+        next_one = rig.user.bot_messages()[-1]
+        assert next_one.sent["reply_to_message"]["message_id"] == follow_up.message_id
+        assert str(rows[3]["title"]) in next_one.plain_text
 
 
 async def test_digest_mode_gathers_updates_at_the_end_of_the_next_digest(rig: BotRig) -> None:

@@ -1,246 +1,28 @@
 """Stories over time, end to end (issue 22): two weeks of real labelled reports replayed day by day.
 
-Reports from tests/data/eval with their real dates (the March 2025 state visit runs over several
-days, in English, Russian and Tajik outlets; undated reports are first seen on a day of their
-own) are served by a loopback feed whose content grows day by day on a fixed clock. Each day the
-real pipeline polls, scores and groups them, and the daily digest goes to a Telegram emulator
-chat and to a Slack receiver; the bot is stopped and started afresh between two days. What a
-reader would notice is asserted: no story is ever posted twice as a new entry, every later
-report of a delivered story arrives as a reply (a Slack thread) to the message that carried it,
-and a new development is posted as an entry of its own. ``-s`` prints the figures and what the
-reader saw on the first days.
+The replay (tests/support/story_replay.py) runs here on the bot's services in the test's own
+process, on a fixed clock: each day the real pipeline polls, scores and groups the day's reports
+at noon, and the evening digest goes to a Telegram emulator chat and to a Slack receiver. The
+services are closed and built afresh on the same database between two days (nothing in memory
+survives), and the reader sees exactly what a run without that sees. ``-s`` prints the figures
+and what the reader saw on the first days. ``tests/reliability/test_replay_kill.py`` replays the
+same days on ``tjwatch run`` processes and kills one with SIGKILL.
 """
 
 from __future__ import annotations
 
-import email.utils
-import functools
-import html
-import json
-import re
-import zlib
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot.channels import configured_channels
-from bot.clock import FixedClock
-from bot.jobs import digest_job, poll
-from bot.render.telegram_html import HEADLINE_CHARS, clip
-from bot.services import Services
-from bot.settings import Settings, load_settings
-from bot.telegrambot.context import make_channel
-from tests.support.config import write_config
 from tests.support.feed_server import FeedServer
-from tests.support.slack_receiver import SlackReceiver
-from tests.support.telegram_emulator import BotMessage, TelegramEmulator
-from tests.support.tjwatch_bot import BotRig
+from tests.support.replay_in_process import in_process_replay
+from tests.support.story_replay import print_first_days, reader_figures
+from tests.support.telegram_emulator import TelegramEmulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio]
 
-EVAL = Path(__file__).resolve().parents[1] / "data" / "eval"
-FIRST_DAY = datetime(2025, 3, 15, tzinfo=UTC)
-DAYS = 14
 RESTART_BEFORE_DAY = 2  # 0-based: the bot is stopped after day 2 and started afresh for day 3
-DIGEST_HOUR = 20
-UNDATED_PER_DAY = 2
-STORY_LINK = re.compile(r"/story_(\d+)")
-UPDATE = re.compile(r"Update to story (\d+)")
-
-
-@dataclass(frozen=True)
-class Row:
-    id: str
-    title: str
-    summary: str
-    source: str
-    lang: str | None
-    published: datetime | None
-    day: int  # the replay day it appears in its feed
-
-    @property
-    def url(self) -> str:
-        return f"https://news.example/{self.id}"
-
-
-def replay_rows() -> list[Row]:
-    """Every labelled report dated within the two weeks, and a few undated ones a day."""
-    rows: list[Row] = []
-    undated: list[dict[str, Any]] = []
-    for path in sorted(EVAL.glob("*.jsonl")):
-        for raw in map(json.loads, path.read_text("utf-8").splitlines()):
-            if raw["published"] is None:
-                undated.append(raw)
-                continue
-            day = (datetime.fromisoformat(raw["published"]).replace(tzinfo=UTC) - FIRST_DAY).days
-            if 0 <= day < DAYS:
-                # Dated reports come out before the noon poll, in a stable order.
-                at = FIRST_DAY + timedelta(days=day, minutes=zlib.crc32(raw["id"].encode()) % 720)
-                rows.append(_row(raw, at, day))
-    undated.sort(key=lambda r: zlib.crc32(r["id"].encode()))
-    for n, raw in enumerate(undated[: DAYS * UNDATED_PER_DAY]):
-        rows.append(_row(raw, None, n // UNDATED_PER_DAY))
-    return rows
-
-
-def _row(raw: dict[str, Any], at: datetime | None, day: int) -> Row:
-    return Row(raw["id"], raw["title"], raw["summary"] or "", raw["source"], raw["lang"], at, day)
-
-
-def feed_name(source: str) -> str:
-    return f"replay-{zlib.crc32(source.encode()):08x}.xml"
-
-
-@dataclass
-class Replay:
-    """The outlets' feeds on the replay's current day: each carries what it has published so
-    far (``day`` moves them on)."""
-
-    rows: list[Row]
-    day: int = 0
-
-    def feed(self, source: str) -> bytes:
-        shown = [r for r in self.rows if r.source == source and r.day <= self.day]
-        body = "".join(_item_xml(r) for r in shown)
-        return (
-            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-            f"<title>{html.escape(source)}</title><link>https://news.example/</link>"
-            f"<description>replay</description>{body}</channel></rss>"
-        ).encode()
-
-
-def _item_xml(row: Row) -> str:
-    date = (
-        f"<pubDate>{email.utils.format_datetime(row.published)}</pubDate>"
-        if row.published is not None
-        else ""
-    )
-    return (
-        f"<item><title>{html.escape(row.title)}</title><link>{row.url}</link>"
-        f"<guid>{row.id}</guid><description>{html.escape(row.summary)}</description>{date}</item>"
-    )
-
-
-@dataclass
-class Seen:
-    """What the reader saw, day by day, from the emulator's and the receiver's side."""
-
-    days: list[list[BotMessage]] = field(default_factory=list)
-    slack_days: list[list[dict[str, Any]]] = field(default_factory=list)
-
-
-def replay_settings(
-    folder: Path,
-    emulator: TelegramEmulator,
-    token: str,
-    feeds: dict[str, str],
-    slack: SlackReceiver,
-) -> Settings:
-    config = write_config(folder, feeds)
-    env = {
-        "TELEGRAM_BOT_TOKEN": token,
-        "TELEGRAM_API_BASE_URL": emulator.api_root,
-        "SLACK_BOT_TOKEN": "xoxb-replay",
-        "SLACK_CHANNEL": "C0REPLAY",
-        "SLACK_API_BASE_URL": slack.api_url,
-    }
-    return load_settings(config, env, dotenv=False)
-
-
-async def run_day(rig: BotRig, clock: FixedClock, chat_id: int) -> None:
-    """Poll at noon and send the evening digest on both channels, as the jobs do."""
-    services = rig.services
-    await poll(services, force=True)
-    clock.advance(hours=DIGEST_HOUR - 12)
-    chat = await rig.db(services.store.chats.get, chat_id)
-    assert chat is not None
-    async with rig.running() as app:
-        await digest_job(services, make_channel(app.bot), chat)
-        for target in await configured_channels(services.settings, services.store, now=clock.now()):
-            await digest_job(services, target.channel, target.chat)
-
-
-def subscribe(services: Services, chat_id: int, now: datetime) -> None:
-    store = services.store
-    store.chats.ensure(chat_id, channel="telegram", kind="private", now=now)
-    store.chats.update(chat_id, now, subscribed=True, frequency="daily", timezone="UTC")
-
-
-def title_shown(row_title: str, text: str) -> bool:
-    return clip(row_title, HEADLINE_CHARS) in text
-
-
-@dataclass
-class Outcome:
-    seen: Seen
-    delivered: dict[str, list[Delivered]]
-    story_messages: dict[tuple[str, int], str | None]
-
-    def as_read(self) -> list[list[tuple[bool, str]]]:
-        """What the reader saw each day, without message ids: (a reply?, the text)."""
-        return [
-            [("reply_to_message" in m.sent, m.plain_text or "") for m in messages]
-            for messages in self.seen.days
-        ]
-
-
-async def run_replay(
-    folder: Path,
-    emulator: TelegramEmulator,
-    token: str,
-    feed_server: FeedServer,
-    restart_before: int | None,
-) -> Outcome:
-    """The two weeks, day by day; ``restart_before``: the day the bot starts afresh on."""
-    folder.mkdir()
-    rows = replay_rows()
-    sources = sorted({r.source for r in rows})
-    replay = Replay(rows)
-    feeds = {
-        s: feed_server.changing(f"/{folder.name}/{feed_name(s)}", functools.partial(replay.feed, s))
-        for s in sources
-    }
-    with SlackReceiver() as slack:
-        settings = replay_settings(folder, emulator, token, feeds, slack)
-        clock = FixedClock(FIRST_DAY + timedelta(hours=12))
-        rig = BotRig(
-            emulator=emulator,
-            token=token,
-            settings=settings,
-            services=Services.build(settings, clock=clock),
-            user=emulator.user(token, first_name="Alice"),
-            admin=emulator.user(token, first_name="Admin"),
-        )
-        chat_id = int(rig.user.chat["id"])
-        subscribe(rig.services, chat_id, clock.now())
-        seen = Seen()
-        telegram_before = 0
-        slack_before = 0
-        try:
-            for day in range(DAYS):
-                if day == restart_before:
-                    # A new process: nothing in memory survives (story index, digest cache).
-                    await rig.services.aclose()
-                    rig.services = Services.build(settings, clock=clock)
-                replay.day = day
-                await run_day(rig, clock, chat_id)
-                messages = rig.user.bot_messages()
-                seen.days.append(messages[telegram_before:])
-                telegram_before = len(messages)
-                posts = [r.body for r in slack.accepted("/api/chat.postMessage")]
-                seen.slack_days.append(posts[slack_before:])
-                slack_before = len(posts)
-                clock.advance(hours=24 - DIGEST_HOUR + 12)
-            store = rig.services.store
-            delivered = await rig.db(_delivered, store.db, chat_id)
-            story_messages = await rig.db(_story_messages, store.db)
-        finally:
-            await rig.aclose()
-    return Outcome(seen, delivered, story_messages)
 
 
 async def test_two_weeks_of_reports_follow_up_instead_of_repeating(
@@ -251,159 +33,16 @@ async def test_two_weeks_of_reports_follow_up_instead_of_repeating(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    outcome = await run_replay(
+    outcome = await in_process_replay(
         tmp_path / "restarted", telegram_emulator, bot_token, feed_server, RESTART_BEFORE_DAY
     )
     # The same two weeks without the restart: the reader sees exactly the same.
-    steady = await run_replay(
+    steady = await in_process_replay(
         tmp_path / "steady", telegram_emulator, telegram_emulator.new_token(), feed_server, None
     )
     assert outcome.as_read() == steady.as_read()
-    seen, delivered, story_messages = outcome.seen, outcome.delivered, outcome.story_messages
-
-    # --- Telegram: entries and replies, as the reader's client shows them -------------------
-    first_entry: dict[int, int] = {}  # story → the message that carried it as an entry
-    new_entries = repeats = developments = 0
-    follow_ups: list[tuple[int, BotMessage]] = []
-    for messages in seen.days:
-        for message in messages:
-            text = message.text or ""
-            update = UPDATE.search(text)
-            if update:
-                follow_ups.append((int(update.group(1)), message))
-                continue
-            for meta in (
-                line
-                for line in text.splitlines()
-                if "relevance 0." in line or "relevance 1." in line
-            ):
-                link = STORY_LINK.search(meta)
-                new_entries += 1
-                if link is None:
-                    continue
-                story = int(link.group(1))
-                if story in first_entry:
-                    if "new development" in meta:
-                        developments += 1
-                    else:
-                        repeats += 1
-                else:
-                    first_entry[story] = message.message_id
-    assert repeats == 0
-    assert follow_ups, "the replay has no story that runs over several days"
-    for story, message in follow_ups:
-        reply = message.sent.get("reply_to_message") or {}
-        assert reply.get("message_id") == first_entry[story], (story, message.text)
-    # Every later report of a delivered story is named in a reply to the story's message.
-    entries_text = "".join(
-        m.plain_text or "" for ms in seen.days for m in ms if not UPDATE.search(m.text or "")
-    )
-    replied = defaultdict(str)
-    for story, message in follow_ups:
-        replied[story] += message.plain_text or ""
-    later = [
-        r
-        for r in delivered["telegram"]
-        if r.story in first_entry and r.day > delivered_day(delivered["telegram"], r.story)
-    ]
-    assert later
-    for report in later:
-        if report.kind == "new_development":  # news: an entry of its own, never a reply
-            assert not title_shown(report.title, replied[report.story]), report
-            assert title_shown(report.title, entries_text), report
-            continue
-        assert title_shown(report.title, replied[report.story]), report
-    assert developments >= 1
-    # The stories' messages in the store are the ones the reader saw them in.
-    for story, message_id in first_entry.items():
-        assert story_messages[("telegram", story)] == str(message_id)
-    # A story that runs over several days, in several languages, is one story.
-    spans = _spans(delivered["telegram"])
-    longest = max(spans.values(), key=lambda s: (len(s[0]), len(s[1])))
-    assert len(longest[0]) >= 3 and len(longest[1]) >= 2, spans
-
-    # --- Slack: the same, as threads ----------------------------------------------------------
-    slack_ts: dict[int, str] = {}
-    slack_threads = 0
-    ts_counter = 0
-    for posts in seen.slack_days:
-        for body in posts:
-            ts_counter += 1
-            ts = f"1700000000.{ts_counter:06d}"
-            text = json.dumps(body.get("blocks", ""), ensure_ascii=False) + body.get("text", "")
-            update = UPDATE.search(text)
-            if update:
-                slack_threads += 1
-                assert body.get("thread_ts") == slack_ts[int(update.group(1))]
-                continue
-            for story in map(int, re.findall(r"/story (\d+)", text)):
-                assert story not in slack_ts or "new development" in text, story
-                slack_ts.setdefault(story, ts)
-    assert slack_threads == len(follow_ups)
-
-    # --- What a reader saw ------------------------------------------------------------------
-    reports = len(delivered["telegram"])
-    print(
-        f"\nreplay: days={DAYS} reports={reports} stories={len(first_entry)}"
-        f" new entries={new_entries} follow-ups={len(follow_ups)}"
-        f" new developments of seen stories={developments} repeats={repeats}"
-        f" (bot restarted between day {RESTART_BEFORE_DAY} and day {RESTART_BEFORE_DAY + 1});"
-        f" Slack threads={slack_threads}"
-    )
-    for n, messages in enumerate(seen.days[:3], 1):
-        day = (FIRST_DAY + timedelta(days=n - 1)).date()
-        print(f"\n===== day {n} ({day}): {len(messages)} Telegram message(s) =====")
-        for message in messages:
-            reply = (message.sent.get("reply_to_message") or {}).get("message_id")
-            print(f"--- message {message.message_id}" + (f", a reply to {reply}" if reply else ""))
-            print(message.plain_text)
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """A report delivered to a chat: its story, the scorer's story verdict, the replay day."""
-
-    item_id: str
-    story: int
-    kind: str | None
-    day: int
-    title: str
-    lang: str | None
-
-
-def delivered_day(rows: list[Delivered], story: int) -> int:
-    return min(r.day for r in rows if r.story == story)
-
-
-def _spans(rows: list[Delivered]) -> dict[int, tuple[set[int], set[str]]]:
-    """Each story's days and languages."""
-    spans: dict[int, tuple[set[int], set[str]]] = defaultdict(lambda: (set(), set()))
-    for r in rows:
-        spans[r.story][0].add(r.day)
-        spans[r.story][1].add(r.lang or "?")
-    return dict(spans)
-
-
-def _delivered(db: Any, chat_id: int) -> dict[str, list[Delivered]]:
-    """Each channel's delivered reports that belong to a story."""
-    out: dict[str, list[Delivered]] = defaultdict(list)
-    for channel, item_id, story, kind, sent_at, title, lang in db.execute(
-        "SELECT d.channel, d.item_id, v.story_id, v.story, d.sent_at, i.title, i.lang"
-        " FROM deliveries d JOIN verdicts v ON v.item_id = d.item_id"
-        " JOIN items i ON i.id = d.item_id"
-        " WHERE d.status = 'sent' AND v.story_id IS NOT NULL"
-        " AND (d.chat_id = ? OR d.channel = 'slack')",
-        [chat_id],
-    ):
-        day = (datetime.fromisoformat(sent_at) - FIRST_DAY).days
-        out[channel].append(Delivered(item_id, int(story), kind, day, title, lang))
-    return out
-
-
-def _story_messages(db: Any) -> dict[tuple[str, int], str | None]:
-    return {
-        (channel, int(story)): ref
-        for channel, story, ref in db.execute(
-            "SELECT channel, story_id, message_ref FROM story_messages"
-        )
-    }
+    assert outcome.slack_as_read() == steady.slack_as_read()
+    figures = reader_figures(outcome)
+    restart = f"bot restarted between day {RESTART_BEFORE_DAY} and day {RESTART_BEFORE_DAY + 1}"
+    print("\n" + figures.line(restart))
+    print_first_days(outcome.seen)
