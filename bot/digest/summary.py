@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.digest.extractive import Document, extract
+from bot.digest.lines import whats_new_line
 from bot.digest.llm import LlmClient
 from bot.digest.period import Period
 from bot.digest.themes import ThemeCount, ThemeMatcher, count_themes
@@ -105,14 +106,16 @@ def summarize_story(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> St
     by_time = sorted(group, key=lambda i: i.timeline_at)
     kinds = {i.story for i in group}
     kind = next((k for k in (SAME_STORY, NEW_DEVELOPMENT) if k in kinds), None)
+    quote = extract(documents(group, texts))
     whats_new = None
     if kind == NEW_DEVELOPMENT:
-        whats_new = next((i.whats_new for i in group if i.whats_new), None)
+        news = next((i.whats_new for i in group if i.whats_new), None)
+        whats_new = whats_new_line(news, lead.title, quote)
     return StorySummary(
         key=story_key(lead),
         headline=lead.title,
         url=lead.url,
-        summary=extract(documents(group, texts)),
+        summary=quote,
         sources=tuple(dict.fromkeys(s for i in by_time for s in i.sources)),
         langs=tuple(dict.fromkeys(i.lang for i in by_time if i.lang)),
         reports=len(group),

@@ -68,6 +68,8 @@ def _entry(n: int, entry: DigestEntry, tz_name: str) -> list[str]:
     out = [head, meta]
     if entry.summary:
         out.append(f"   {entry.summary}")
+    if entry.whats_new:
+        out.append(f"   what is new: {entry.whats_new}")
     if entry.url:
         out.append(f"   {entry.url}")
     return out

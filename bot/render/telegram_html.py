@@ -123,9 +123,11 @@ def render_entry(n: int, entry: DigestEntry, labels: DigestLabels, tz: ZoneInfo)
     if entry.story_id is not None:
         meta.append(STORY_COMMAND.format(n=entry.story_id))
     lines = [head, " · ".join(m for m in meta if m)]
-    summary = clip(entry.whats_new or entry.summary, SUMMARY_CHARS)
-    if summary:
-        lines.append(esc(summary))
+    if entry.summary:
+        lines.append(esc(clip(entry.summary, SUMMARY_CHARS)))
+    if entry.whats_new:
+        news = esc(clip(entry.whats_new, SUMMARY_CHARS))
+        lines.append(f"<b>{esc(labels.whats_new)}:</b> {news}")
     return "\n".join(lines)
 
 
