@@ -10,11 +10,14 @@ because most messages are sent as HTML.
 from __future__ import annotations
 
 import functools
+import html
 import tomllib
 from importlib import resources
 from typing import Any, Literal, get_args
 
+from bot.relevance.reasons import Reason
 from bot.render.telegram_html import DigestLabels
+from bot.topic import Topic
 
 Lang = Literal["en", "ru"]
 LANGS: tuple[Lang, ...] = get_args(Lang)
@@ -57,6 +60,24 @@ def t(lang: str | None, key: str, /, **values: Any) -> str:
     if template is None:
         template = _catalog(DEFAULT_LANG)[key]
     return template.format(**values) if values else template
+
+
+def concept_name(lang: str | None, concept: str, topic: Topic | None = None) -> str:
+    """What a chat calls a concept: the topic file's label, else the catalog's ``concept.<id>``
+    (in ``lang``, else in English), else the id as words."""
+    chosen = normalize_lang(lang)
+    label = topic.label(concept, chosen) if topic is not None else None
+    if label:
+        return label
+    key = f"concept.{concept}"
+    found = _catalog(chosen).get(key) or _catalog(DEFAULT_LANG).get(key)
+    return found or concept.replace("_", " ")
+
+
+def reason_text(lang: str | None, reason: Reason, topic: Topic | None = None) -> str:
+    """A reason of a verdict (``bot.relevance.reasons``) in ``lang``, as HTML."""
+    names = ", ".join(html.escape(concept_name(lang, c, topic)) for c in reason.concepts)
+    return t(lang, f"reason.{reason.code}", concepts=names)
 
 
 def digest_labels(lang: str | None) -> DigestLabels:

@@ -58,7 +58,7 @@ async def _summary(args: argparse.Namespace) -> None:
         summary = await summarize(
             svc.store,
             period,
-            matcher=matcher_for(svc.settings),
+            matcher=matcher_for(svc.settings, args.lang),
             llm=LlmClient.from_settings(svc.settings),
             now=svc.clock.now(),
             limit=args.top,
@@ -80,7 +80,7 @@ async def _trend(args: argparse.Namespace) -> None:
         period = _period(svc, args.since)
         texts = summary_texts(args.lang)
         chart = await trend(
-            svc.store, period, matcher=matcher_for(svc.settings), title=texts.trend_title
+            svc.store, period, matcher=matcher_for(svc.settings, args.lang), title=texts.trend_title
         )
         out: Path = args.out
         try:

@@ -130,7 +130,7 @@ class Commands:
             self.lang,
             now=svc.clock.now(),
             tz_name=svc.settings.file.schedule.timezone,
-            matcher=matcher_for(svc.settings),
+            matcher=matcher_for(svc.settings, self.lang),
             llm=LlmClient.from_settings(svc.settings),
         )
         if found is None:
