@@ -80,7 +80,10 @@ async def _trend(args: argparse.Namespace) -> None:
         period = _period(svc, args.since)
         texts = summary_texts(args.lang)
         chart = await trend(
-            svc.store, period, matcher=matcher_for(svc.settings, args.lang), title=texts.trend_title
+            svc.store,
+            period,
+            matcher=matcher_for(svc.settings, args.lang),
+            title=texts.chart_title(svc.settings.topic.subject_in(args.lang), period),
         )
         out: Path = args.out
         try:
@@ -88,4 +91,6 @@ async def _trend(args: argparse.Namespace) -> None:
         except OSError as exc:
             raise UsageError(f"cannot write {str(out)!r}: {exc.strerror}") from None
         caption = texts.trend_caption.format(period=texts.period(period), total=chart.data.total)
+        if chart.data.undated:
+            caption += " " + texts.trend_undated.format(n=chart.data.undated)
         print(f"{out}: {caption}")

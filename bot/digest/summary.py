@@ -94,7 +94,13 @@ def rank_stories(items: Sequence[PeriodItem]) -> list[list[PeriodItem]]:
         return (-best * (1 + 0.5 * math.log2(coverage)), -latest.timestamp(), len(group))
 
     ranked = sorted(groups.values(), key=rank)
-    return [sorted(g, key=lambda i: (-i.score, i.timeline_at)) for g in ranked]
+    return [sorted(g, key=best_first) for g in ranked]
+
+
+def best_first(item: PeriodItem) -> tuple[float, datetime]:
+    """The order of a story's reports: best scored first, the earlier on a tie. The first is the
+    story's lead: its headline is the story's wherever the story is shown."""
+    return (-item.score, item.timeline_at)
 
 
 def documents(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> list[Document]:

@@ -90,8 +90,7 @@ def entry_blocks(entry: DigestEntry, labels: DigestLabels, tz_name: str) -> list
         section = section[: SECTION_TEXT_LIMIT - 1] + "…"
     meta = [escape(clip(entry.sources[0], SOURCE_CHARS)) if entry.sources else "—"]
     if entry.more_sources:
-        more = labels.more_source if entry.more_sources == 1 else labels.more_sources
-        meta.append(escape(more.format(n=entry.more_sources)))
+        meta.append(escape(labels.more_sources.format(n=entry.more_sources)))
     when = slack_date(entry.timeline_at, tz_name)
     meta.append(when if entry.dated else f"{escape(labels.first_seen)} {when}")
     meta.append(f"{escape(labels.relevance)} {entry.score:.2f}")
@@ -176,7 +175,7 @@ def render_digest(
         heading = (
             title
             if len(parts) == 1
-            else f"{title} ({labels.continued.format(part=n, parts=len(parts))})"
+            else f"{title} ({labels.part.format(part=n, parts=len(parts))})"
         )
         if not part and digest.updates:
             messages.append(

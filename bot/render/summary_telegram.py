@@ -61,7 +61,7 @@ def render_story_block(n: int, story: StorySummary, texts: SummaryTexts, tz: Zon
     if story.sources:
         lines.append(f"{esc(texts.sources)}: {esc(clip(sources_line(story), SOURCES_CHARS))}")
     if story.langs:
-        lines.append(f"{esc(texts.languages)}: {esc(', '.join(story.langs))}")
+        lines.append(f"{esc(texts.languages)}: {esc(texts.language_names(story.langs))}")
     lines.append(esc(texts.details.format(key=story.key)))
     return "\n".join(lines)
 
@@ -77,7 +77,7 @@ def _tail(summary: Summary, texts: SummaryTexts) -> str:
 def _header(summary: Summary, texts: SummaryTexts, part: int, parts: int) -> str:
     head = f"<b>{esc(texts.title)}</b> · {esc(texts.period(summary.period))}"
     if parts > 1:
-        head += f" · <i>{esc(texts.continued.format(part=part, parts=parts))}</i>"
+        head += f" · <i>{esc(texts.part.format(part=part, parts=parts))}</i>"
     return head
 
 
@@ -93,7 +93,7 @@ def render_summary_telegram(
     if summary.empty:
         return [esc(texts.empty.format(period=texts.period(summary.period)))]
     tz = ZoneInfo(tz_name)
-    counts = esc(texts.counts.format(items=summary.items, stories=summary.story_count))
+    counts = esc(texts.counts_of(summary.items, summary.story_count))
     blocks = [f"{counts}\n\n<b>{esc(texts.top_stories)}</b>"]
     blocks += [render_story_block(n, s, texts, tz) for n, s in enumerate(summary.stories, 1)]
     blocks.append(_tail(summary, texts))
@@ -123,7 +123,7 @@ def render_report_line(item: PeriodItem, tz: ZoneInfo, texts: SummaryTexts | Non
     if sources:
         meta.append(f"<i>{sources}</i>")
     if item.lang:
-        meta.append(esc(item.lang))
+        meta.append(esc(texts.language_names([item.lang])))
     meta.append(f"ID <code>{esc(item.id)}</code>")
     return f"{_link(item.title, item.url)}\n{' · '.join(meta)}"
 
@@ -148,7 +148,7 @@ def render_story_telegram(
             + "</b>",
             esc(
                 texts.story_reports.format(
-                    n=len(reports.items),
+                    reports=texts.n_reports(len(reports.items)),
                     first=_when(reports.items[0].timeline_at, tz),
                     last=_when(reports.items[-1].timeline_at, tz),
                 )
@@ -164,4 +164,6 @@ def trend_caption(data: TrendData, texts: SummaryTexts | None = None) -> str:
     """One line under the chart, escaped (captions are HTML too; at most 1,024 characters)."""
     texts = texts or summary_texts("en")
     caption = texts.trend_caption.format(period=texts.period(data.period), total=data.total)
+    if data.undated:
+        caption += " " + texts.trend_undated.format(n=data.undated)
     return esc(caption[:CAPTION_LIMIT])

@@ -89,7 +89,7 @@ def test_long_digest_splits_at_entry_boundaries_under_the_limit() -> None:
         assert len(message.keyboard) == len(message.item_ids)
     sent_ids = [i for m in messages for i in m.item_ids]
     assert sent_ids == [f"item{n:04d}" for n in range(1, 41)]  # every entry once, in order
-    assert "continued 2/" in messages[1].text
+    assert "part 2/" in messages[1].text
     # Entry numbers continue across messages.
     assert f"{len(messages[0].item_ids) + 1}. " in messages[1].text
 
@@ -183,7 +183,7 @@ def test_many_updates_split_at_story_lines_and_every_item_is_carried() -> None:
         assert_telegram_html(message.text)
     text = "".join(m.text for m in messages)
     assert text.count("Updates to stories you have seen") == 1
-    assert messages[0].text.startswith("<b>tjwatch digest</b> · <i>continued 1/")
+    assert messages[0].text.startswith("<b>tjwatch digest</b> · <i>part 1/")
     assert all(f"• /story_{n} " in text for n in range(1, 61))
     assert "+2 more reports" in text and "Src &amp; Co" in text
     carried = [i for m in messages for i in m.item_ids]

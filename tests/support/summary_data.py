@@ -56,7 +56,9 @@ def store_item(
     story_id: int | None = None,
     text: str | None = None,
     item_id: str | None = None,
+    dated: bool = True,
 ) -> str:
+    """``dated=False``: an item its feed gave no date (``at`` is when it was fetched)."""
     source = str(row["source"])
     feed = store.feeds.add(
         source, f"https://feeds.example/{zlib.crc32(source.encode())}.xml", row.get("lang"), at
@@ -72,7 +74,7 @@ def store_item(
                 summary=str(row["summary"]),
                 text=text,
                 lang=row.get("lang"),
-                published_at=at,
+                published_at=at if dated else None,
                 published_raw=None,
                 fetched_at=at,
                 feed_id=feed.id,

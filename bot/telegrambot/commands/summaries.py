@@ -95,7 +95,7 @@ async def trend_command(update: Update, context: BotContext) -> None:
         context.store,
         period,
         matcher=matcher_for(context.settings, context.lang),
-        title=texts.trend_title,
+        title=texts.chart_title(context.settings.topic.subject_in(context.lang), period),
     )
     if chart.data.total == 0:
         await reply(update, esc(texts.trend_empty.format(period=texts.period(period))))
