@@ -33,6 +33,10 @@ D019_TEXT = (
 )
 
 
+WHATS_NEW = "mass deportations of Tajik migrants"
+"""What is new in the deportations story, as ``fill_week`` stores it."""
+
+
 def dev_items() -> dict[str, dict[str, str | None]]:
     with DEV.open(encoding="utf-8") as lines:
         return {row["id"]: row for row in map(json.loads, lines)}
@@ -129,7 +133,7 @@ def fill_week(store: Store, now: datetime) -> Stored:
                 at=now - timedelta(days=4, hours=-n),
                 score=0.7,
                 story="new_development",
-                whats_new="mass deportations of Tajik migrants",
+                whats_new=WHATS_NEW,
                 story_id=deport,
             )
         )
