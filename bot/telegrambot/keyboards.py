@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.reads import ChatRecord
 from bot.subscriptions import FOLLOW_UP_MODES, FREQUENCIES, LANGUAGES, SCORE_STEPS
-from bot.texts import t
+from bot.texts import normalize_lang, t
 
 PREFIX = "st"
 VIEWS = ("main", "freq", "hour", "day", "tz", "score", "lang", "follow")
@@ -61,10 +61,10 @@ def settings_keyboard(
     follow_ups: str = "thread",
     threshold: float | None = None,
 ) -> InlineKeyboardMarkup:
-    """``follow_ups``, ``threshold`` and ``lang``: the chat's settings as they stand (its own,
-    else the defaults), so that a menu marks the value in force even when the chat never chose
-    one."""
-    current_lang = chat.lang or lang
+    """``follow_ups`` and ``threshold``: the chat's settings as they stand (its own, else the
+    defaults), so that a menu marks the value in force even when the chat never chose one;
+    ``lang``: the language of the person reading the menu."""
+    current_lang = normalize_lang(chat.lang)  # what its digests are written in
     current_score = chat.min_score if threshold is None else threshold
     cid = chat.id
     back = [_b(t(lang, "settings.back"), cid, "view", "main")]
