@@ -1,4 +1,5 @@
-"""The message catalogs as files: every text keeps the lines its author wrote.
+"""The message catalogs: every text keeps the lines its author wrote, every reason the scorer
+gives is worded in each language, and counts take their number's plural form.
 
 TOML drops a newline that directly follows an opening triple quote, so a section written to start
 on a new line loses the line break that separated it from the text before it (issue 24: /help ran
@@ -13,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from bot.relevance.reasons import CODES, Reason, render_en
+from bot.texts import LANGS, keys, reason_text, t
+from bot.topic_file import load_topic
 
 BOT = Path(__file__).resolve().parents[1] / "bot"
 CATALOGS = sorted(BOT.rglob("*.toml"))
@@ -52,3 +57,32 @@ def test_every_multiline_text_keeps_its_line_structure(path: Path) -> None:
             f"{path.name} {key}: TOML reads other lines than were written "
             "(a newline right after the opening triple quote is dropped; use a plain string)"
         )
+
+
+def test_every_reason_code_is_worded_in_each_language_with_its_concepts_named() -> None:
+    topic = load_topic()
+    for lang in LANGS:
+        assert {f"reason.{code}" for code in CODES} <= keys(lang)
+    multilateral = Reason("multilateral", ("sco", "summit"))
+    assert reason_text("ru", multilateral, topic) == "многосторонний формат: ШОС, саммит"
+    assert reason_text("en", multilateral, topic) == "multilateral setting: the SCO, summit"
+    side = Reason("missing_side", ("russia",))
+    assert reason_text("ru", side, topic) == "не упомянута сторона: Россия"
+    # A concept neither the topic nor the catalogs name shows its id as words.
+    assert reason_text("ru", Reason("topics", ("gold_mines",)), topic) == "темы: gold mines"
+    # The stored and printed English is the scorer's own, with ids (tjwatch score, explain).
+    assert render_en(multilateral) == "multilateral setting: sco, summit"
+    assert render_en(side, {"russia": "Russia"}) == "does not name Russia"
+
+
+def test_plural_forms_follow_each_languages_rules() -> None:
+    stories = {n: t("ru", "digest.stories", n=n) for n in (1, 2, 5, 11, 21, 22)}
+    assert stories == {
+        1: "1 сюжет",
+        2: "2 сюжета",
+        5: "5 сюжетов",
+        11: "11 сюжетов",
+        21: "21 сюжет",
+        22: "22 сюжета",
+    }
+    assert [t("en", "digest.stories", n=n) for n in (1, 2)] == ["1 story", "2 stories"]
