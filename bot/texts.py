@@ -126,6 +126,7 @@ def digest_labels(lang: str | None) -> DigestLabels:
         more_reports=p("more_reports"),
         whats_new=g("whats_new"),
         first_seen=g("first_seen"),
+        unknown_source=g("unknown_source"),
     )
 
 

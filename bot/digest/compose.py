@@ -14,9 +14,6 @@ from bot.digest.lines import summary_line, whats_new_line
 from bot.models import Digest, DigestEntry, FollowUp, FollowUpMode, Report, StoryVerdict
 from storage import StoredItem
 
-# What an item with no stored source shows in place of one.
-UNKNOWN_SOURCE = "unknown source"
-
 
 def compose_digest(
     items: Iterable[StoredItem],
@@ -74,7 +71,7 @@ def _follow_up(story_id: int, reply_to: str | None, group: list[StoredItem]) -> 
             Report(
                 headline=i.title,
                 url=i.url,
-                source=", ".join(i.sources) or UNKNOWN_SOURCE,
+                source=", ".join(i.sources),
                 lang=i.lang,
                 timeline_at=i.timeline_at,
                 dated=i.published_at is not None,
@@ -98,7 +95,7 @@ def entry_for(group: list[StoredItem]) -> DigestEntry:
     return DigestEntry(
         headline=lead.title,
         url=lead.url,
-        sources=tuple(sources) or (UNKNOWN_SOURCE,),
+        sources=tuple(sources),
         timeline_at=first.timeline_at,
         score=max(i.score for i in group),
         story=lead.story,

@@ -88,7 +88,9 @@ def entry_blocks(entry: DigestEntry, labels: DigestLabels, tz_name: str) -> list
     section = "\n".join(lines)
     if len(section) > SECTION_TEXT_LIMIT:  # cannot happen with the clips above; never send it
         section = section[: SECTION_TEXT_LIMIT - 1] + "…"
-    meta = [escape(clip(entry.sources[0], SOURCE_CHARS)) if entry.sources else "—"]
+    meta = [
+        escape(clip(entry.sources[0] if entry.sources else labels.unknown_source, SOURCE_CHARS))
+    ]
     if entry.more_sources:
         meta.append(escape(labels.more_sources.format(n=entry.more_sources)))
     when = slack_date(entry.timeline_at, tz_name)
@@ -200,7 +202,7 @@ def _report_line(report: Report, labels: DigestLabels, tz_name: str) -> str:
     headline = clip(report.headline, HEADLINE_CHARS) or "—"
     url = link_url(report.url)
     head = f"<{url}|{link_text(headline)}>" if url else escape(headline)
-    meta = [escape(clip(report.source, SOURCE_CHARS))]
+    meta = [escape(clip(report.source or labels.unknown_source, SOURCE_CHARS))]
     if report.lang:
         meta.append(escape(report.lang))
     when = slack_date(report.timeline_at, tz_name)

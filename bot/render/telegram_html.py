@@ -72,6 +72,7 @@ class DigestLabels:
     more_reports: Plural = _MORE_REPORTS
     whats_new: str = "What is new"
     first_seen: str = "first seen"
+    unknown_source: str = "unknown source"
 
 
 def utf16_len(text: str) -> int:
@@ -113,7 +114,8 @@ def render_entry(n: int, entry: DigestEntry, labels: DigestLabels, tz: ZoneInfo)
     headline = esc(clip(entry.headline, HEADLINE_CHARS)) or "—"
     href = safe_href(entry.url)
     head = f'{n}. <b><a href="{href}">{headline}</a></b>' if href else f"{n}. <b>{headline}</b>"
-    meta = [f"<i>{esc(clip(entry.sources[0], SOURCE_CHARS))}</i>" if entry.sources else ""]
+    source = entry.sources[0] if entry.sources else labels.unknown_source
+    meta = [f"<i>{esc(clip(source, SOURCE_CHARS))}</i>"]
     if entry.more_sources:
         meta.append(esc(labels.more_sources.format(n=entry.more_sources)))
     when = esc(_when(entry.timeline_at, tz))
@@ -200,7 +202,7 @@ def _report_line(report: Report, labels: DigestLabels, tz: ZoneInfo) -> str:
     headline = esc(clip(report.headline, HEADLINE_CHARS)) or "—"
     href = safe_href(report.url)
     head = f'<a href="{href}">{headline}</a>' if href else headline
-    meta = [f"<i>{esc(clip(report.source, SOURCE_CHARS))}</i>"]
+    meta = [f"<i>{esc(clip(report.source or labels.unknown_source, SOURCE_CHARS))}</i>"]
     if report.lang:
         meta.append(esc(report.lang))
     when = esc(_when(report.timeline_at, tz))

@@ -15,6 +15,7 @@ from bot.render.telegram_html import (
     render_items,
     utf16_len,
 )
+from bot.texts import digest_labels
 from tests.support.telegram_html_check import assert_telegram_html, html_problems
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -75,6 +76,14 @@ def test_russian_labels() -> None:
     labels = DigestLabels(title="Дайджест", relevance="релевантность", same_story="тот же сюжет")
     [message] = render_digest(Digest("t", (entry(1, story="same_story"),), NOW), labels)
     assert "Дайджест" in message.text and "тот же сюжет" in message.text
+
+
+def test_an_entry_without_a_source_says_so_in_the_readers_language() -> None:
+    lone = Digest("t", (entry(1, sources=()),), NOW)
+    [ru] = render_digest(lone, digest_labels("ru"))
+    assert "<i>источник неизвестен</i>" in ru.text
+    [en] = render_digest(lone)
+    assert "<i>unknown source</i>" in en.text
 
 
 def test_long_digest_splits_at_entry_boundaries_under_the_limit() -> None:
