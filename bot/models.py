@@ -172,6 +172,7 @@ class DigestEntry:
     headline: str
     url: str | None
     sources: tuple[str, ...]
+    """Empty when no source is stored: each renderer says so in its reader's words."""
     timeline_at: datetime
     score: float
     story: str | None

@@ -11,8 +11,9 @@ Telegram and on Slack.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from bot.digest.summary import best_first
 from bot.ingest.feed_admin import FeedHealth, feed_health
 from bot.relevance.search_query import fts_query
 from storage import ChatRecord, FeedbackCounts, PeriodItem, Store, StoredItem, StoryReports
@@ -73,8 +74,13 @@ async def was_sent(store: Store, channel: str, chat_id: int, item_id: str) -> bo
 
 
 async def story(store: Store, key: str) -> StoryReports | None:
-    """A story's reports by story number (or an ungrouped item's id); None when unknown."""
-    return await store.run(store.summaries.story_reports, key)
+    """A story's reports by story number (or an ungrouped item's id); None when unknown. Its
+    headline is its lead report's, as /summary and the digests show it (the stored one is the
+    first report's)."""
+    reports = await store.run(store.summaries.story_reports, key)
+    if reports is None or not reports.items:
+        return reports
+    return replace(reports, headline=min(reports.items, key=best_first).title)
 
 
 async def active_feeds(store: Store) -> list[FeedHealth]:

@@ -31,7 +31,7 @@ from pydantic import (
 from bot.config_errors import EXAMPLE_ZONE, config_error, fix_for, read_toml
 from bot.errors import ConfigError
 from bot.topic import Topic
-from bot.topic_file import load_topic
+from bot.topic_file import Label, check_label, label_table, load_topic
 
 DEFAULT_CONFIG = Path("config/tjwatch.toml")
 DEFAULT_DB = Path("var/tjwatch.db")
@@ -133,8 +133,19 @@ class SeedSettings(_Strict):
 
 
 class ThemeSettings(_Strict):
-    name: Annotated[str, Field(min_length=1)]
+    name: Label
+    """What summaries and charts call the theme: one string, or one per language with an English
+    one (``name = {en = "energy", ru = "энергетика"}``)."""
     terms: list[str] = Field(min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _name_has_english(cls, value: Label) -> Label:
+        return check_label(value)
+
+    def label(self, lang: str = "en") -> str:
+        names = label_table(self.name)
+        return names.get(lang) or names["en"]
 
 
 class TelegramSettings(_Strict):

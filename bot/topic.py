@@ -62,6 +62,8 @@ class Topic:
     implied: tuple[Near | InContext, ...]
     cues: tuple[tuple[str, tuple[str, ...]], ...]
     concepts: tuple[tuple[str, tuple[str, ...]], ...]
+    labels: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    """Concept id → (language, name people read) pairs, from the file's ``[labels]``."""
 
     @property
     def side_ids(self) -> tuple[str, ...]:
@@ -70,6 +72,11 @@ class Topic:
     def subject_in(self, lang: str) -> str:
         """The subject in a language, in English where the file gives no translation."""
         return dict(self.subjects).get(lang, self.subject)
+
+    def label(self, concept: str, lang: str) -> str | None:
+        """The file's name for a concept in ``lang`` (else its English one); None without one."""
+        names = dict(dict(self.labels).get(concept, ()))
+        return names.get(lang) or names.get("en")
 
     def side(self, side_id: str) -> Side:
         return next(s for s in self.sides if s.id == side_id)

@@ -26,6 +26,21 @@ DEFAULT_TOPIC = "default.toml"
 
 ConceptId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Words = list[Annotated[str, Field(min_length=1)]]
+LangCode = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
+Text = Annotated[str, Field(min_length=1)]
+Label = Text | dict[LangCode, Text]
+"""A name people read: one string (every language), or one per language code with ``en``."""
+
+
+def label_table(value: Label) -> dict[str, str]:
+    """A label as {language: text}; a plain string is the English (and every language's) text."""
+    return {"en": value} if isinstance(value, str) else dict(value)
+
+
+def check_label(value: Label) -> Label:
+    if isinstance(value, dict) and "en" not in value:
+        raise ValueError('a label by language needs an English one: en = "..."')
+    return value
 
 
 class _Strict(BaseModel):
@@ -116,6 +131,17 @@ class TopicFile(_Strict):
     cues: TopicCues = TopicCues()
     concepts: dict[ConceptId, Words] = {}
     """Concepts of this topic, and words it adds to the engine's concepts of the same id."""
+    labels: dict[ConceptId, Label] = {}
+    """How the bots name a concept when they explain a verdict (/why): ``crocus = {en = "the
+    Crocus attack", ru = "теракт в «Крокусе»"}``; a concept without one is named by the message
+    catalog's ``concept.<id>``, else by its id."""
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_have_english(cls, value: dict[str, Label]) -> dict[str, Label]:
+        for label in value.values():
+            check_label(label)
+        return value
 
 
 def compile_topic(data: TopicFile) -> Topic:
@@ -147,6 +173,7 @@ def compile_topic(data: TopicFile) -> Topic:
         implied=tuple(implied),
         cues=tuple((k, tuple(v)) for k, v in data.cues.model_dump().items()),
         concepts=tuple((k, tuple(v)) for k, v in data.concepts.items()),
+        labels=tuple((k, tuple(sorted(label_table(v).items()))) for k, v in data.labels.items()),
     )
 
 
@@ -193,6 +220,7 @@ def _check_topic_ids(shown: str, topic: TopicFile) -> None:
             uses.extend((f"implied[{n}].context", c) for c in rule.context)
     for name, ids in topic.cues.model_dump().items():
         uses.extend((f"cues.{name}", c) for c in ids)
+    uses.extend((f"labels.{c}", c) for c in topic.labels)
     for key, concept in uses:
         if concept not in defined and concept not in implied:
             raise ConfigError(

@@ -239,3 +239,38 @@ def test_a_missing_topic_file_says_how_to_fix(tmp_path: Path) -> None:
         load_settings(config, env={}, dotenv=False)
     assert "the topic file does not exist" in str(error.value)
     assert "[topic] file" in str(error.value)
+
+
+def test_theme_names_are_one_string_or_one_per_language(tmp_path: Path) -> None:
+    themes = [
+        {"name": "energy", "terms": ["Rogun"]},
+        {"name": {"en": "security", "ru": "безопасность"}, "terms": ["border"]},
+    ]
+    settings = load_settings(write_config(tmp_path, {}, themes=themes), env={}, dotenv=False)
+    names = [(t.label("en"), t.label("ru")) for t in settings.file.themes]
+    assert names == [("energy", "energy"), ("security", "безопасность")]
+    no_english = [{"name": {"ru": "безопасность"}, "terms": ["border"]}]
+    with pytest.raises(ConfigError, match=r"themes\[0\]\.name.*English"):
+        load_settings(write_config(tmp_path, {}, themes=no_english), env={}, dotenv=False)
+
+
+@pytest.mark.parametrize(
+    ("label", "error"),
+    [
+        ('nobody = { en = "Nobody" }', "unknown concept 'nobody'"),
+        ('navruz = { ru = "Навруз" }', "English"),
+    ],
+)
+def test_topic_labels_name_known_concepts_with_an_english_label(
+    tmp_path: Path, label: str, error: str
+) -> None:
+    text = SHIPPED_TOPIC.read_text("utf-8").replace("[labels]\n", f"[labels]\n{label}\n")
+    topic = tmp_path / "labelled.toml"
+    topic.write_text(text, "utf-8")
+    with pytest.raises(ConfigError, match=error):
+        load_topic(topic)
+    shipped = load_topic(SHIPPED_TOPIC)
+    assert (shipped.label("crocus", "ru"), shipped.label("crocus", "de")) == (
+        "теракт в «Крокус Сити Холле»",
+        "the Crocus City Hall attack",
+    )

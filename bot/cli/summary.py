@@ -72,7 +72,7 @@ async def _summary(args: argparse.Namespace) -> None:
         summary = await summarize(
             svc.store,
             period,
-            matcher=matcher_for(svc.settings),
+            matcher=matcher_for(svc.settings, args.lang),
             llm=LlmClient.from_settings(svc.settings),
             now=svc.clock.now(),
             limit=args.top,
@@ -95,7 +95,10 @@ async def _trend(args: argparse.Namespace) -> None:
         period = _period(svc, args.since, MAX_DAYS)
         texts = summary_texts(args.lang)
         chart = await trend(
-            svc.store, period, matcher=matcher_for(svc.settings), title=texts.trend_title
+            svc.store,
+            period,
+            matcher=matcher_for(svc.settings, args.lang),
+            title=texts.chart_title(svc.settings.topic.subject_in(args.lang), period),
         )
         out: Path = args.out
         try:
@@ -103,4 +106,6 @@ async def _trend(args: argparse.Namespace) -> None:
         except OSError as exc:
             raise UsageError(f"cannot write {str(out)!r}: {exc.strerror}") from None
         caption = texts.trend_caption.format(period=texts.period(period), total=chart.data.total)
+        if chart.data.undated:
+            caption += " " + texts.trend_undated.format(n=chart.data.undated)
         print(f"{out}: {caption}")

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.digest.compose import summary_line
+from bot.digest.lines import summary_line, whats_new_line
 from bot.digest.summary import NEW_DEVELOPMENT, SAME_STORY, story_key
 from storage import PeriodItem
 
@@ -48,17 +48,18 @@ def story_entry(items: Sequence[PeriodItem]) -> StoryEntry:
     whats_new = next(
         (i.whats_new for i in by_time if i.story == NEW_DEVELOPMENT and i.whats_new), None
     )
+    summary = summary_line(lead.summary, lead.title)
     return StoryEntry(
         key=story_key(lead),
         headline=lead.title,
         url=lead.url,
-        summary=summary_line(lead.summary),
+        summary=summary,
         sources=tuple(dict.fromkeys(s for i in by_time for s in i.sources)),
         langs=tuple(dict.fromkeys(i.lang for i in by_time if i.lang)),
         reports=len(by_time),
         score=lead.score,
         kind=kind,
-        whats_new=whats_new,
+        whats_new=whats_new_line(whats_new, lead.title, summary),
         first_seen=by_time[0].timeline_at,
         last_seen=by_time[-1].timeline_at,
         item_ids=tuple(i.id for i in by_time),

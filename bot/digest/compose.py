@@ -7,17 +7,12 @@ the scorer called a new development is news, and always an entry of its own (iss
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from bot.digest.lines import summary_line, whats_new_line
 from bot.models import Digest, DigestEntry, FollowUp, FollowUpMode, Report, StoryVerdict
 from storage import StoredItem
-
-SUMMARY_CHARS = 240
-# What an item with no stored source shows in place of one.
-UNKNOWN_SOURCE = "unknown source"
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
 def compose_digest(
@@ -47,7 +42,7 @@ def compose_digest(
             story_id = None  # news about a story the chat has seen: an entry of its own
         key = f"story:{story_id}" if story_id is not None else f"item:{item.id}"
         groups.setdefault(key, []).append(item)
-    entries = [_entry(group) for group in groups.values()]
+    entries = [entry_for(group) for group in groups.values()]
     entries.sort(key=lambda e: (-e.score, -len(e.sources), -e.timeline_at.timestamp()))
     if limit is not None:
         entries = entries[:limit]
@@ -68,6 +63,7 @@ def compose_digest(
 def _follow_up(story_id: int, reply_to: str | None, group: list[StoredItem]) -> FollowUp:
     ordered = sorted(group, key=lambda i: (i.timeline_at, i.id))
     news = next((i.whats_new for i in ordered if i.whats_new), None)
+    news = whats_new_line(news, *(i.title for i in ordered))
     return FollowUp(
         story_id=story_id,
         reply_to=reply_to,
@@ -75,7 +71,7 @@ def _follow_up(story_id: int, reply_to: str | None, group: list[StoredItem]) -> 
             Report(
                 headline=i.title,
                 url=i.url,
-                source=", ".join(i.sources) or UNKNOWN_SOURCE,
+                source=", ".join(i.sources),
                 lang=i.lang,
                 timeline_at=i.timeline_at,
                 dated=i.published_at is not None,
@@ -87,43 +83,25 @@ def _follow_up(story_id: int, reply_to: str | None, group: list[StoredItem]) -> 
     )
 
 
-def _entry(group: list[StoredItem]) -> DigestEntry:
+def entry_for(group: list[StoredItem]) -> DigestEntry:
+    """One story's entry: its best report's headline and summary line, every source."""
     lead = max(group, key=lambda i: (i.score, len(i.summary)))
     first = min(group, key=lambda i: i.timeline_at)
     sources: dict[str, None] = {}
     for item in sorted(group, key=lambda i: i.timeline_at):
         for source in item.sources:
             sources[source] = None
+    summary = summary_line(lead.summary, lead.title) or summary_line(lead.text or "", lead.title)
     return DigestEntry(
         headline=lead.title,
         url=lead.url,
-        sources=tuple(sources) or (UNKNOWN_SOURCE,),
+        sources=tuple(sources),
         timeline_at=first.timeline_at,
         score=max(i.score for i in group),
         story=lead.story,
-        summary=summary_line(lead.summary or lead.text or ""),
+        summary=summary,
         item_ids=(lead.id, *(i.id for i in group if i is not lead)),
-        whats_new=lead.whats_new,
+        whats_new=whats_new_line(lead.whats_new, lead.title, summary),
         story_id=lead.story_id,
         dated=first.published_at is not None,
     )
-
-
-def summary_line(text: str, limit: int = SUMMARY_CHARS) -> str:
-    """The first sentence (or sentences, while they fit), cut at a word boundary."""
-    # Only the start of a long text can be shown, so only the start is flattened and split (the
-    # text is a full article for some feeds). The start decides alone once it flattens to more
-    # than ``limit + 1`` characters.
-    flat = " ".join(text[: 4 * limit].split())
-    if len(flat) <= limit + 1:
-        flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    out = ""
-    for sentence in _SENTENCE_END.split(flat):
-        if len(out) + len(sentence) + 1 > limit:
-            break
-        out = f"{out} {sentence}".strip()
-    if not out:
-        out = flat[:limit].rsplit(" ", 1)[0] + "…"
-    return out

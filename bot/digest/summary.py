@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.digest.extractive import Document, extract
+from bot.digest.lines import whats_new_line
 from bot.digest.llm import LlmClient
 from bot.digest.period import Period
 from bot.digest.themes import ThemeCount, ThemeMatcher, count_themes
@@ -105,7 +106,13 @@ def rank_stories(items: Sequence[PeriodItem]) -> list[list[PeriodItem]]:
         return (-best * (1 + 0.5 * math.log2(coverage)), -latest.timestamp(), len(group))
 
     ranked = sorted(groups.values(), key=rank)
-    return [sorted(g, key=lambda i: (-i.score, i.timeline_at)) for g in ranked]
+    return [sorted(g, key=best_first) for g in ranked]
+
+
+def best_first(item: PeriodItem) -> tuple[float, datetime]:
+    """The order of a story's reports: best scored first, the earlier on a tie. The first is the
+    story's lead: its headline is the story's wherever the story is shown."""
+    return (-item.score, item.timeline_at)
 
 
 def documents(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> list[Document]:
@@ -117,14 +124,16 @@ def summarize_story(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> St
     by_time = sorted(group, key=lambda i: i.timeline_at)
     kinds = {i.story for i in group}
     kind = next((k for k in (SAME_STORY, NEW_DEVELOPMENT) if k in kinds), None)
+    quote = extract(documents(group, texts))
     whats_new = None
     if kind == NEW_DEVELOPMENT:
-        whats_new = next((i.whats_new for i in group if i.whats_new), None)
+        news = next((i.whats_new for i in group if i.whats_new), None)
+        whats_new = whats_new_line(news, lead.title, quote)
     return StorySummary(
         key=story_key(lead),
         headline=lead.title,
         url=lead.url,
-        summary=extract(documents(group, texts)),
+        summary=quote,
         sources=tuple(dict.fromkeys(s for i in by_time for s in i.sources)),
         langs=tuple(dict.fromkeys(i.lang for i in by_time if i.lang)),
         reports=len(group),

@@ -75,5 +75,6 @@ def count_themes(matcher: ThemeMatcher, texts: Iterable[str]) -> tuple[ThemeCoun
     return tuple(ThemeCount(name, n) for name, n in ranked)
 
 
-def matcher_for(settings: Settings) -> ThemeMatcher:
-    return ThemeMatcher([Theme(t.name, tuple(t.terms)) for t in settings.file.themes])
+def matcher_for(settings: Settings, lang: str = "en") -> ThemeMatcher:
+    """The configured themes, named in ``lang`` (the English name where none is given)."""
+    return ThemeMatcher([Theme(t.label(lang), tuple(t.terms)) for t in settings.file.themes])

@@ -1,7 +1,9 @@
 """The trend chart: relevant items per day over a period, one bar per day, stacked by theme.
 
 Each item counts once, under the theme it names most (``ThemeMatcher.primary``; "other" when it
-names none), so a bar's height is that day's number of items. Drawn with matplotlib's object API
+names none), so a bar's height is that day's number of items. An undated item is counted apart
+(``undated``), not on the day it was fetched: a first poll would pile every undated item of the
+feeds onto one day. Drawn with matplotlib's object API
 on the Agg canvas (no pyplot, no display, no global figure state: safe in a worker thread).
 matplotlib is imported with the first chart, so the bot's process does not hold it until someone
 asks for one (its size: benchmarks/NOTES.md).
@@ -37,6 +39,8 @@ class TrendData:
     """(theme, count per day) in configured order, "other" last; themes with no items left out."""
     themes: tuple[str, ...] = ()
     """Every configured theme, so that a theme keeps its colour from one chart to the next."""
+    undated: int = 0
+    """Relevant items of the period without a publication date: not drawn."""
 
     @property
     def total(self) -> int:
@@ -57,12 +61,16 @@ def trend_data(items: Sequence[PeriodItem], matcher: ThemeMatcher, period: Perio
     index = {day: n for n, day in enumerate(days)}
     names = (*matcher.names, OTHER)
     counts = {name: [0] * len(days) for name in names}
+    undated = 0
     for item in items:
+        if not item.dated:
+            undated += 1
+            continue
         slot = index.get(period.day_of(item.timeline_at))
         if slot is not None:
             counts[matcher.primary(f"{item.title}\n{item.summary}")][slot] += 1
     series = tuple((name, tuple(counts[name])) for name in names if any(counts[name]))
-    return TrendData(period, days, series, matcher.names)
+    return TrendData(period, days, series, matcher.names, undated)
 
 
 def build_figure(
@@ -88,7 +96,7 @@ def build_figure(
         ax.bar(x, counts, bottom=bottom, width=0.8, label=name, color=colour)
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
     step = max(1, len(x) // 15)
-    ax.set_xticks(x[::step], [d.strftime("%d.%m") for d in data.days[::step]])
+    ax.set_xticks(x[::step], _tick_labels(data.days[::step]))
     ax.set_xlim(-0.6, len(x) - 0.4)
     ax.set_ylabel("items")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -100,6 +108,14 @@ def build_figure(
     # Fixed margins, room for the legend on the right: tight_layout would draw the figure twice.
     fig.subplots_adjust(left=0.06, right=0.79, bottom=0.09, top=0.92)
     return fig
+
+
+def _tick_labels(days: Sequence[date]) -> list[str]:
+    """Day and month under each tick, and the year under the first one and wherever it turns."""
+    return [
+        d.strftime("%d.%m.%Y" if n == 0 or d.year != days[n - 1].year else "%d.%m")
+        for n, d in enumerate(days)
+    ]
 
 
 def render_png(fig: Figure) -> bytes:

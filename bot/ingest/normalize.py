@@ -115,10 +115,13 @@ def _published(parsed: tuple[int, ...] | None, fetched_at: datetime) -> datetime
 
 
 def language(declared: str | None, text: str) -> str | None:
-    """The feed's declared language (``ru-RU`` → ``ru``), else a detection from the text."""
+    """The feed's declared language (``ru-RU`` → ``ru``), else a detection from the text.
+
+    A declaration the text's script contradicts is not believed: feeds of one network share one
+    template, and a Serbian edition declaring ``en`` was counted as English (issue 24)."""
     if declared:
         code = declared.strip().lower().replace("_", "-").split("-")[0]
-        if code.isalpha() and 2 <= len(code) <= 3:
+        if code.isalpha() and 2 <= len(code) <= 3 and not _script_disagrees(code, text):
             return code
     if len(text.strip()) < 12:
         return None
@@ -138,6 +141,22 @@ def language_model() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+# Languages written only in Cyrillic, and only in the Latin alphabet, among those the feeds carry.
+_CYRILLIC_ONLY = frozenset({"ru", "uk", "be", "bg", "mk", "kk", "ky", "tg", "mn"})
+_LATIN_ONLY = frozenset(
+    {"en", "fr", "de", "es", "it", "pt", "nl", "pl", "cs", "sk", "tr", "ro", "hu", "sv", "fi"}
+)
+
+
+def _script_disagrees(code: str, text: str) -> bool:
+    """True when most of the text's letters are in another alphabet than the language's."""
+    letters = [ch for ch in text[:LANGID_CHARS] if ch.isalpha()]
+    if len(letters) < 12 or not (code in _CYRILLIC_ONLY or code in _LATIN_ONLY):
+        return False
+    cyrillic = sum(1 for ch in letters if "\u0400" <= ch <= "\u04ff") / len(letters)
+    return cyrillic < 0.2 if code in _CYRILLIC_ONLY else cyrillic > 0.5
 
 
 _TAJIK_LETTER = re.compile("[ҷҳқғӯӣҶҲҚҒӮӢ]")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.models import Item
 from bot.relevance.lexicon import tokenize
+from bot.relevance.reasons import Reason, render_en
 from bot.relevance.seed_scorer import SeedScorer
 
 
@@ -37,7 +38,10 @@ class Explanation:
     same_story_threshold: float
     story_notes: tuple[str, ...]
     whats_new: str | None
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    """Rendered by each front end in its reader's language (``bot.relevance.reasons``)."""
+    side_names: tuple[tuple[str, str], ...] = ()
+    """Each side's country concept and display name, for reasons naming a side."""
     story_id: int | None = None
 
 
@@ -63,6 +67,7 @@ def explain(scorer: SeedScorer, item: Item, story_id: int | None = None) -> Expl
         story_notes=scored.story_notes,
         whats_new=v.whats_new,
         reasons=scored.reasons,
+        side_names=tuple((s.country, s.name) for s in scorer.lexicon.sides),
         story_id=story_id,
     )
 
@@ -87,7 +92,7 @@ def render_text(e: Explanation) -> str:
         f"id: {e.item_id}",
         f"verdict: {verdict} (score {e.score:.2f}, threshold {e.relevance_threshold:.2f})",
         *(f"{name} terms: {', '.join(words) or '—'}" for name, words in e.side_words),
-        "why: " + "; ".join(e.reasons),
+        "why: " + "; ".join(render_en(r, dict(e.side_names)) for r in e.reasons),
         "similarity to the seeds:",
         *(f"  {s.similarity:.3f}  {s.name}  {s.title}" for s in e.seeds),
     ]

@@ -10,6 +10,7 @@ from bot.relevance import verdict as decide
 from bot.relevance.features import Features, body_of, extract
 from bot.relevance.lexicon import Lexicon
 from bot.relevance.reading import Reading, read, sentence_events
+from bot.relevance.reasons import Reason, render_en
 from bot.relevance.seeds import Seed
 from bot.relevance.similarity import (
     DocumentFrequencies,
@@ -42,7 +43,7 @@ class Scored:
     features: Features
     story_similarity: float
     story_notes: tuple[str, ...]
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
 
 
 class SeedScorer:
@@ -74,6 +75,7 @@ class SeedScorer:
             t for s in self.seeds for t in event_tokens(s.features, lexicon.countries)
         )
         self._cues = dict(lexicon.cues)
+        self._side_names = {side.country: side.name for side in lexicon.sides}
         self._vectors: list[tuple[dict[str, float], float]] | None = None
         self._vectors_at = 0
         if self.df.docs == 0:
@@ -145,7 +147,10 @@ class SeedScorer:
             seed_similarity=sims,
             story=story,
             whats_new=self._whats_new(item, reading.sentences) if relevant else None,
-            reason="; ".join(why + ([f"{story}: " + "; ".join(evidence.notes)] if story else [])),
+            reason="; ".join(
+                [render_en(r, self._side_names) for r in why]
+                + ([f"{story}: " + "; ".join(evidence.notes)] if story else [])
+            ),
         )
         return Scored(verdict, f, round(evidence.similarity, 3), evidence.notes, tuple(why))
 

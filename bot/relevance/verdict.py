@@ -15,6 +15,7 @@ from datetime import date
 
 from bot.relevance.features import Features
 from bot.relevance.lexicon import EXCLUDED
+from bot.relevance.reasons import Reason, reason
 from bot.topic import Side
 
 # --- relevance: evidence that the relationship is the main subject -------------------------------
@@ -77,65 +78,66 @@ class StoryEvidence:
 
 def relevance(
     f: Features, cues: dict[str, frozenset[str]], sides: tuple[Side, ...]
-) -> tuple[float, list[str]]:
-    """A score in [0, 1] and the reasons, for people. ``sides``: the topic's pair, in order."""
+) -> tuple[float, list[Reason]]:
+    """A score in [0, 1] and the reasons (``bot.relevance.reasons``). ``sides``: the topic's
+    pair, in order."""
     if EXCLUDED in f.concepts:
-        return 0.0, ["names a word of the config's rules.exclude"]
+        return 0.0, [reason("excluded")]
     if not f.both:
-        missing = next(s.name for s in sides if s.id not in f.sides)
+        missing = next(s.country for s in sides if s.id not in f.sides)
         score = ONE_SIDE if f.sides else 0.0
-        return score, [f"does not name {missing}"]
-    why = ["names both countries"]
+        return score, [reason("missing_side", [missing])]
+    why = [reason("both_countries")]
     score = GATE_BASE
     if f.title_both:
         score += TITLE_BOTH
-        why.append("headline names both")
+        why.append(reason("headline_both"))
     elif f.title_sides:
         score += TITLE_ONE
     score += BOTH_SHARE * f.both_share
     if f.lede_both and not f.title_sides:
         score += LEDE_BOTH
-        why.append("lede names both")
+        why.append(reason("lede_both"))
     topics = f.named(cues["relationship_topics"])
     score += min(TOPIC_MAX, TOPIC_EACH * len(topics))
     if topics:
-        why.append("topics: " + ", ".join(sorted(topics)))
+        why.append(reason("topics", sorted(topics)))
     bilateral = f.named(cues["bilateral"])
     score += min(BILATERAL_MAX, BILATERAL_EACH * len(bilateral))
     if "bilateral" in f.concepts:
         score += BILATERAL_WORD
-        why.append("called bilateral")
+        why.append(reason("bilateral_word"))
     multilateral = f.named(cues["multilateral"])
     if multilateral:
         score -= min(MULTILATERAL_MAX, MULTILATERAL_EACH * _weight(multilateral, f))
-        why.append("multilateral setting: " + ", ".join(sorted(multilateral)))
+        why.append(reason("multilateral", sorted(multilateral)))
     others = f.named(cues["other_countries"])
     if others:
         score -= min(COUNTRY_MAX, COUNTRY_EACH * _weight(others, f))
-        why.append("also names " + ", ".join(sorted(others)))
+        why.append(reason("other_countries", sorted(others)))
     if cues["other_countries"] & f.title_concepts and not f.title_both:
         score -= TITLE_THIRD_COUNTRY
-        why.append("headline is about a third country")
+        why.append(reason("headline_third_country"))
     title_others = cues["other_countries"] & f.title_concepts
     if len(title_others) >= 2:
         score -= TITLE_LIST
-        why.append("headline lists other countries")
+        why.append(reason("headline_lists"))
     if f.listed:
         score -= LISTED
-        why.append("one country only in lists")
+        why.append(reason("listed"))
     if f.venue_sides and cues.get("third_parties", frozenset()) & f.title_concepts:
         score -= VENUE
         # The second side's name when both are only venues (one reason, as for one).
-        side = next(s.name for s in reversed(sides) if s.id in f.venue_sides)
-        why.append(f"{side} only the venue of a meeting with a third party")
+        side = next(s.country for s in reversed(sides) if s.id in f.venue_sides)
+        why.append(reason("venue_only", [side]))
     # Sport and food are what an item is about when its headline or first sentence says so; a
     # long article's background ("migrants work in restaurants") does not make it a review.
     if cues["sport"] & f.head_concepts:
         score -= SPORT
-        why.append("sport")
+        why.append(reason("sport"))
     if cues.get("lifestyle", frozenset()) & f.head_concepts:
         score -= LIFESTYLE
-        why.append("food or leisure")
+        why.append(reason("lifestyle"))
     return max(0.0, min(1.0, score)), why
 
 

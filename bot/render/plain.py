@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.models import Digest, DigestEntry, FollowUp, Report
 
+UNKNOWN_SOURCE = "unknown source"
 _STORY_TAGS = {"same_story": "same story", "new_development": "new development"}
 
 
@@ -51,7 +52,7 @@ def _report(report: Report, tz_name: str) -> str:
     when = _when(report.timeline_at, tz_name)
     when = when if report.dated else f"first seen {when}"
     lang = f" ({report.lang})" if report.lang else ""
-    return f"{report.headline} — {report.source}{lang} · {when}"
+    return f"{report.headline} — {report.source or UNKNOWN_SOURCE}{lang} · {when}"
 
 
 def _entry(n: int, entry: DigestEntry, tz_name: str) -> list[str]:
@@ -60,7 +61,8 @@ def _entry(n: int, entry: DigestEntry, tz_name: str) -> list[str]:
     tag = _STORY_TAGS.get(entry.story or "", "")
     more = f" +{entry.more_sources} more" if entry.more_sources else ""
     head = f"{n}. {entry.headline}"
-    meta = f"   {entry.sources[0]}{more} · {when} · relevance {entry.score:.2f}" + (
+    source = entry.sources[0] if entry.sources else UNKNOWN_SOURCE
+    meta = f"   {source}{more} · {when} · relevance {entry.score:.2f}" + (
         f" · {tag}" if tag else ""
     )
     if entry.story_id is not None:
@@ -70,6 +72,8 @@ def _entry(n: int, entry: DigestEntry, tz_name: str) -> list[str]:
     out = [head, meta]
     if entry.summary:
         out.append(f"   {entry.summary}")
+    if entry.whats_new:
+        out.append(f"   what is new: {entry.whats_new}")
     if entry.url:
         out.append(f"   {entry.url}")
     return out

@@ -92,10 +92,11 @@ def entry_blocks(
     section = "\n".join(lines)
     if len(section) > SECTION_TEXT_LIMIT:  # cannot happen with the clips above; never send it
         section = section[: SECTION_TEXT_LIMIT - 1] + "…"
-    meta = [escape(clip(entry.sources[0], SOURCE_CHARS)) if entry.sources else "—"]
+    meta = [
+        escape(clip(entry.sources[0] if entry.sources else labels.unknown_source, SOURCE_CHARS))
+    ]
     if entry.more_sources:
-        more = labels.more_source if entry.more_sources == 1 else labels.more_sources
-        meta.append(escape(more.format(n=entry.more_sources)))
+        meta.append(escape(labels.more_sources.format(n=entry.more_sources)))
     when = slack_date(entry.timeline_at, tz_name)
     meta.append(when if entry.dated else f"{escape(labels.first_seen)} {when}")
     meta.append(f"{escape(labels.relevance)} {entry.score:.2f}")
@@ -186,7 +187,7 @@ def render_digest(
         heading = (
             title
             if len(parts) == 1
-            else f"{title} ({labels.continued.format(part=n, parts=len(parts))})"
+            else f"{title} ({labels.part.format(part=n, parts=len(parts))})"
         )
         if not part and digest.updates:
             messages.append(
@@ -211,7 +212,7 @@ def _report_line(report: Report, labels: DigestLabels, tz_name: str) -> str:
     headline = clip(report.headline, HEADLINE_CHARS) or "—"
     url = link_url(report.url)
     head = f"<{url}|{link_text(headline)}>" if url else escape(headline)
-    meta = [escape(clip(report.source, SOURCE_CHARS))]
+    meta = [escape(clip(report.source or labels.unknown_source, SOURCE_CHARS))]
     if report.lang:
         meta.append(escape(report.lang))
     when = slack_date(report.timeline_at, tz_name)

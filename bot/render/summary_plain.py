@@ -21,7 +21,7 @@ def render_summary_plain(
         return texts.empty_note(summary.period, stored(summary, tz), plain=True) + "\n"
     lines = [
         f"{texts.title} — {period}",
-        texts.counts.format(items=summary.items, stories=summary.story_count),
+        texts.counts_of(summary.items, summary.story_count),
         "",
         texts.top_stories,
     ]
@@ -74,7 +74,7 @@ def _story(n: int, story: StorySummary, texts: SummaryTexts, tz: ZoneInfo) -> li
     if story.sources:
         out.append(f"   {texts.sources}: {sources_line(story)}")
     if story.langs:
-        out.append(f"   {texts.languages}: {', '.join(story.langs)}")
+        out.append(f"   {texts.languages}: {texts.language_names(story.langs)}")
     if story.url:
         out.append(f"   {story.url}")
     return out

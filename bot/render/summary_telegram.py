@@ -72,7 +72,7 @@ def render_story_block(
     if story.sources:
         lines.append(f"{esc(texts.sources)}: {esc(clip(sources_line(story), SOURCES_CHARS))}")
     if story.langs:
-        lines.append(f"{esc(texts.languages)}: {esc(', '.join(story.langs))}")
+        lines.append(f"{esc(texts.languages)}: {esc(texts.language_names(story.langs))}")
     details = esc(texts.details.format(key=story.key))
     if pages is not None:
         details += " · " + _web_link(pages.story(story.key), texts.web_story)
@@ -91,7 +91,7 @@ def _tail(summary: Summary, texts: SummaryTexts) -> str:
 def _header(summary: Summary, texts: SummaryTexts, part: int, parts: int) -> str:
     head = f"<b>{esc(texts.title)}</b> · {esc(texts.period(summary.period))}"
     if parts > 1:
-        head += f" · <i>{esc(texts.continued.format(part=part, parts=parts))}</i>"
+        head += f" · <i>{esc(texts.part.format(part=part, parts=parts))}</i>"
     return head
 
 
@@ -109,7 +109,7 @@ def render_summary_telegram(
     tz = ZoneInfo(tz_name)
     if summary.empty:
         return [esc(texts.empty_note(summary.period, stored(summary, tz), plain=False))]
-    counts = esc(texts.counts.format(items=summary.items, stories=summary.story_count))
+    counts = esc(texts.counts_of(summary.items, summary.story_count))
     blocks = [f"{counts}\n\n<b>{esc(texts.top_stories)}</b>"]
     blocks += [render_story_block(n, s, texts, tz, pages) for n, s in enumerate(summary.stories, 1)]
     blocks.append(_tail(summary, texts))
@@ -141,7 +141,7 @@ def render_report_line(item: PeriodItem, tz: ZoneInfo, texts: SummaryTexts | Non
     if sources:
         meta.append(f"<i>{sources}</i>")
     if item.lang:
-        meta.append(esc(item.lang))
+        meta.append(esc(texts.language_names([item.lang])))
     meta.append(f"ID <code>{esc(item.id)}</code>")
     return f"{_link(item.title, item.url)}\n{' · '.join(meta)}"
 
@@ -168,7 +168,7 @@ def render_story_telegram(
             + "</b>",
             esc(
                 texts.story_reports.format(
-                    n=len(reports.items),
+                    reports=texts.n_reports(len(reports.items)),
                     first=_when(reports.items[0].timeline_at, tz),
                     last=_when(reports.items[-1].timeline_at, tz),
                 )
@@ -185,4 +185,6 @@ def trend_caption(data: TrendData, texts: SummaryTexts | None = None) -> str:
     """One line under the chart, escaped (captions are HTML too; at most 1,024 characters)."""
     texts = texts or summary_texts("en")
     caption = texts.trend_caption.format(period=texts.period(data.period), total=data.total)
+    if data.undated:
+        caption += " " + texts.trend_undated.format(n=data.undated)
     return esc(caption[:CAPTION_LIMIT])

@@ -19,6 +19,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.models import Digest, DigestEntry, FollowUp, Report
+from bot.render.plural import Plural
 
 MESSAGE_LIMIT = 4096
 ENTRIES_PER_MESSAGE = 15
@@ -47,26 +48,31 @@ class RenderedMessage:
     item_ids: tuple[str, ...] = ()
 
 
+_STORIES = Plural.of("en", {"one": "{n} story", "other": "{n} stories"})
+_MORE_SOURCES = Plural.of("en", {"one": "+{n} more source", "other": "+{n} more sources"})
+_MORE_REPORTS = Plural.of("en", {"one": "+{n} more report", "other": "+{n} more reports"})
+
+
 @dataclass(frozen=True, slots=True)
 class DigestLabels:
     """The renderer's own words, from the bot's catalog in the chat's language."""
 
     title: str = "tjwatch digest"
-    stories: str = "{n} stories"
-    continued: str = "continued {part}/{parts}"
+    stories: Plural = _STORIES
+    part: str = "part {part}/{parts}"
     empty: str = "Nothing new since your last digest."
     relevance: str = "relevance"
     same_story: str = "same story"
     new_development: str = "new development"
-    more_sources: str = "+{n} more sources"
-    more_source: str = "+1 more source"
+    more_sources: Plural = _MORE_SOURCES
     up: str = "👍"
     down: str = "👎"
     update_to_story: str = "🔄 Update to story {n}"
     updates: str = "Updates to stories you have seen"
-    more_reports: str = "+{n} more reports"
+    more_reports: Plural = _MORE_REPORTS
     whats_new: str = "What is new"
     first_seen: str = "first seen"
+    unknown_source: str = "unknown source"
 
 
 def utf16_len(text: str) -> int:
@@ -108,11 +114,10 @@ def render_entry(n: int, entry: DigestEntry, labels: DigestLabels, tz: ZoneInfo)
     headline = esc(clip(entry.headline, HEADLINE_CHARS)) or "—"
     href = safe_href(entry.url)
     head = f'{n}. <b><a href="{href}">{headline}</a></b>' if href else f"{n}. <b>{headline}</b>"
-    meta = [f"<i>{esc(clip(entry.sources[0], SOURCE_CHARS))}</i>" if entry.sources else ""]
+    source = entry.sources[0] if entry.sources else labels.unknown_source
+    meta = [f"<i>{esc(clip(source, SOURCE_CHARS))}</i>"]
     if entry.more_sources:
-        n_more = entry.more_sources
-        more = labels.more_source if n_more == 1 else labels.more_sources.format(n=n_more)
-        meta.append(esc(more))
+        meta.append(esc(labels.more_sources.format(n=entry.more_sources)))
     when = esc(_when(entry.timeline_at, tz))
     meta.append(when if entry.dated else f"{esc(labels.first_seen)} {when}")
     meta.append(f"{esc(labels.relevance)} {entry.score:.2f}")
@@ -123,9 +128,11 @@ def render_entry(n: int, entry: DigestEntry, labels: DigestLabels, tz: ZoneInfo)
     if entry.story_id is not None:
         meta.append(STORY_COMMAND.format(n=entry.story_id))
     lines = [head, " · ".join(m for m in meta if m)]
-    summary = clip(entry.whats_new or entry.summary, SUMMARY_CHARS)
-    if summary:
-        lines.append(esc(summary))
+    if entry.summary:
+        lines.append(esc(clip(entry.summary, SUMMARY_CHARS)))
+    if entry.whats_new:
+        news = esc(clip(entry.whats_new, SUMMARY_CHARS))
+        lines.append(f"<b>{esc(labels.whats_new)}:</b> {news}")
     return "\n".join(lines)
 
 
@@ -138,7 +145,7 @@ def _header(labels: DigestLabels, count: int, part: int, parts: int) -> str:
     if count:  # a digest of updates alone has no stories of its own to count
         head += f" · {esc(labels.stories.format(n=count))}"
     if parts > 1:
-        head += f" · <i>{esc(labels.continued.format(part=part, parts=parts))}</i>"
+        head += f" · <i>{esc(labels.part.format(part=part, parts=parts))}</i>"
     return head
 
 
@@ -165,7 +172,7 @@ def render_digest(
     blocks.extend(
         render_updates(chunk, labels, tz, heading=k == 0) for k, chunk in enumerate(chunks)
     )
-    # Reserve room for the longest header ("… · continued 99/99") so packing never overflows.
+    # Reserve room for the longest header ("… · part 99/99") so packing never overflows.
     reserve = utf16_len(_header(labels, len(entries), 99, 99)) + 2
     groups: list[list[int]] = [[]]
     size = reserve
@@ -195,7 +202,7 @@ def _report_line(report: Report, labels: DigestLabels, tz: ZoneInfo) -> str:
     headline = esc(clip(report.headline, HEADLINE_CHARS)) or "—"
     href = safe_href(report.url)
     head = f'<a href="{href}">{headline}</a>' if href else headline
-    meta = [f"<i>{esc(clip(report.source, SOURCE_CHARS))}</i>"]
+    meta = [f"<i>{esc(clip(report.source or labels.unknown_source, SOURCE_CHARS))}</i>"]
     if report.lang:
         meta.append(esc(report.lang))
     when = esc(_when(report.timeline_at, tz))

@@ -26,10 +26,10 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot import reads
 from bot.delivery.slack_channel import SlackChannel, WebhookPoster, slack_chat_id
-from bot.digest.compose import summary_line
+from bot.digest.compose import entry_for
 from bot.digest.llm import LlmClient
 from bot.digest.themes import matcher_for
-from bot.models import Digest, DigestEntry
+from bot.models import Digest
 from bot.reads import ChatRecord, Store, StoredItem
 from bot.render.slack_blocks import SlackMessage, escape, render_digest
 from bot.services import Services
@@ -46,20 +46,7 @@ COMMAND = "/tjwatch"
 
 def listing(title: str, items: Sequence[StoredItem], now: datetime) -> Digest:
     """Stored items as a digest with one entry per item (``latest`` and ``search``)."""
-    entries = tuple(
-        DigestEntry(
-            headline=i.title,
-            url=i.url,
-            sources=i.sources or ("—",),
-            timeline_at=i.timeline_at,
-            score=i.score,
-            story=i.story,
-            summary=summary_line(i.summary or i.text or ""),
-            item_ids=(i.id,),
-            whats_new=i.whats_new,
-        )
-        for i in items
-    )
+    entries = tuple(entry_for([i]) for i in items)
     return Digest(title=title, entries=entries, generated_at=now)
 
 
@@ -143,7 +130,7 @@ class Commands:
             self.lang,
             now=svc.clock.now(),
             tz_name=svc.settings.file.schedule.timezone,
-            matcher=matcher_for(svc.settings),
+            matcher=matcher_for(svc.settings, self.lang),
             llm=LlmClient.from_settings(svc.settings),
         )
         if found is None:

@@ -64,7 +64,7 @@ async def brief(
         )
         for s in summary.stories
     )
-    title = t(lang, "summary_period_title", period=period.label, items=summary.items)
+    title = t(lang, "summary_period_title", period=period.label, n=summary.items)
     facts = [f"{escape(c.name)} ({c.count})" for c in summary.themes[:FACTS_SHOWN]]
     sources = [f"{escape(c.name)} ({c.count})" for c in summary.sources[:FACTS_SHOWN]]
     lines = []

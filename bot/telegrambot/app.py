@@ -102,9 +102,18 @@ async def _unknown_command(update: Update, context: BotContext) -> None:
     await reply(update, context.t("errors.unknown_command", command=f"/{name}"))
 
 
+async def _plain_text(update: Update, context: BotContext) -> None:
+    """Words without a command, in a private chat: the bot answers commands only, and says so
+    (in a group, talk between people is none of its business)."""
+    await reply(update, context.t("help.hint"))
+
+
 def collect_handlers(modules: Sequence[ModuleType] = HANDLER_MODULES) -> Handlers:
     handlers: Handlers = [h for module in modules for h in module.HANDLERS]
     handlers.append(MessageHandler(filters.COMMAND, _unknown_command))
+    handlers.append(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, _plain_text)
+    )
     return handlers
 
 

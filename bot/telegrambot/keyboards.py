@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.reads import ChatRecord
 from bot.subscriptions import FOLLOW_UP_MODES, FREQUENCIES, LANGUAGES, SCORE_STEPS
-from bot.texts import t
+from bot.texts import normalize_lang, t
 
 PREFIX = "st"
 VIEWS = ("main", "freq", "hour", "day", "tz", "score", "lang", "follow")
@@ -49,14 +49,23 @@ def _mark(text: str, chosen: bool) -> str:
     return f"• {text} •" if chosen else text
 
 
+def _same(value: float | None, step: float) -> bool:
+    return value is not None and abs(value - step) < 1e-9
+
+
 def settings_keyboard(
     chat: ChatRecord,
     view: str,
     lang: str | None,
     time_zones: tuple[str, ...],
     follow_ups: str = "thread",
+    threshold: float | None = None,
 ) -> InlineKeyboardMarkup:
-    """``follow_ups``: the chat's follow-up mode as it stands (its own, else the default)."""
+    """``follow_ups`` and ``threshold``: the chat's settings as they stand (its own, else the
+    defaults), so that a menu marks the value in force even when the chat never chose one;
+    ``lang``: the language of the person reading the menu."""
+    current_lang = normalize_lang(chat.lang)  # what its digests are written in
+    current_score = chat.min_score if threshold is None else threshold
     cid = chat.id
     back = [_b(t(lang, "settings.back"), cid, "view", "main")]
     rows: list[list[InlineKeyboardButton]]
@@ -88,13 +97,16 @@ def settings_keyboard(
             rows = [zones[i : i + 2] for i in range(0, len(zones), 2)] + [back]
         case "score":
             rows = [
-                [_b(_mark(f"{s:.1f}", chat.min_score == s), cid, "score", s) for s in SCORE_STEPS],
+                [
+                    _b(_mark(f"{s:.1f}", _same(current_score, s)), cid, "score", s)
+                    for s in SCORE_STEPS
+                ],
                 back,
             ]
         case "lang":
             rows = [
                 [
-                    _b(_mark(LANGUAGE_NAMES[code], chat.lang == code), cid, "lang", code)
+                    _b(_mark(LANGUAGE_NAMES[code], current_lang == code), cid, "lang", code)
                     for code in LANGUAGES
                 ],
                 back,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.digest.themes import Theme, ThemeMatcher
+from bot.topic_file import label_table
 from storage import Store, open_store
 from tests.support.config import shipped_config
 
@@ -24,4 +25,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def matcher() -> ThemeMatcher:
-    return ThemeMatcher([Theme(t["name"], tuple(t["terms"])) for t in shipped_config()["themes"]])
+    return ThemeMatcher(
+        [Theme(label_table(t["name"])["en"], tuple(t["terms"])) for t in shipped_config()["themes"]]
+    )

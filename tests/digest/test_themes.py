@@ -6,6 +6,7 @@ from bot.digest.period import Period, parse_period
 from bot.digest.summary import summary_from_store
 from bot.digest.themes import OTHER, ThemeCount, ThemeMatcher, count_themes
 from bot.relevance.terms import KeywordRules
+from bot.topic_file import label_table
 from storage import Store
 from tests.digest.conftest import NOW
 from tests.support.config import shipped_config
@@ -56,7 +57,10 @@ def test_themes_of_a_stored_period(store: Store, matcher: ThemeMatcher) -> None:
 def test_themes_match_as_the_keyword_rules_do(matcher: ThemeMatcher) -> None:
     """One matcher: a theme is named exactly when the same terms written as a keyword rule would
     match the text (same tokens, folding and stems), on every labelled item."""
-    reference = {t["name"]: KeywordRules({"theme": t["terms"]}) for t in shipped_config()["themes"]}
+    reference = {
+        label_table(t["name"])["en"]: KeywordRules({"theme": t["terms"]})
+        for t in shipped_config()["themes"]
+    }
     rows = list(dev_items().values())
     assert len(rows) >= 50
     named = 0

@@ -9,6 +9,7 @@ from bot.ingest.worker import LANGUAGE_SAMPLE, parse_and_normalize
 
 RU = "Президент России провёл переговоры с президентом Таджикистана в Москве о трудовой миграции"
 EN = "The president of Russia held talks with the president of Tajikistan in Moscow on migration"
+SR = "Путин одржао ванредни телефонски разговор: на вези Лукашенко, Алијев и Рахмон"
 TG = "Президенти Тоҷикистон бо Президенти Русия дар Маскав оид ба муҳоҷирати меҳнатӣ гуфтугӯ кард"
 
 
@@ -38,8 +39,12 @@ def _languages(body: bytes) -> list[str | None]:
     return [item.lang for item in parsed.items]
 
 
-def test_a_declared_language_is_every_items_language() -> None:
-    assert _languages(_feed([RU, RU, EN], language="ru-RU")) == ["ru", "ru", "ru"]
+def test_a_declared_language_is_every_items_language_its_alphabet_allows() -> None:
+    assert _languages(_feed([RU, RU, TG], language="ru-RU")) == ["ru", "ru", "ru"]
+    # An English item in a Russian feed, and a Serbian edition whose template declares English
+    # (issue 24: its report was counted as English in /summary's languages).
+    assert _languages(_feed([RU, EN], language="ru-RU")) == ["ru", "en"]
+    assert _languages(_feed([SR, EN], language="en")) == ["sr", "en"]
 
 
 def test_undeclared_items_are_identified_from_their_text() -> None:
@@ -52,6 +57,7 @@ def test_a_mixed_feed_keeps_identifying_every_item() -> None:
 
 
 def test_a_feed_whose_first_items_agree_is_read_as_declared() -> None:
-    # The sample settles the feed's language; a stray item later takes it, as in a declared feed.
-    texts = [RU] * LANGUAGE_SAMPLE + [EN, RU]
-    assert _languages(_feed(texts)) == ["ru"] * (LANGUAGE_SAMPLE + 2)
+    # The sample settles the feed's language; a later item takes it, as in a declared feed,
+    # unless it is written in another alphabet.
+    texts = [RU] * LANGUAGE_SAMPLE + [TG, EN, RU]
+    assert _languages(_feed(texts)) == ["ru"] * (LANGUAGE_SAMPLE + 1) + ["en", "ru"]

@@ -69,7 +69,7 @@ def test_a_busy_week_is_split_under_the_limit_between_stories() -> None:
             assert len(holder) == 1 and f"/story {n}" in holder[0]
         assert "theme &lt;0&gt;: 100" in joined  # themes at the end
         if lang == "en":
-            assert "continued 2/" in messages[1]
+            assert "part 2/" in messages[1]
 
 
 def test_an_empty_week_is_one_plain_message() -> None:

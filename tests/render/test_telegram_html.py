@@ -15,6 +15,7 @@ from bot.render.telegram_html import (
     render_items,
     utf16_len,
 )
+from bot.texts import digest_labels
 from tests.support.telegram_html_check import assert_telegram_html, html_problems
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -77,6 +78,14 @@ def test_russian_labels() -> None:
     assert "Дайджест" in message.text and "тот же сюжет" in message.text
 
 
+def test_an_entry_without_a_source_says_so_in_the_readers_language() -> None:
+    lone = Digest("t", (entry(1, sources=()),), NOW)
+    [ru] = render_digest(lone, digest_labels("ru"))
+    assert "<i>источник неизвестен</i>" in ru.text
+    [en] = render_digest(lone)
+    assert "<i>unknown source</i>" in en.text
+
+
 def test_long_digest_splits_at_entry_boundaries_under_the_limit() -> None:
     entries = tuple(
         entry(n, summary="word " * 70, headline=f"Headline {n} " + "x" * 150) for n in range(1, 41)
@@ -89,7 +98,7 @@ def test_long_digest_splits_at_entry_boundaries_under_the_limit() -> None:
         assert len(message.keyboard) == len(message.item_ids)
     sent_ids = [i for m in messages for i in m.item_ids]
     assert sent_ids == [f"item{n:04d}" for n in range(1, 41)]  # every entry once, in order
-    assert "continued 2/" in messages[1].text
+    assert "part 2/" in messages[1].text
     # Entry numbers continue across messages.
     assert f"{len(messages[0].item_ids) + 1}. " in messages[1].text
 
@@ -183,7 +192,7 @@ def test_many_updates_split_at_story_lines_and_every_item_is_carried() -> None:
         assert_telegram_html(message.text)
     text = "".join(m.text for m in messages)
     assert text.count("Updates to stories you have seen") == 1
-    assert messages[0].text.startswith("<b>tjwatch digest</b> · <i>continued 1/")
+    assert messages[0].text.startswith("<b>tjwatch digest</b> · <i>part 1/")
     assert all(f"• /story_{n} " in text for n in range(1, 61))
     assert "+2 more reports" in text and "Src &amp; Co" in text
     carried = [i for m in messages for i in m.item_ids]

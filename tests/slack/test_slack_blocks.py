@@ -111,7 +111,7 @@ def test_long_digest_splits_at_entry_boundaries_under_fifty_blocks() -> None:
     assert len(messages) == 4  # 16 entries fit beside a header (1 + 16 * 3 - 1 = 48 blocks)
     for n, message in enumerate(messages, 1):
         check_limits(message)
-        assert f"continued {n}/4" in message.blocks[0]["text"]["text"]
+        assert f"part {n}/4" in message.blocks[0]["text"]["text"]
     carried = [i for m in messages for i in m.item_ids]
     assert carried == [f"id-{n}" for n in range(60)]  # every item once, in order
 

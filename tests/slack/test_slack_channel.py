@@ -166,7 +166,7 @@ async def test_long_digest_is_split_and_each_part_recorded(receiver, make_servic
     assert len(messages) == 3
     for n, message in enumerate(messages, 1):
         assert len(message.blocks) <= BLOCKS_PER_MESSAGE
-        assert f"continued {n}/3" in message.blocks[0]["text"]["text"]
+        assert f"part {n}/3" in message.blocks[0]["text"]["text"]
     assert posted_items(receiver) == [str(n) for n in range(40)]
     assert sent_rows(services) == sorted(ids)
 

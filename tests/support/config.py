@@ -77,4 +77,6 @@ def _value(value: Any) -> str:
         return f'"{value.strftime("%H:%M")}"'
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table: a theme's names by language
+        return "{ " + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + " }"
     return json.dumps(str(value), ensure_ascii=False)

@@ -33,6 +33,10 @@ D019_TEXT = (
 )
 
 
+WHATS_NEW = "mass deportations of Tajik migrants"
+"""What is new in the deportations story, as ``fill_week`` stores it."""
+
+
 def dev_items() -> dict[str, dict[str, str | None]]:
     with DEV.open(encoding="utf-8") as lines:
         return {row["id"]: row for row in map(json.loads, lines)}
@@ -56,7 +60,9 @@ def store_item(
     story_id: int | None = None,
     text: str | None = None,
     item_id: str | None = None,
+    dated: bool = True,
 ) -> str:
+    """``dated=False``: an item its feed gave no date (``at`` is when it was fetched)."""
     source = str(row["source"])
     feed = store.feeds.add(
         source, f"https://feeds.example/{zlib.crc32(source.encode())}.xml", row.get("lang"), at
@@ -72,7 +78,7 @@ def store_item(
                 summary=str(row["summary"]),
                 text=text,
                 lang=row.get("lang"),
-                published_at=at,
+                published_at=at if dated else None,
                 published_raw=None,
                 fetched_at=at,
                 feed_id=feed.id,
@@ -127,7 +133,7 @@ def fill_week(store: Store, now: datetime) -> Stored:
                 at=now - timedelta(days=4, hours=-n),
                 score=0.7,
                 story="new_development",
-                whats_new="mass deportations of Tajik migrants",
+                whats_new=WHATS_NEW,
                 story_id=deport,
             )
         )

@@ -182,7 +182,7 @@ async def test_long_digest_arrives_split_under_4096(rig: BotRig) -> None:
             n for n in range(40) for m in messages if f"agreement number {n} on" in (m.text or "")
         ]
         assert sorted(numbers) == list(range(40))  # each entry exactly once
-        assert "continued 2/" in messages[1].text
+        assert "part 2/" in messages[1].text
         # The last part is recorded as sent when Telegram's answer reaches the bot, which may be
         # just after the person sees it.
         loop = asyncio.get_running_loop()

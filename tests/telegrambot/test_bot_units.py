@@ -146,6 +146,19 @@ def test_settings_keyboards_fit_telegram_limits_and_round_trip() -> None:
                 assert parsed is not None and parsed.chat_id == record.id
 
 
+def test_menus_mark_the_value_in_force_when_the_chat_chose_none() -> None:
+    """A channel managed from a Russian private chat: no language and no threshold of its own,
+    so its digests go out in English at the configured threshold, which the menus mark."""
+    channel = chat(kind="channel", lang=None, min_score=None)
+
+    def texts(view: str) -> list[str]:
+        markup = settings_keyboard(channel, view, "ru", ("UTC",), threshold=0.5)
+        return [b.text for row in markup.inline_keyboard for b in row]
+
+    assert "• 0.5 •" in texts("score") and "• English •" in texts("lang")
+    assert "Русский" in texts("lang")
+
+
 def test_webhook_secret_is_stable_valid_and_not_the_token() -> None:
     token = "123456789:AAbbCCddEEffGGhhIIjjKKllMMnnOOppQQ"
     secret = webhook_secret(token)

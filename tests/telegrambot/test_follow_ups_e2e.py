@@ -118,7 +118,7 @@ async def test_digest_mode_gathers_updates_at_the_end_of_the_next_digest(rig: Bo
         [_, digest] = rig.user.bot_messages()
         assert "reply_to_message" not in digest.sent
         text = digest.plain_text
-        assert text.startswith("tjwatch digest · 1 stories") and f"/story_{other}" in text
+        assert text.startswith("tjwatch digest · 1 story\n") and f"/story_{other}" in text
         updates = text.index("Updates to stories you have seen")
         assert text.index(str(rows[2]["title"])) < updates
         assert f"• /story_{story} {rows[1]['title']}" in text[updates:]

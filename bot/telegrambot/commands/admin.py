@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.ingest.feed_admin import add_feed, remove_feed
+from bot.ingest.feed_admin import AddFeedResult, add_feed, remove_feed
 from bot.ingest.parse import parse_feed
 from bot.polling import set_paused
 from bot.relevance.added_seeds import MIN_TEXT_CHARS, SeedRefused
@@ -31,14 +33,27 @@ async def addfeed_command(update: Update, context: BotContext) -> None:
         now=services.clock.now(),
     )
     if not result.ok or result.feed is None:
-        await reply(
-            update,
-            context.t("admin.addfeed_refused", reason=esc(result.detail or result.code or "?")),
-        )
+        reason = _refusal(context, result, args[0])
+        await reply(update, context.t("admin.addfeed_refused", reason=reason))
         return
     await reply(
         update,
         context.t("admin.addfeed_done", name=esc(result.feed.name), url=esc(result.feed.url)),
+    )
+
+
+def _refusal(context: BotContext, result: AddFeedResult, url: str) -> str:
+    """Why a feed was not added, in the chat's words; the fetcher's or parser's own diagnosis
+    (``detail``, in English) only quoted as code."""
+    code = result.code or "fetch_failed"
+    if code == "already_added" and result.feed is not None:
+        return context.t(
+            "admin.addfeed_why.already_added", name=esc(result.feed.name), id=result.feed.id
+        )
+    return context.t(
+        f"admin.addfeed_why.{code}",
+        host=esc(urlsplit(url.strip()).hostname or url),
+        detail=esc(result.detail or "?"),
     )
 
 

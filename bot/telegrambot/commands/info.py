@@ -56,7 +56,7 @@ def _seed_line(n: int, title: str, url: str | None, meta: tuple[str | None, ...]
 
 def _feed_line(context: BotContext, feed: FeedHealth, tz: ZoneInfo) -> str:
     icon = _STATUS_ICON.get(feed.status, "")
-    head = f"{icon} <b>{esc(clip(feed.name, 80))}</b> (id {feed.id})"
+    head = context.t("sources.feed", icon=icon, name=esc(clip(feed.name, 80)), id=feed.id)
     if feed.status == "failing":
         detail = context.t(
             "sources.line_failing",

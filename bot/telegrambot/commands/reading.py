@@ -10,10 +10,12 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot import reads
 from bot.explaining import explain_stored, find_target
 from bot.reads import ChatRecord, StoredItem
+from bot.relevance.reasons import Reason
 from bot.render.telegram_html import clip, esc, render_item_line
 from bot.subscriptions import threshold
 from bot.telegrambot.context import BotContext, make_channel
 from bot.telegrambot.replies import command_args, reply, reply_lines, required_args
+from bot.texts import reason_text
 
 
 async def digest_command(update: Update, context: BotContext) -> None:
@@ -86,7 +88,7 @@ class WhyFacts:
     terms: tuple[str, ...]
     seeds: tuple[tuple[str, float], ...]
     story: str | None
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
 
 
 async def why_facts(context: BotContext, item: StoredItem) -> WhyFacts:
@@ -102,6 +104,8 @@ async def why_facts(context: BotContext, item: StoredItem) -> WhyFacts:
             e.story,
             tuple(e.reasons),
         )
+    # The stored reason is English prose (the CLI's words): a chat in any language gets the
+    # reasons only from a rescoring, as codes it words itself.
     seeds = tuple(sorted(item.seed_similarity.items(), key=lambda kv: -kv[1]))
     return WhyFacts(
         item.relevant,
@@ -110,7 +114,7 @@ async def why_facts(context: BotContext, item: StoredItem) -> WhyFacts:
         item.matched_terms,
         seeds,
         item.story,
-        (item.reason,) if item.reason else (),
+        (),
     )
 
 
@@ -160,8 +164,9 @@ async def why_command(update: Update, context: BotContext) -> None:
             else facts.story
         )
         lines.append(context.t("why.story", story=esc(story)))
+    topic = context.settings.topic
     for reason in facts.reasons:
-        lines.append(context.t("why.reason", reason=esc(reason)))
+        lines.append(context.t("why.reason", reason=reason_text(context.lang, reason, topic)))
     await reply(update, "\n".join(lines))
 
 

@@ -62,6 +62,7 @@ def _keyboard(context: BotContext, chat: ChatRecord, view: str) -> InlineKeyboar
         context.lang,
         zone_choices(context.services.settings.topic),
         _follow_ups(context, chat),
+        threshold(chat, context.settings.file.thresholds.relevance),
     )
 
 

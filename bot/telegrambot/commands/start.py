@@ -55,13 +55,14 @@ async def noop(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    text = context.t("help.text")
+    """The command list, then (for whom they apply) the admin's and the channels' paragraphs."""
+    sections = [context.t("help.text")]
     user, chat = update.effective_user, update.effective_chat
     if user is not None and user.id in context.settings.admin_ids:
-        text += context.t("help.admin")
+        sections.append(context.t("help.admin"))
     if chat is not None and chat.type == ChatType.PRIVATE:
-        text += context.t("help.channel")
-    await reply(update, text)
+        sections.append(context.t("help.channel"))
+    await reply(update, "\n\n".join(sections))
 
 
 HANDLERS: list[BaseHandler[Update, BotContext, None]] = [

@@ -65,7 +65,7 @@ async def summary_command(update: Update, context: BotContext) -> None:
     summary = await summarize(
         context.store,
         period,
-        matcher=matcher_for(settings),
+        matcher=matcher_for(settings, context.lang),
         llm=LlmClient.from_settings(settings),
         now=context.now(),
         lang=context.lang,
@@ -102,7 +102,10 @@ async def trend_command(update: Update, context: BotContext) -> None:
     if period is None:
         return
     chart = await trend(
-        context.store, period, matcher=matcher_for(context.settings), title=texts.trend_title
+        context.store,
+        period,
+        matcher=matcher_for(context.settings, context.lang),
+        title=texts.chart_title(context.settings.topic.subject_in(context.lang), period),
     )
     if chart.data.total == 0:
         await reply(update, esc(texts.trend_empty.format(period=texts.period(period))))
