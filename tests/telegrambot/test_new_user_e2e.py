@@ -35,7 +35,7 @@ async def _vote(rig: BotRig, digest: BotMessage, vote: str, entry: int = 0) -> N
         ("en", "Minimum relevance: 0.70, adjusted to 0.68 by your votes", "Undo the votes"),
         (
             "ru",
-            "Минимальная релевантность: 0.70, по вашим оценкам скорректирована до 0.68",
+            "Порог релевантности: 0.70, по вашим оценкам скорректирован до 0.68",
             "Сбросить поправку",
         ),
     ],
@@ -83,14 +83,24 @@ async def test_votes_adjust_around_the_chosen_threshold_which_stands(
 
 
 @pytest.mark.parametrize(
-    ("lang", "earlier", "too_long"),
+    ("lang", "earlier", "retry", "too_long"),
     [
-        ("en", "relevant items are stored, the newest published", "longer than the 366 days"),
-        ("ru", "Сохранено релевантных материалов:", "больше 366 дн."),
+        (
+            "en",
+            "relevant items are stored, the newest published",
+            "/summary since 20",
+            "longer than the 366 days",
+        ),
+        (
+            "ru",
+            "релевантных материалов, самый новый опубликован",
+            "/summary 20",
+            "больше 366 дн.",
+        ),
     ],
 )
 async def test_summary_takes_the_readmes_periods_and_says_where_items_are(
-    rig: BotRig, lang: str, earlier: str, too_long: str
+    rig: BotRig, lang: str, earlier: str, retry: str, too_long: str
 ) -> None:
     fill_week(rig.services.store, datetime.now(UTC) - timedelta(days=400))
     headline = str(dev_items()["d002"]["title"])
@@ -102,7 +112,7 @@ async def test_summary_takes_the_readmes_periods_and_says_where_items_are(
         assert headline in messages[0].text
         rig.user.send_command("/summary")
         [empty] = await rig.user.wait_for_messages_async()
-        assert earlier in empty.text and "/summary since " in empty.text
+        assert earlier in empty.text and retry in empty.text
         rig.user.send_command("/trend 3650d")
         [refused] = await rig.user.wait_for_messages_async()
         assert too_long in refused.text
