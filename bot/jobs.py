@@ -60,7 +60,9 @@ async def digest_job(services: Services, channel: Channel, chat: ChatRecord) -> 
 async def prune(services: Services) -> PruneReport:
     """One pruning pass as ``[retention]`` says (``bot.retention``), in short transactions."""
     policy = RetentionPolicy.from_settings(services.settings.file.retention)
-    report = await prune_store(services.store, policy, now=services.clock.now())
+    report = await prune_store(
+        services.store, policy, now=services.clock.now(), stories_deleted=services.grouper.reset
+    )
     log.info(
         "pruned %d unmatched and %d matched items, %d stories; forgot %d tombstones",
         report.unmatched,

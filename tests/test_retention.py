@@ -1,0 +1,128 @@
+"""Retention in the running bot (issue 23): a pruned item its feed still serves stays gone, and a
+pruning pass never keeps ``/search`` waiting behind it. Real parts: a loopback feed server, the
+real poll cycle and outbox, a real SQLite file, a fixed clock."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import reads
+from bot.clock import FixedClock
+from bot.delivery.console_channel import ConsoleChannel
+from bot.jobs import poll, prune
+from bot.retention import RetentionPolicy
+from bot.retention import prune as prune_store
+from bot.services import Services
+from bot.settings import load_settings
+from bot.subscriptions import console_chat
+from storage import NewItem, VerdictRecord, open_store
+from tests.support.config import write_config
+from tests.support.feed_server import FeedServer
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def _count(services: Services, sql: str) -> int:
+    return int(services.store.db.execute(sql).fetchone()[0])
+
+
+@pytest.mark.asyncio
+async def test_a_pruned_item_served_again_by_its_feed_is_not_stored_or_delivered_again(
+    tmp_path: Path, feed_root: Path, feed_server: FeedServer
+) -> None:
+    body = (feed_root / "topic-en-rss.xml").read_bytes()
+    served = [0]
+
+    def feed() -> bytes:  # the same items, but a new body (and ETag) at every poll
+        served[0] += 1
+        return body + b"\n" * served[0]
+
+    url = feed_server.changing("/topic-en", feed)
+    config = write_config(
+        tmp_path,
+        {"Topic EN": url},
+        retention={"unmatched_days": 14, "matched_days": 30},
+        fetch={"parse_workers": 1},
+    )
+    clock = FixedClock(NOW)
+    async with Services.build(load_settings(config, env={}), clock=clock) as services:
+        chat = await console_chat(services.store, now=clock.now())
+        first = await poll(services, force=True)
+        assert first.new_items == 14 and len(first.matched) >= 3
+        out = io.StringIO()
+        await services.outbox.deliver(ConsoleChannel(out), chat)
+        delivered = _count(services, "SELECT count(*) FROM deliveries WHERE status = 'sent'")
+        assert delivered == len(first.matched)
+
+        clock.advance(days=40)  # every item, matched or not, is past its retention
+        report = await prune(services)
+        assert report.items == 14
+        assert _count(services, "SELECT count(*) FROM items") == 0
+        assert _count(services, "SELECT count(*) FROM deliveries") == 0
+
+        again = await poll(services, force=True)
+        assert served[0] == 2 and not again.failed
+        assert again.new_items == 0 and again.matched == []
+        assert _count(services, "SELECT count(*) FROM items") == 0
+        later = io.StringIO()
+        await services.outbox.deliver(ConsoleChannel(later), chat)
+        assert "http" not in later.getvalue()
+        assert _count(services, "SELECT count(*) FROM deliveries") == 0
+
+
+def _old_items(n: int, feed_id: int) -> tuple[list[NewItem], list[VerdictRecord]]:
+    at = NOW - timedelta(days=30)
+    words = "Moscow Dushanbe migrants energy treaty border trade visit talks summit " * 6
+    items = [
+        NewItem(
+            id=f"old{k:06d}",
+            guid=None,
+            url=f"https://news.example.org/{k}",
+            title=f"Item {k} about migrants and energy",
+            summary=f"{words} {k}",
+            text=None,
+            lang="en",
+            published_at=at,
+            published_raw=None,
+            fetched_at=at,
+            feed_id=feed_id,
+        )
+        for k in range(n)
+    ]
+    verdicts = [
+        VerdictRecord(i.id, False, 0.1, (), None, {}, None, None, "test", at) for i in items
+    ]
+    return items, verdicts
+
+
+@pytest.mark.asyncio
+async def test_pruning_many_items_does_not_keep_search_waiting(tmp_path: Path) -> None:
+    """The bot's ``/search`` goes through the same database thread as the pruning pass: it
+    waits for one batch at most, never for the whole pass."""
+    store = open_store(tmp_path / "tj.db")
+    feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
+    items, verdicts = _old_items(20_000, feed)
+    with store.db.atomic():
+        store.items.add(items)
+        store.items.save_verdicts(verdicts)
+    waits: list[float] = []
+    pruning = asyncio.ensure_future(
+        prune_store(store, RetentionPolicy(unmatched_days=14, batch_items=500), now=NOW)
+    )
+    while not pruning.done():
+        started = time.perf_counter()
+        await reads.search(store, "migrants energy", reads.SEARCH_LIMIT)
+        waits.append(time.perf_counter() - started)
+        await asyncio.sleep(0.005)
+    report = await pruning
+    store.close()
+
+    assert report.items == 20_000
+    assert len(waits) >= report.batches // 2, "searches were answered while the pass ran"
+    assert max(waits) < 1.0, f"a search waited {max(waits):.2f} s behind the pruning"
