@@ -9,6 +9,8 @@ forgotten, and the free pages are given back to the file system a few at a time.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,18 +105,22 @@ async def prune(
     *,
     now: datetime,
     stories_deleted: Callable[[], None] = _nothing,
+    turn: asyncio.Lock | None = None,
 ) -> PruneReport:
     """Delete what ``policy`` says is too old, batch by batch, then give free pages back.
 
     ``stories_deleted`` runs on the database thread right after a batch that deleted stories,
     before any other call there (the poll cycle's story grouping runs on that thread too): the
-    bot's story grouper forgets them so that no new item joins a deleted story.
+    bot's story grouper forgets them so that no new item joins a deleted story. ``turn`` is held
+    for each batch (the poll cycle holds it for its run), so that no item is deleted between
+    a cycle's look-up of what is stored and its write.
     """
     started = time.perf_counter()
     batches: list[PrunedBatch] = []
     after: datetime | None = None
     while True:
-        batch = await store.run(_batch, store, policy, now, after, stories_deleted)
+        async with turn or contextlib.nullcontext():
+            batch = await store.run(_batch, store, policy, now, after, stories_deleted)
         batches.append(batch)
         if batch.items < policy.batch_items:
             break

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -126,3 +127,57 @@ async def test_pruning_many_items_does_not_keep_search_waiting(tmp_path: Path) -
     assert report.items == 20_000
     assert len(waits) >= report.batches // 2, "searches were answered while the pass ran"
     assert max(waits) < 1.0, f"a search waited {max(waits):.2f} s behind the pruning"
+
+
+def test_db_stats_shows_what_the_next_pruning_deletes_and_db_prune_does_it(
+    cli, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, {}, retention={"unmatched_days": 14})
+    store = open_store(tmp_path / "tjwatch.db")
+    feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
+    now = datetime.now(UTC)
+    items, verdicts = _old_items(3, feed)
+    ages = (20, 3, 100)  # days: unmatched and due, unmatched and kept, matched and kept
+    items = [
+        replace(i, published_at=now - timedelta(days=d), fetched_at=now - timedelta(days=d))
+        for i, d in zip(items, ages, strict=True)
+    ]
+    verdicts[2] = replace(verdicts[2], relevant=True, score=0.9)
+    store.items.add(items)
+    store.items.save_verdicts(verdicts)
+    store.close()
+
+    stats = cli("--config", str(config), "db", "stats")
+    assert stats.code == 0, stats.err
+    rows = {line.split("  ")[0].strip(): line.split()[-2:] for line in stats.out.splitlines()}
+    assert rows["1-7 days"] == ["0", "1"] and rows["14-30 days"] == ["0", "1"]
+    assert rows["90-365 days"] == ["1", "0"] and rows["all"] == ["1", "2"]
+    assert "next pruning: 1 unmatched items older than 14 days" in stats.out
+    assert "matched items are kept forever" in stats.out
+
+    pruned = cli("--config", str(config), "db", "prune")
+    assert pruned.code == 0, pruned.err
+    assert "pruned 1 unmatched and 0 matched items" in pruned.out
+    after = cli("--config", str(config), "db", "stats")
+    assert "next pruning: 0 unmatched items" in after.out
+    assert "0 of 1 tombstones" in after.out
+
+
+@pytest.mark.asyncio
+async def test_pruning_waits_while_a_poll_cycle_runs(tmp_path: Path) -> None:
+    """A cycle looks up which items are stored, then writes what it found: no batch may delete
+    one of them in between (a copy joining a deleted report would fail the cycle's write)."""
+    config = write_config(tmp_path, {})
+    async with Services.build(load_settings(config, env={}), clock=FixedClock(NOW)) as services:
+        store = services.store
+        feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
+        items, verdicts = _old_items(10, feed)
+        store.items.add(items)
+        store.items.save_verdicts(verdicts)
+        async with services.cycle_lock:  # as a poll cycle holds it
+            pruning = asyncio.ensure_future(prune(services))
+            await asyncio.sleep(0.3)
+            assert not pruning.done()
+            assert _count(services, "SELECT count(*) FROM items") == 10
+        report = await pruning
+        assert report.items == 10
