@@ -213,6 +213,19 @@ class RetentionRepository:
                 ).rowcount
             )
 
+    def merge_search_index(self, pages: int) -> bool:
+        """One step of merging the full-text index into one segment, writing about ``pages``
+        pages: deleted items' entries stay in the index (beside delete markers) until the segment
+        holding them is merged. Returns whether there was work to do."""
+        conn = self._db.conn
+        before = conn.total_changes
+        with self._db.atomic():
+            self._db.execute(
+                "INSERT INTO items_fts (items_fts, rank) VALUES ('merge', ?)", [-abs(int(pages))]
+            )
+        # FTS5's documented test: two changes or more mean a merge was done.
+        return conn.total_changes - before >= 2
+
     def vacuum_step(self, pages: int) -> int:
         """Give up to ``pages`` free pages back to the file system (a no-op unless the file is in
         incremental auto-vacuum mode, m013); returns how many free pages are left."""
