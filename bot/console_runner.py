@@ -14,7 +14,6 @@ from bot.delivery.console_channel import ConsoleChannel
 from bot.jobs import digest_job, poll_job
 from bot.metrics import start_metrics_server
 from bot.services import Services
-from bot.slackbot.server import start_if_configured
 from storage import CONSOLE_CHAT_ID
 
 log = logging.getLogger(__name__)
@@ -69,7 +68,11 @@ async def run_console(services: Services, *, stop_after_cycles: int | None = Non
         flush=True,
     )
     metrics = start_metrics_server(services.metrics, services.settings.secrets.metrics_port)
-    slack_commands = await start_if_configured(services)
+    slack_commands = None
+    if services.settings.secrets.slack_signing_secret is not None:
+        from bot.slackbot.server import start_if_configured  # slack_bolt: only when configured
+
+        slack_commands = await start_if_configured(services)
     scheduler.start()
     try:
         await stop.wait()
