@@ -1,6 +1,7 @@
 """How much tjwatch can watch, and what it costs: the poll-cycle benchmark of issue 8.
 
     python -m benchmarks.poll_cycle [--feeds 500 --items 50] [--json] [--profile FILE.html]
+                                    [--parse auto|pool|here]
 
 One process run: build N feeds × M items from the real test feeds and serve them from a loopback
 server in a subprocess; then (1) the raw floor, ``feedparser.parse`` of every feed's bytes in a row;
@@ -8,6 +9,10 @@ server in a subprocess; then (1) the raw floor, ``feedparser.parse`` of every fe
 normalise, match, score, store into a real SQLite file; full text off, the corpus links lead
 nowhere); (3) a second cycle, every feed answering 304; (4) digests built (not sent) for 1,000
 subscribed chats over a database of 100,000 items; (5) ``/search`` and ``/summary 7d`` on it.
+
+``--parse`` chooses where the cycles parse: where tjwatch chooses by the number of feeds
+(``auto``), in the worker pool (``pool``), or in this process (``here``): the figures that place
+``bot.ingest.cpu.POOL_MIN_FEEDS``.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--profile", type=Path, help="write a pyinstrument HTML profile of cycle 1")
     parser.add_argument("--skip-digest", action="store_true", help="only steps 1-3")
+    parser.add_argument("--parse", choices=["auto", "pool", "here"], default="auto")
     args = parser.parse_args(argv)
 
     memory = PeakRss(interval=0.25).start()
@@ -94,7 +100,17 @@ def main(argv: list[str] | None = None) -> int:
                     f"feed-{f:05d}": f"http://{hosts[f % len(hosts)]}/feed-{f:05d}.xml"
                     for f in range(args.feeds)
                 },
+                **(
+                    {"fetch": {"parse_workers": os.cpu_count() or 1}}
+                    if args.parse == "pool"
+                    else {}
+                ),
             )
+            if args.parse == "here":
+                from bot.ingest import cpu
+
+                cpu.POOL_MIN_FEEDS = sys.maxsize  # no cycle is large enough for the pool
+            results["parse"] = args.parse
             results.update(asyncio.run(cycles(config, args.profile, memory)))
         finally:
             assert server.stdin is not None

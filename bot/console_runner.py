@@ -15,8 +15,6 @@ from bot.ingest.cycle import CycleReport
 from bot.jobs import digest_job, poll_job, prune_job
 from bot.metrics import start_metrics_server
 from bot.services import Services
-from bot.slackbot.server import start_if_configured
-from bot.web.server import start_if_configured as start_web_if_configured
 from storage import CONSOLE_CHAT_ID
 
 log = logging.getLogger(__name__)
@@ -95,8 +93,16 @@ async def run_console(services: Services, *, stop_after_cycles: int | None = Non
         flush=True,
     )
     metrics = start_metrics_server(services.metrics, services.settings.secrets.metrics_port)
-    slack_commands = await start_if_configured(services)
-    web_archive = await start_web_if_configured(services)
+    slack_commands = None
+    if services.settings.secrets.slack_signing_secret is not None:
+        from bot.slackbot.server import start_if_configured  # slack_bolt: only when configured
+
+        slack_commands = await start_if_configured(services)
+    web_archive = None
+    if services.settings.web_port is not None:
+        from bot.web.server import start_if_configured as start_web  # Jinja2: only when configured
+
+        web_archive = await start_web(services)
     scheduler.start()
     try:
         await stop.wait()

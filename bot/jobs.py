@@ -28,6 +28,7 @@ async def poll(services: Services, *, force: bool = False) -> CycleReport:
         feeds = await store.run(store.feeds.active)
     else:
         feeds = await store.run(store.feeds.due, clock.now())
+    await services.ready_for(len(feeds))
     async with services.cycle_lock:
         report = await run_cycle(
             feeds,
@@ -39,6 +40,7 @@ async def poll(services: Services, *, force: bool = False) -> CycleReport:
         )
     services.metrics.observe_cycle(report)
     await cycle_finished(store, clock.now())
+    services.after_cycle()
     return report
 
 

@@ -13,28 +13,26 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from bot.clock import Clock, SystemClock
 from bot.delivery.outbox import Outbox
+from bot.ingest.cpu import CpuRunners
 from bot.ingest.cycle import Parse, PollPolicy, pool_parse
 from bot.ingest.fetch import Fetcher
 from bot.ingest.fulltext import FullText, add_full_text, no_full_text
 from bot.ingest.sink import BatchSink
-from bot.ingest.worker import init_worker
+from bot.malloc import give_back, limit_arenas
 from bot.metrics import Metrics
 from bot.models import Item
 from bot.relevance.active import ActiveScorer
 from bot.relevance.added_seeds import with_seeds
 from bot.relevance.build import build_seed_scorer, keyword_rules, lexicon_terms
-from bot.relevance.reading import LexiconTerms, lexicon_ready
+from bot.relevance.reading import LexiconTerms, forget_words, lexicon_ready
 from bot.relevance.seed_scorer import SeedScorer
 from bot.relevance.similarity import DocumentFrequencies
 from bot.relevance.stories import StoryGrouper
@@ -42,7 +40,7 @@ from bot.relevance.terms import KeywordRules
 from bot.seed_admin import SeedAdmin, load_added
 from bot.settings import Settings
 from bot.subscriptions import follow_ups, threshold
-from storage import Store, open_store
+from storage import CACHE_KIB, SMALL_CACHE_KIB, Store, open_store
 
 PRELOAD_MODULE = "bot.ingest.preload"
 SWITCH_INTERVAL_S = 0.0005
@@ -61,18 +59,29 @@ class Services:
     scoring: ActiveScorer
     rules: KeywordRules
     grouper: StoryGrouper
+    cpu: CpuRunners
     clock: Clock = field(default_factory=SystemClock)
     metrics: Metrics = field(default_factory=Metrics)
     # Held by a poll cycle for its whole run and by retention for one batch at a time: a batch
     # never deletes a report between the cycle's look-up and its write, and a cycle waits for
     # one batch at most.
     cycle_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _cpu_pool: Executor | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> Services:
-        """Open the database and build the pipeline's parts (nothing touches the network yet)."""
-        store = open_store(settings.database_path)
+        """Open the database and build the pipeline's parts (nothing touches the network yet).
+
+        A deployment of a few feeds (too few for the parse workers, ``bot.ingest.cpu``) writes a
+        few hundred items a cycle, and keeps SQLite's own page cache rather than the large one.
+        """
+        workers = settings.file.fetch.parse_workers
+        cpu = CpuRunners(
+            workers or os.cpu_count() or 1, fixed=workers > 0, preload=_fork_server_preload()
+        )
+        large = cpu.wants_pool(len(settings.file.feeds))
+        store = open_store(
+            settings.database_path, cache_kib=CACHE_KIB if large else SMALL_CACHE_KIB
+        )
         rules = keyword_rules(settings)
         # The seed scorer keeps learning document frequencies; they were saved by the last run.
         scorer = build_seed_scorer(settings, DocumentFrequencies(*store.doc_freq.load()))
@@ -84,6 +93,7 @@ class Services:
             scoring=ActiveScorer(scorer),
             rules=rules,
             grouper=StoryGrouper(settings.file.thresholds.story_grouping),
+            cpu=cpu,
             clock=clock or SystemClock(),
         )
         services.sync_feeds()
@@ -106,7 +116,7 @@ class Services:
 
     @property
     def parse(self) -> Parse:
-        """Feeds parsed in the worker processes."""
+        """Feeds parsed where ``run_cpu`` runs (the worker processes, or this process)."""
         return pool_parse(self.run_cpu, self.lexicon_terms)
 
     def full_text(self) -> FullText:
@@ -156,34 +166,16 @@ class Services:
         )
 
     async def run_cpu(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run CPU-bound work (feed parsing) in worker processes, off the event loop.
-
-        feedparser is pure Python: threads would not run it in parallel, processes do.
-        """
-        if self._cpu_pool is None:
-            workers = self.parse_workers()
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(_fork_server_preload())
-            self._cpu_pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=init_worker
-            )
-        loop = asyncio.get_running_loop()
-        pool = self._cpu_pool
-        try:
-            return await loop.run_in_executor(pool, functools.partial(fn, *args, **kwargs))
-        except BrokenProcessPool:
-            # A worker died (killed for memory, or a C extension crashed on hostile input):
-            # the next call starts a fresh pool instead of failing for ever.
-            if self._cpu_pool is pool:
-                self._cpu_pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
-            raise
+        """Run CPU-bound work (feed parsing) off the event loop: in the worker processes when
+        they run (``ready_for``), else in a thread of this process (``bot.ingest.cpu``)."""
+        return await self.cpu.run(fn, *args, **kwargs)
 
     async def start_workers(self) -> None:
-        """Start the parse workers now rather than in the first poll cycle: the fork server
-        loads the parsers and the language model, and each worker builds its vocabulary.
+        """Prepare this process for serving, and start the parse workers now, rather than in the
+        first poll cycle, when its feeds are enough to need them (``ready_for``).
 
-        Also shortens this process's GIL switch interval (``SWITCH_INTERVAL_S``): while the
+        Limits the C allocator's arenas (``bot.malloc``) before the threads that work on a
+        cycle start. Shortens this process's GIL switch interval (``SWITCH_INTERVAL_S``): while the
         scoring thread runs Python, every other thread (the event loop fetching feeds, the
         pool's result thread handing parsed feeds over) waits up to the interval each time it
         wants the GIL back after I/O, and a poll cycle's I/O is thousands of such waits.
@@ -194,14 +186,31 @@ class Services:
         thresholds they are traversed again and again as they age. Nearly all of them are
         freed by reference counting, not by the collector, so memory stays as it was.
         """
+        limit_arenas()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         gc.collect()
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLD)
+        await self.ready_for(len(await self.store.run(self.store.feeds.active)))
+
+    async def ready_for(self, feeds: int) -> None:
+        """Before a cycle of ``feeds`` feeds: start the worker processes if it is large enough
+        to repay them and they are not running (the fork server loads the parsers and the
+        language model, and each worker builds its vocabulary)."""
+        if self.cpu.pool_running or not self.cpu.wants_pool(feeds):
+            return
         terms = self.lexicon_terms
         await asyncio.gather(
-            *(self.run_cpu(lexicon_ready, terms) for _ in range(self.parse_workers()))
+            *(self.cpu.in_pool(lexicon_ready, terms) for _ in range(self.cpu.workers))
         )
+
+    def after_cycle(self) -> None:
+        """After a poll cycle: a cycle parsed in this process leaves its words behind
+        (``forget_words``), and the memory its bodies and items took goes back to the system
+        (``bot.malloc``)."""
+        if not self.cpu.pool_running:
+            forget_words()
+        give_back()
 
     @functools.cached_property
     def outbox(self) -> Outbox:
@@ -221,14 +230,12 @@ class Services:
         return lexicon_terms(self.settings)
 
     def parse_workers(self) -> int:
-        """How many parse worker processes: the config's number, else one per core."""
-        return self.settings.file.fetch.parse_workers or os.cpu_count() or 1
+        """How many feeds are parsed at a time: one per worker process, or one in this one."""
+        return self.cpu.slots
 
     async def aclose(self) -> None:
         await self.fetcher.aclose()
-        if self._cpu_pool is not None:
-            self._cpu_pool.shutdown(wait=True, cancel_futures=True)
-            self._cpu_pool = None
+        self.cpu.close()
         self.store.close()
 
     async def __aenter__(self) -> Services:

@@ -80,7 +80,8 @@ class FetchSettings(_Strict):
     fulltext: bool = True
     fulltext_concurrency: Annotated[int, Field(ge=1, le=64)] = 4
     parse_workers: Annotated[int, Field(ge=0, le=64)] = 0
-    """Processes for feed parsing; 0 means one per CPU core."""
+    """Processes for feed parsing; 0: none for a poll of fewer than ``POOL_MIN_FEEDS`` feeds (the
+    bot's own process parses them), one per CPU core for a larger one."""
 
 
 class ThresholdSettings(_Strict):

@@ -13,7 +13,7 @@ from typing import ParamSpec, TypeVar
 from sqlite_utils import Database
 
 from storage.chats import CONSOLE_CHAT_ID, ChatRepository
-from storage.database import open_database
+from storage.database import CACHE_KIB, SMALL_CACHE_KIB, open_database
 from storage.deliveries import DeliveryRepository
 from storage.errors import StorageError
 from storage.feedback import FeedbackCounts, FeedbackRepository
@@ -37,7 +37,9 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 __all__ = [
+    "CACHE_KIB",
     "CONSOLE_CHAT_ID",
+    "SMALL_CACHE_KIB",
     "ChatRecord",
     "FeedState",
     "FeedUpdate",
@@ -108,5 +110,6 @@ class Store:
         self.db.close()
 
 
-def open_store(path: Path) -> Store:
-    return Store(open_database(path), path)
+def open_store(path: Path, *, cache_kib: int = CACHE_KIB) -> Store:
+    """The store of the SQLite file at ``path``; ``cache_kib``: SQLite's page cache, at most."""
+    return Store(open_database(path, cache_kib=cache_kib), path)

@@ -29,9 +29,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.delivery.channel import Blocked, Failed, RetryLater, SendOutcome, Sent
 from bot.models import Digest, FollowUp
@@ -107,6 +104,9 @@ class WebhookPoster:
     """An incoming webhook or a ``response_url``; ``extra`` is merged into every payload."""
 
     def __init__(self, url: str, extra: Mapping[str, Any] | None = None) -> None:
+        # slack_sdk only where Slack is configured: a deployment without it never imports it.
+        from slack_sdk.webhook.async_client import AsyncWebhookClient
+
         self._client = AsyncWebhookClient(url, timeout=TIMEOUT_S, retry_handlers=[])
         self._extra = dict(extra or {})
 
@@ -121,11 +121,15 @@ class WebApiPoster:
     """``chat.postMessage`` with a bot token; ``base_url`` points it at a test server."""
 
     def __init__(self, token: str, channel: str, base_url: str | None = None) -> None:
+        from slack_sdk.web.async_client import AsyncWebClient
+
         kwargs: dict[str, Any] = {"base_url": base_url} if base_url else {}
         self._client = AsyncWebClient(token, timeout=TIMEOUT_S, retry_handlers=[], **kwargs)
         self._channel = channel
 
     async def post(self, payload: dict[str, Any]) -> PostResult:
+        from slack_sdk.errors import SlackApiError
+
         try:
             response = await self._client.chat_postMessage(
                 channel=self._channel, unfurl_links=False, **payload

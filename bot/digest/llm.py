@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from bot.digest.extractive import Document, extract
 from bot.settings import Settings
 
@@ -77,6 +75,8 @@ class LlmClient:
     ) -> str | None:
         url = self.base_url.rstrip("/") + "/chat/completions"
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+        import httpx  # only a deployment with a language model configured needs it
+
         try:
             async with httpx.AsyncClient(timeout=self.timeout_s, trust_env=False) as client:
                 response = await client.post(

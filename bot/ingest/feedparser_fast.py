@@ -29,7 +29,8 @@
 """Two of feedparser's methods, copied, and a shortcut for a third function, without work that
 is a large part of feedparser's time in the parse workers and does nothing for the result
 (measurements in benchmarks/NOTES.md). The parse workers install them when they start
-(``install``, called by ``bot.ingest.worker.init_worker``); importing this module changes nothing.
+(``install``, called by ``bot.ingest.worker.init_worker``), and so does the bot's process when it
+parses a small poll itself (``bot.ingest.cpu``); importing this module changes nothing.
 
 ``pop`` (where an element closes and its text is stored):
 

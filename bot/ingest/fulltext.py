@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 FEED_TEXT_ENOUGH = 1500
 # Less than this from the extractor is a cookie wall or a teaser, not the article.
 MIN_EXTRACTED = 200
+# Distinct segments (paragraphs, list items) of one page that the repetition check remembers.
+PAGE_SEGMENTS = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +125,16 @@ async def _article_text(
 
 
 def extract_main_text(content: bytes, content_type: str | None, url: str) -> str | None:
-    """The article's main text (paragraphs kept), or None. Pure; runs in a worker process."""
+    """The article's main text (paragraphs kept), or None. Pure; runs in a worker process, or
+    in the bot's for a small deployment (``bot.ingest.cpu``).
+
+    Repeated segments are dropped within the page only: with ``deduplicate=True`` trafilatura
+    counts segments in one cache for the whole process and drops what it has seen more than
+    twice, so a page extracted again in the same process (an article an admin adds as a seed
+    again, a feed's item whose page was a seed) came back empty.
+    """
     import trafilatura
+    from trafilatura.deduplication import LRUCache
 
     html: str | bytes = content
     charset = _charset(content_type)
@@ -139,7 +149,7 @@ def extract_main_text(content: bytes, content_type: str | None, url: str) -> str
         include_comments=False,
         include_tables=False,
         favor_precision=True,
-        deduplicate=True,
+        deduplicate=LRUCache(maxsize=PAGE_SEGMENTS),
     )
     if not text or len(text.strip()) < MIN_EXTRACTED:
         return None

@@ -93,6 +93,18 @@ def token_key(token: str) -> tuple[str, str]:
     return folded, stem(folded)
 
 
+def forget_words() -> None:
+    """Empty the per-word caches of stems and folded forms (``bot.relevance.reading``)."""
+    stem.cache_clear()
+    fold.cache_clear()
+    token_key.cache_clear()
+
+
+def words_cached() -> int:
+    """How many words the per-word caches hold (the largest of them)."""
+    return max(f.cache_info().currsize for f in (stem, fold, token_key))
+
+
 def tokenize(text: str) -> list[str]:
     return _WORD.findall(text)
 

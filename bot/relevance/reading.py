@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.pickled import as_values
+from bot.relevance import lexicon, similarity
 from bot.relevance.features import SENTENCE, Features, Sentence, body_of, extract
 from bot.relevance.lexicon import Lexicon, load_lexicon, tokenize
 from bot.relevance.seeds import LEDE_CHARS
@@ -107,3 +108,21 @@ def lexicon_for(terms: LexiconTerms) -> Lexicon:
 def lexicon_ready(terms: LexiconTerms) -> None:
     """Build this process's lexicon for ``terms`` ahead of need (a worker's start)."""
     lexicon_for(terms)
+
+
+def forget_words() -> None:
+    """Empty this process's per-word caches (stems, folded forms, spelling keys).
+
+    They fill as words come, up to ``lexicon.VOCABULARY_CACHE`` words each: right for a parse
+    worker, which reads tens of thousands of words a cycle, and too much for the bot of a
+    deployment of a few feeds, which reads them in its own process a few thousand items a cycle
+    and would keep weeks of new words. That bot forgets them after each cycle: it holds one
+    cycle's words at most, and stems them again next time (a fraction of a second).
+    """
+    lexicon.forget_words()
+    similarity.forget_words()
+
+
+def words_cached() -> int:
+    """How many words this process's per-word caches hold (the largest of them)."""
+    return max(lexicon.words_cached(), similarity.words_cached())

@@ -86,6 +86,16 @@ def _word_key(token: str) -> str | None:
     return None
 
 
+def forget_words() -> None:
+    """Empty the per-word caches of spelling skeletons and signature keys."""
+    skeleton.cache_clear()
+    _WORD_KEYS.clear()
+
+
+def words_cached() -> int:
+    return max(skeleton.cache_info().currsize, len(_WORD_KEYS))
+
+
 def signature(features: Features) -> dict[str, int]:
     sig: dict[str, int] = {}
     for concept, count in features.concepts.items():

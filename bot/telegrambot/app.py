@@ -11,7 +11,7 @@ import logging
 import os
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -30,7 +30,6 @@ from telegram.ext import (
 from bot.metrics import start_metrics_server
 from bot.services import Services
 from bot.settings import Settings
-from bot.slackbot.server import SlackCommandServer, start_if_configured
 from bot.subscriptions import telegram_chats
 from bot.telegrambot.commands import (
     admin,
@@ -48,8 +47,10 @@ from bot.telegrambot.guards import command_name, guard
 from bot.telegrambot.replies import reply
 from bot.telegrambot.schedule import schedule_all, schedule_poll, schedule_prune
 from bot.texts import LANGS, t
-from bot.web.server import WebServer
-from bot.web.server import start_if_configured as start_web_if_configured
+
+if TYPE_CHECKING:
+    from bot.slackbot.server import SlackCommandServer
+    from bot.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -200,8 +201,15 @@ def run_telegram(settings: Settings) -> None:
         await services.start_workers()
         if telegram_init is not None:
             await telegram_init(app_)
-        slack.extend(s for s in [await start_if_configured(services)] if s is not None)
-        archive.extend(w for w in [await start_web_if_configured(services)] if w is not None)
+        # slack_bolt and Jinja2 are imported only where they are configured.
+        if settings.secrets.slack_signing_secret is not None:
+            from bot.slackbot.server import start_if_configured
+
+            slack.extend(s for s in [await start_if_configured(services)] if s is not None)
+        if settings.web_port is not None:
+            from bot.web.server import start_if_configured as start_web
+
+            archive.extend(w for w in [await start_web(services)] if w is not None)
 
     async def post_shutdown(_app: Any) -> None:
         for server in slack:

@@ -381,6 +381,6 @@ async def test_a_dead_parser_process_does_not_break_later_polls(
 
     svc = make_services({"Meduza": feed_server.url("meduza-io-2020-10-rss.xml")})
     with pytest.raises(BrokenProcessPool):
-        await svc.run_cpu(_kill_worker)
+        await svc.cpu.in_pool(_kill_worker)
     report = await poll(svc, force=True)
     assert [(f.status, f.items) for f in report.feeds] == [("ok", 30)]

@@ -147,3 +147,13 @@ def test_extraction_honours_the_declared_charset() -> None:
         extract_main_text(b"<html><body><p>Too short.</p></body></html>", None, "https://x.org/")
         is None
     )
+
+
+def test_a_page_extracted_again_in_the_same_process_gives_its_text_again() -> None:
+    """The bot of a small deployment extracts every page in its own process: an article an
+    admin adds again, or a feed item whose page was a seed, must not come back empty
+    (trafilatura drops, process-wide, text it has seen more than twice)."""
+    url = "https://www.ng.ru/ng-russia-tajikistan.html"
+    texts = [extract_main_text(ARTICLE, "text/html; charset=utf-8", url) for _ in range(4)]
+    assert texts[0] is not None and "IMEMO RAS" in texts[0]
+    assert texts[1:] == [texts[0]] * 3
