@@ -14,13 +14,18 @@ def shipped_config() -> dict[str, Any]:
     return tomllib.loads(SHIPPED.read_text("utf-8"))
 
 
-def write_config(folder: Path, feeds: dict[str, str], **overrides: Any) -> Path:
-    """A config in ``folder`` polling ``feeds``, storing to ``folder/tjwatch.db``.
+def write_config(
+    folder: Path, feeds: dict[str, str] | list[dict[str, Any]], **overrides: Any
+) -> Path:
+    """A config in ``folder`` polling ``feeds`` (names and URLs, or whole ``[[feeds]]``
+    tables), storing to ``folder/tjwatch.db``.
 
     ``overrides`` replace top-level tables, e.g. ``fetch={"timeout": 2}`` merges into [fetch].
     """
     data = shipped_config()
-    data["feeds"] = [{"name": name, "url": url} for name, url in feeds.items()]
+    if isinstance(feeds, dict):
+        feeds = [{"name": name, "url": url} for name, url in feeds.items()]
+    data["feeds"] = feeds
     data["database"] = {"path": str(folder / "tjwatch.db")}
     for seed in data.get("seeds", []):
         seed["file"] = str(SHIPPED.parent / seed["file"])

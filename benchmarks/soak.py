@@ -1,0 +1,340 @@
+"""A month of running on a fixed clock, as fast as the machine allows: the soak benchmark of
+issue 23.
+
+    python -m benchmarks.soak [--days 30] [--json]
+
+The shipped deployment's shape (``benchmarks.soak_stream``: 36 feeds in Russian, English and
+Tajik, ~3,000 new items a day, ~1 % about the topic, repeats across feeds, Google News searches,
+feeds failing for hours and coming back) is served from loopback by ``benchmarks.soak_server``,
+which moves on one cycle at a time. The bot is the real one: ``Services`` from a config like the
+shipped one, a SQLite file, the parse workers, ``bot.jobs.poll`` every 15 minutes of a
+``FixedClock``, subscribed chats' digests through the real ``Outbox`` at their own hours (a
+recording channel stands in for Telegram), and the database's maintenance on its schedule.
+
+Each simulated day prints the database file's size, the items kept (matched / unmatched), the
+peak PSS of the process tree during the day and the median poll-cycle time. At the end, from the
+harness's own bookkeeping (``benchmarks.soak_ledger``): items a chat was shown twice, matched
+items no longer in the database, deleted items stored as new again: each must be 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from benchmarks.memory import PeakRss
+from benchmarks.soak_ledger import Ledger
+from benchmarks.soak_stream import CYCLE, CYCLES_PER_DAY, START
+from tests.support.config import write_config
+
+if TYPE_CHECKING:
+    from bot.models import Digest, FollowUp
+    from bot.services import Services
+    from storage import ChatRecord
+
+# tjwatch itself is imported inside the run: the parse workers re-import this module (their
+# ``__main__``) and should not each load the whole bot for it.
+
+FETCH_TIMEOUT_S = 2.0  # a hanging feed costs a cycle this long (the shipped 30 s, scaled down)
+# The chats: (frequency, digest hour, time zone, follow-ups, minimum score).
+CHATS: tuple[tuple[str, int, str, str | None, float | None], ...] = (
+    ("daily", 8, "Asia/Dushanbe", None, None),
+    ("daily", 9, "Europe/Moscow", "digest", None),
+    ("daily", 20, "Asia/Dushanbe", "off", None),
+    ("daily", 7, "Europe/Berlin", None, 0.6),
+    ("daily", 18, "America/New_York", "digest", None),
+    ("daily", 0, "UTC", None, 0.4),
+    ("daily", 12, "Asia/Dushanbe", "thread", 0.7),
+    ("daily", 22, "Europe/Moscow", None, None),
+    ("instant", 8, "Asia/Dushanbe", None, None),
+    ("instant", 8, "Europe/Moscow", "off", 0.6),
+    ("weekly", 10, "Europe/Moscow", None, None),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    day: int
+    db_mb: float
+    matched: int
+    unmatched: int
+    peak_pss_mb: float
+    cycle_s_median: float
+    cpu_s: float
+    """CPU seconds of the process tree during the day (not in the JSON: it tells a busy
+    machine's slow cycles from the bot's)."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k != "cpu_s"}
+
+
+@dataclass
+class Result:
+    days: list[Day] = field(default_factory=list)
+    redelivered: int = 0
+    matched_lost: int = 0
+    returned_as_new: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "days": [d.as_json() for d in self.days],
+            "redelivered": self.redelivered,
+            "matched_lost": self.matched_lost,
+            "returned_as_new": self.returned_as_new,
+        }
+
+
+# Called after each simulated day: the services, the ledger and the day's number.
+AfterDay = Callable[["Services", Ledger, int], Awaitable[None]]
+
+
+class RecordingChannel:
+    """Stands in for Telegram: every message is written into the ledger, and acknowledged."""
+
+    name = "telegram"
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.cycle = 0
+
+    async def send(self, chat: ChatRecord, digest: Digest) -> Any:
+        from bot.delivery.channel import Sent
+
+        urls = [e.url for e in digest.entries if e.url]
+        urls += [r.url for u in digest.updates for r in u.reports if r.url]
+        return Sent((self.ledger.received(self.cycle, chat.id, urls),))
+
+    async def send_follow_up(self, chat: ChatRecord, follow_up: FollowUp) -> Any:
+        from bot.delivery.channel import Sent
+
+        urls = [r.url for r in follow_up.reports if r.url]
+        return Sent((self.ledger.received(self.cycle, chat.id, urls),))
+
+
+def digest_due(chat: ChatRecord, now: datetime) -> bool:
+    """Whether the chat's timed digest runs in the cycle ending at ``now`` (as the Telegram
+    schedule's ``run_daily`` would: at the hour, in the chat's zone)."""
+    local = now.astimezone(ZoneInfo(chat.timezone))
+    if local.minute >= CYCLE.total_seconds() / 60:
+        return False
+    match chat.frequency:
+        case "hourly":
+            return True
+        case "weekly":
+            return local.hour == chat.digest_hour and local.weekday() == chat.digest_weekday
+        case "instant":
+            return False
+        case _:
+            return local.hour == chat.digest_hour
+
+
+async def soak(
+    days: int,
+    *,
+    feeds: int = 36,
+    topic_share: float = 0.01,
+    after_day: AfterDay | None = None,
+    report: Callable[[Day], None] = lambda day: None,
+) -> Result:
+    with tempfile.TemporaryDirectory(prefix="tjwatch-soak-") as tmp:
+        folder = Path(tmp)
+        server = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "benchmarks.soak_server"),
+                *("--feeds", str(feeds), "--topic-share", str(topic_share)),
+                *("--hang", str(FETCH_TIMEOUT_S + 1)),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert server.stdin is not None and server.stdout is not None
+        try:
+            listing = json.loads(server.stdout.readline())["feeds"]
+            config = write_config(
+                folder,
+                listing,
+                fetch={"timeout": FETCH_TIMEOUT_S, "connect_timeout": FETCH_TIMEOUT_S},
+            )
+            ledger = Ledger(folder / "ledger.db")
+            try:
+                return await _run(config, server, ledger, days, after_day, report)
+            finally:
+                ledger.close()
+        finally:
+            server.stdin.close()
+            server.wait(10)
+
+
+async def _run(
+    config: Path,
+    server: subprocess.Popen[str],
+    ledger: Ledger,
+    days: int,
+    after_day: AfterDay | None,
+    report: Callable[[Day], None],
+) -> Result:
+    from bot.clock import FixedClock
+    from bot.jobs import digest_job, poll
+    from bot.services import Services
+    from bot.settings import load_settings
+
+    assert server.stdin is not None and server.stdout is not None
+    settings = load_settings(config, env={}, dotenv=False)
+    clock = FixedClock(START)
+    result = Result()
+    channel = RecordingChannel(ledger)
+    async with Services.build(settings, clock=clock) as services:
+        await services.start_workers()  # as the bot does when it starts
+        await _subscribe(services)
+        added = sqlite3.connect(f"file:{settings.database_path}?mode=ro", uri=True)
+        last_rowid = 0
+        for day in range(1, days + 1):
+            memory = PeakRss(interval=0.25).start()
+            memory.leave_out(server.pid)
+            times: list[float] = []
+            cpu = memory.cpu_s()
+            for _ in range(CYCLES_PER_DAY):
+                clock.advance(seconds=CYCLE.total_seconds())
+                channel.cycle += 1
+                server.stdin.write("tick\n")
+                server.stdin.flush()
+                ledger.served(channel.cycle, json.loads(server.stdout.readline()))
+                started = time.perf_counter()
+                cycle = await poll(services)
+                times.append(time.perf_counter() - started)
+                rows = added.execute(
+                    "SELECT rowid, url FROM items WHERE rowid > ? ORDER BY rowid", [last_rowid]
+                ).fetchall()
+                if rows:
+                    last_rowid = rows[-1][0]
+                result.returned_as_new += ledger.stored(channel.cycle, (url for _, url in rows))
+                ledger.matched(channel.cycle, (item.id for item, _ in cycle.matched))
+                now = clock.now()
+                chats = await services.store.run(services.store.chats.subscribed, "telegram")
+                for chat in chats:
+                    if chat.frequency == "instant" or digest_due(chat, now):
+                        await digest_job(services, channel, chat)
+            cpu = memory.cpu_s() - cpu
+            memory.stop()
+            store = services.store
+            total = await store.run(store.items.count)
+            matched = await store.run(store.items.count_relevant)
+            figures = Day(
+                day=day,
+                db_mb=round(settings.database_path.stat().st_size / 1e6, 2),
+                matched=matched,
+                unmatched=total - matched,
+                peak_pss_mb=round(memory.peak_pss_mb, 1),
+                cycle_s_median=round(statistics.median(times), 4),
+                cpu_s=round(cpu, 1),
+            )
+            result.days.append(figures)
+            report(figures)
+            if after_day is not None:
+                await after_day(services, ledger, day)
+        added.close()
+        ids = ledger.matched_ids()
+        kept = await services.store.run(services.store.items.known_ids, ids)
+        result.matched_lost = len(set(ids) - kept)
+    result.redelivered = ledger.redelivered()
+    result.counts = {**ledger.counts(), "never_served": ledger.never_served()}
+    return result
+
+
+async def _subscribe(services: Services) -> None:
+    """The chats, created and subscribed the way ``/start`` and ``/subscribe`` do."""
+    from bot.subscriptions import record_chat, subscribe
+
+    store, now = services.store, services.clock.now()
+    for n, (frequency, hour, zone, follow_ups, min_score) in enumerate(CHATS, start=1):
+        chat = await record_chat(
+            store,
+            n,
+            kind="private",
+            title=f"chat {n}",
+            lang="ru" if n % 2 else "en",
+            schedule=services.settings.file.schedule,
+            now=now,
+        )
+        await subscribe(store, chat, now=now)
+        await store.run(
+            store.chats.update,
+            n,
+            now,
+            frequency=frequency,
+            digest_hour=hour,
+            timezone=zone,
+            follow_ups=follow_ups,
+            min_score=min_score,
+        )
+
+
+def row(day: Day) -> str:
+    return (
+        f"{day.day:>4}  {day.db_mb:>8.1f}  {day.matched:>7}  {day.unmatched:>9}  "
+        f"{day.peak_pss_mb:>11.1f}  {day.cycle_s_median:>14.3f}  {day.cpu_s:>7.1f}"
+    )
+
+
+HEADER = f"{'day':>4}  {'db MB':>8}  {'matched':>7}  {'unmatched':>9}  {'peak PSS MB':>11}  " + (
+    f"{'cycle s median':>14}  {'CPU s':>7}"
+)
+
+
+def verdict(result: Result) -> str:
+    by_day = {d.day: d for d in result.days}
+    lines = [
+        f"items re-delivered: {result.redelivered} (must be 0)",
+        f"matched items lost: {result.matched_lost} (must be 0)",
+        f"deleted items that came back as new: {result.returned_as_new} (must be 0)",
+        "bookkeeping: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()),
+    ]
+    if 3 in by_day and 10 in by_day and 30 in by_day:
+        d3, d10, d30 = by_day[3], by_day[10], by_day[30]
+        lines += [
+            f"db day 30 / day 10: {d30.db_mb / d10.db_mb:.2f} (target ≤ 1.2)",
+            f"peak PSS day 30 / day 3: {d30.peak_pss_mb / d3.peak_pss_mb:.3f} (target ≤ 1.10)",
+            f"cycle median day 30 / day 3: {d30.cycle_s_median / d3.cycle_s_median:.3f} "
+            "(target ≤ 1.20)",
+        ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.soak", description=__doc__)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--feeds", type=int, default=36, help="fewer leave out the wires first")
+    parser.add_argument("--json", action="store_true", help="end with one JSON object")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+    out = sys.stderr if args.json else sys.stdout
+    print(HEADER, file=out, flush=True)
+    started = time.perf_counter()
+    result = asyncio.run(
+        soak(args.days, feeds=args.feeds, report=lambda day: print(row(day), file=out, flush=True))
+    )
+    print(verdict(result), file=out)
+    print(f"wall time: {time.perf_counter() - started:.0f} s", file=out)
+    if args.json:
+        print(json.dumps(result.as_json()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
