@@ -11,7 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.channels import configured_channels
 from bot.delivery.console_channel import ConsoleChannel
-from bot.jobs import digest_job, poll_job
+from bot.jobs import digest_job, poll_job, prune_job
 from bot.metrics import start_metrics_server
 from bot.services import Services
 from bot.slackbot.server import start_if_configured
@@ -57,6 +57,17 @@ async def run_console(services: Services, *, stop_after_cycles: int | None = Non
         minutes=settings.schedule.poll_interval_minutes,
         id="poll",
         next_run_time=datetime.now(scheduler.timezone),
+        max_instances=1,
+        coalesce=True,
+    )
+    # Retention: the first pass an interval after the start, so that a start (or a one-cycle
+    # demo) is not slowed by it; max_instances keeps two passes from overlapping.
+    scheduler.add_job(
+        prune_job,
+        "interval",
+        args=[services],
+        minutes=settings.retention.interval_minutes,
+        id="prune",
         max_instances=1,
         coalesce=True,
     )

@@ -12,6 +12,8 @@ import logging
 from bot.delivery.channel import Channel
 from bot.health import cycle_finished
 from bot.ingest.cycle import CycleReport, run_cycle
+from bot.retention import PruneReport, RetentionPolicy
+from bot.retention import prune as prune_store
 from bot.services import Services
 from storage import ChatRecord
 
@@ -53,3 +55,36 @@ async def digest_job(services: Services, channel: Channel, chat: ChatRecord) -> 
         await services.outbox.deliver(channel, chat)
     except Exception:
         log.exception("digest for chat %s failed unexpectedly", chat.id)
+
+
+async def prune(services: Services) -> PruneReport:
+    """One pruning pass as ``[retention]`` says (``bot.retention``), in short transactions."""
+    policy = RetentionPolicy.from_settings(services.settings.file.retention)
+    report = await prune_store(services.store, policy, now=services.clock.now())
+    log.info(
+        "pruned %d unmatched and %d matched items, %d stories; forgot %d tombstones",
+        report.unmatched,
+        report.matched,
+        report.stories,
+        report.tombstones_forgotten,
+        extra={
+            "fields": {
+                "unmatched": report.unmatched,
+                "matched": report.matched,
+                "stories": report.stories,
+                "batches": report.batches,
+                "longest_batch_s": round(report.longest_batch_s, 3),
+                "seconds": round(report.seconds, 3),
+            }
+        },
+    )
+    return report
+
+
+async def prune_job(services: Services) -> PruneReport | None:
+    """One pruning pass; an unexpected error is logged and the next run tries again."""
+    try:
+        return await prune(services)
+    except Exception:
+        log.exception("pruning failed unexpectedly; will retry at the next interval")
+        return None

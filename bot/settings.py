@@ -89,6 +89,24 @@ class ThresholdSettings(_Strict):
     story_grouping: Annotated[float, Field(ge=0, le=1)] = 0.5
 
 
+class RetentionSettings(_Strict):
+    """How long items are kept (issue 23): a year of feeds is millions of items no one reads.
+
+    Ages count from an item's place on the timeline (its publication date, else when it was
+    first fetched). A deleted item's id is kept as a tombstone so its feed cannot bring it back
+    as new, until no feed has served it for ``tombstone_days``.
+    """
+
+    unmatched_days: Annotated[int, Field(ge=1, le=36_500)] = 14
+    matched_days: Annotated[int | None, Field(ge=1, le=36_500)] = None
+    """None (the key absent): matched items are kept forever."""
+    tombstone_days: Annotated[int, Field(ge=1, le=36_500)] = 30
+    interval_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = 60
+    batch_items: Annotated[int, Field(ge=1, le=100_000)] = 1_000
+    """Items deleted per transaction: each batch holds the write lock briefly, so the bot's
+    replies never wait long behind a prune (``python -m benchmarks.prune`` measures it)."""
+
+
 class FeedSettings(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     url: AnyHttpUrl
@@ -160,6 +178,7 @@ class FileSettings(_Strict):
     thresholds: ThresholdSettings = ThresholdSettings()
     telegram: TelegramSettings = TelegramSettings()
     slack: SlackSettings = SlackSettings()
+    retention: RetentionSettings = RetentionSettings()
     topic: TopicSettings = TopicSettings()
     rules: RulesSettings
     feeds: list[FeedSettings] = []
@@ -278,6 +297,7 @@ def _validate(path: Path, data: dict[str, Any], topic: Topic) -> FileSettings:
     except ValidationError as exc:
         zone = topic.time_zones[0] if topic.time_zones else EXAMPLE_ZONE
         raise config_error(shown, exc, data, FileSettings, zone) from None
+    _check_retention(shown, settings.retention)
     sides = topic.side_ids
     known = ", ".join(sorted((*sides, "exclude")))
     for key, terms in settings.rules.sides.items():
@@ -308,6 +328,19 @@ def _validate(path: Path, data: dict[str, Any], topic: Topic) -> FileSettings:
                 f"add this key (a list of words naming {topic.side(side).name})",
             )
     return settings
+
+
+def _check_retention(shown: str, retention: RetentionSettings) -> None:
+    """Matched items are the ones worth keeping: never delete them before unmatched ones."""
+    matched = retention.matched_days
+    if matched is not None and matched < retention.unmatched_days:
+        raise ConfigError(
+            shown,
+            "retention.matched_days",
+            f"{matched} is shorter than unmatched_days ({retention.unmatched_days})",
+            "keep matched items at least as long as unmatched ones, or remove the key to keep"
+            " them forever",
+        )
 
 
 def _read_secrets(env: Mapping[str, str]) -> Secrets:

@@ -28,6 +28,7 @@ from storage.records import (
     StoredItem,
     VerdictRecord,
 )
+from storage.retention import PrunedBatch, RetentionRepository
 from storage.state import StateRepository
 from storage.stories import DocFreqRepository, StoryRecord, StoryRepository
 from storage.summaries import PeriodItem, StoryReports, SummaryRepository
@@ -43,6 +44,7 @@ __all__ = [
     "FeedbackCounts",
     "NewItem",
     "PeriodItem",
+    "PrunedBatch",
     "ReportProbe",
     "StorageError",
     "Store",
@@ -81,6 +83,7 @@ class Store:
         self.stories = StoryRepository(db)
         self.doc_freq = DocFreqRepository(db)
         self.summaries = SummaryRepository(db)
+        self.retention = RetentionRepository(db)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tjwatch-db")
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

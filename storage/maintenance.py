@@ -1,4 +1,5 @@
-"""Database maintenance while the bot runs: a consistent backup copy and an integrity check.
+"""Database maintenance while the bot runs: a consistent backup copy, an integrity check, and
+the figures of ``tjwatch db stats``.
 
 Both open their own connection to the file, so they work from a second process (``tjwatch db``)
 while the service writes: the backup uses SQLite's online backup API, which copies one snapshot
@@ -10,10 +11,14 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+
+from sqlite_utils import Database
 
 from storage.database import BUSY_TIMEOUT_MS
 from storage.errors import StorageError
+from storage.retention import DatabaseStats, RetentionRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +96,27 @@ def check_database(path: Path) -> CheckResult:
     except sqlite3.DatabaseError as exc:
         return CheckResult(False, (f"{exc}",))
     return CheckResult(not problems, tuple(problems))
+
+
+def database_stats(
+    path: Path,
+    *,
+    now: datetime,
+    unmatched_before: datetime,
+    matched_before: datetime | None,
+    tombstones_before: datetime,
+) -> DatabaseStats:
+    """``RetentionRepository.stats`` on a read-only connection (safe while the service runs)."""
+    try:
+        conn = _connect(path, read_only=True)
+        try:
+            return RetentionRepository(Database(conn)).stats(
+                now=now,
+                unmatched_before=unmatched_before,
+                matched_before=matched_before,
+                tombstones_before=tombstones_before,
+            )
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot read the database {str(path)!r}: {exc}") from exc

@@ -354,3 +354,39 @@ def m011_story_messages(db: Database) -> None:
         " ORDER BY d.sent_at, d.message_id"
     )
     db.execute("ALTER TABLE chats ADD COLUMN follow_ups TEXT")
+
+
+@migrations()
+def m012_retention(db: Database) -> None:
+    """Retention (issue 23): old items are deleted, and a deleted item must not come back as new.
+
+    ``tombstones`` remembers each deleted item's id and the ids of the copies that had joined it
+    (``item_aliases``), as a 64-bit hash in the rowid (``storage.retention.tombstone_key``: some
+    15 bytes a row), with when a feed last served it (Unix seconds), until no feed has served it
+    for a while. The item id is already the hash of the canonical link (else the guid), so one key
+    stands for both.
+
+    The indexes let a deleted item's rows go without scanning a whole table: its deliveries and
+    feedback (the foreign-key cascade and the prune look them up by item), and an emptied story's
+    signatures and messages (looked up by story).
+    """
+    db.execute("CREATE TABLE tombstones (key INTEGER PRIMARY KEY, seen_at INTEGER NOT NULL)")
+    db.execute("CREATE INDEX IF NOT EXISTS deliveries_item ON deliveries(item_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS feedback_item ON feedback(item_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS story_signatures_story ON story_signatures(story_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS story_messages_story ON story_messages(story_id)")
+
+
+@migrations(transactional=False)
+def m013_incremental_vacuum(db: Database) -> None:
+    """Let pruning give free pages back to the file system (``PRAGMA incremental_vacuum``).
+
+    SQLite changes a file's ``auto_vacuum`` mode only by rewriting it (``VACUUM``), which cannot
+    run in a transaction. A new database is rewritten while still empty; an existing one is
+    rewritten once, at the first start of this version: that takes time in proportion to its
+    size and needs free disk as large as the file (README "Upgrading"). When it fails (a full
+    disk), nothing is lost and this migration runs again at the next start.
+    """
+    if db.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:  # 2: INCREMENTAL
+        db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        db.execute("VACUUM")

@@ -27,6 +27,10 @@ from storage import FeedUpdate, NewItem, ReportProbe, Store, VerdictRecord
 # An item, and how a parse worker read it for the scorer (None: the scorer reads it itself).
 ReadItem = tuple[Item, Reading | None]
 
+# A batch's write: feed updates, items, verdicts, and the deleted items its feeds served again
+# (their tombstones are kept from then on), with the time they were served.
+_Write = tuple[list[FeedUpdate], list[NewItem], list[VerdictRecord], list[str], datetime]
+
 # A batch is scored and stored once this many items (or feeds) have come in; the rest at the end.
 # Smaller batches shorten the cycle's tail (the last batch, scored and written after the last
 # feed is parsed); each batch has a fixed cost (a transaction, a thread hand-over).
@@ -82,7 +86,7 @@ class BatchSink:
         self._room = asyncio.Event()
         self._room.set()
         self._parse_slots = asyncio.Semaphore(PARSE_SLOTS_PER_WORKER * parse_workers)
-        self._unwritten: tuple[list[FeedUpdate], list[NewItem], list[VerdictRecord]] | None = None
+        self._unwritten: _Write | None = None
         # The batch not yet written: each item's report (itself, or the report it joined), and
         # its new reports by key (``bot.ingest.reports``), which the store cannot find yet.
         self._unwritten_reports: dict[str, str] = {}
@@ -150,14 +154,17 @@ class BatchSink:
     async def _batch(self, updates: list[FeedUpdate], read_items: list[ReadItem]) -> None:
         """One batch: which items are new reports, full text, scores, stories, then one write."""
         store, grouper = self._store, self._grouper
+        unique = list({pair[0].id: pair for pair in reversed(read_items)}.values())
+        stored, pruned = (
+            await store.run(_look_up, store, [_probe(i) for i, _ in unique])
+            if unique
+            else ({}, set())
+        )
+        if pruned:  # deleted by retention: never new again, nor a source of anything
+            read_items = [p for p in read_items if p[0].id not in pruned]
+            unique = [p for p in unique if p[0].id not in pruned]
         # Every (item, feed) pair is kept: one article in two feeds has two sources.
         carried = [item for item, _ in read_items]
-        unique = list({pair[0].id: pair for pair in reversed(read_items)}.values())
-        stored = (
-            await store.run(store.items.reports_of, [_probe(i) for i, _ in unique])
-            if unique
-            else {}
-        )
         joined, fresh_ids = self._place(unique, stored)
         fresh = [p for p in unique if p[0].id in fresh_ids]
         new_items = [item for item, _ in fresh]
@@ -201,6 +208,8 @@ class BatchSink:
                 _verdict_record(item, verdict, scored_at, story_ids.get(item.id))
                 for item, verdict in zip(new_items, verdicts, strict=True)
             ],
+            sorted(pruned),
+            self._clock.now(),
         )
         self._unwritten_reports = {r.id: r.report_id or r.id for r in records}
         self.new_items += len(new_items)
@@ -233,6 +242,11 @@ class BatchSink:
                 joined[item.id] = report_id
         self._pending = current
         return joined, fresh
+
+
+def _look_up(store: Store, probes: list[ReportProbe]) -> tuple[dict[str, str], set[str]]:
+    """Which stored report each item is (``reports_of``), and which items retention deleted."""
+    return store.items.reports_of(probes), store.retention.pruned([p.id for p in probes])
 
 
 def _probe(item: Item) -> ReportProbe:
@@ -289,12 +303,18 @@ def save_frequencies(store: Store, df: DocumentFrequencies) -> None:
 
 
 def _write(
-    store: Store, updates: list[FeedUpdate], items: list[NewItem], verdicts: list[VerdictRecord]
+    store: Store,
+    updates: list[FeedUpdate],
+    items: list[NewItem],
+    verdicts: list[VerdictRecord],
+    pruned: list[str],
+    now: datetime,
 ) -> None:
     with store.db.atomic():
         store.items.add(items)
         store.items.save_verdicts(verdicts)
         store.feeds.record(updates)
+        store.retention.seen_again(pruned, now)
 
 
 def _new_item(item: Item, report_id: str | None = None) -> NewItem:

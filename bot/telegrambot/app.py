@@ -46,7 +46,7 @@ from bot.telegrambot.context import BotContext, context_types
 from bot.telegrambot.errors import on_error
 from bot.telegrambot.guards import command_name, guard
 from bot.telegrambot.replies import reply
-from bot.telegrambot.schedule import schedule_all, schedule_poll
+from bot.telegrambot.schedule import schedule_all, schedule_poll, schedule_prune
 from bot.texts import LANGS, t
 
 log = logging.getLogger(__name__)
@@ -145,6 +145,7 @@ def build_application(
         schedule_poll(
             app.job_queue, settings.file.schedule.poll_interval_minutes, first=first_poll_s
         )
+        schedule_prune(app.job_queue, settings.file.retention.interval_minutes)
         timed = await schedule_all(app.job_queue, await telegram_chats(services.store))
         log.info("telegram bot @%s ready: %d chats with timed digests", app.bot.username, timed)
 

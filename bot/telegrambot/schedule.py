@@ -2,6 +2,7 @@
 
 * ``poll``: the poll cycle every ``poll_interval_minutes`` (skipped while an admin paused it),
   followed by the digests of chats that asked for instant alerts;
+* ``prune``: one retention pass every ``[retention] interval_minutes`` (``bot.retention``);
 * ``digest:<chat_id>``: one job per subscribed chat on that chat's own schedule (hourly, daily at
   an hour, weekly on a day), in the chat's time zone.
 
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import JobQueue
 
 from bot.channels import configured_channels
-from bot.jobs import digest_job, poll_job
+from bot.jobs import digest_job, poll_job, prune_job
 from bot.polling import is_paused
 from bot.reads import ChatRecord
 from bot.subscriptions import get_chat, telegram_chats
@@ -30,6 +31,7 @@ from bot.telegrambot.context import BotContext, make_channel
 log = logging.getLogger(__name__)
 
 POLL_JOB = "poll"
+PRUNE_JOB = "prune"
 # A digest due while the bot was down is still sent within this window after it comes back.
 MISFIRE_GRACE_S = 3600
 Queue = JobQueue[Any]
@@ -77,6 +79,19 @@ def schedule_poll(queue: Queue, interval_minutes: int, *, first: float = 1.0) ->
         interval=interval_minutes * 60,
         first=first,
         name=POLL_JOB,
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": MISFIRE_GRACE_S},
+    )
+
+
+def schedule_prune(queue: Queue, interval_minutes: int) -> None:
+    """Retention's pass, the first an interval after the start (a start is not slowed by it)."""
+    for job in queue.get_jobs_by_name(PRUNE_JOB):
+        job.schedule_removal()
+    queue.run_repeating(
+        _prune,
+        interval=interval_minutes * 60,
+        first=interval_minutes * 60,
+        name=PRUNE_JOB,
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": MISFIRE_GRACE_S},
     )
 
@@ -137,6 +152,10 @@ async def _poll(context: BotContext) -> None:
     others = await configured_channels(services.settings, services.store, now=services.clock.now())
     for target in others:  # Slack etc.: after every poll
         await digest_job(services, target.channel, target.chat)
+
+
+async def _prune(context: BotContext) -> None:
+    await prune_job(context.services)
 
 
 async def _digest(context: BotContext) -> None:

@@ -1,0 +1,183 @@
+"""Retention on a real SQLite file with a fixed clock: what a pruning pass deletes, what it keeps,
+and what it leaves behind so a deleted item is recognised (issue 23)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.clock import FixedClock
+from bot.retention import RetentionPolicy, prune
+from storage import NewItem, Store, VerdictRecord, open_store
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def _item(item_id: str, feed_id: int, age_days: float, word: str) -> NewItem:
+    at = NOW - timedelta(days=age_days)
+    return NewItem(
+        id=item_id,
+        guid=None,
+        url=f"https://news.example.org/{item_id}",
+        title=f"{word} headline {item_id}",
+        summary=f"The {word} summary.",
+        text=None,
+        lang="en",
+        published_at=at,
+        published_raw=None,
+        fetched_at=at,
+        feed_id=feed_id,
+    )
+
+
+def _verdict(item_id: str, *, relevant: bool, story_id: int | None = None) -> VerdictRecord:
+    return VerdictRecord(
+        item_id=item_id,
+        relevant=relevant,
+        score=0.8 if relevant else 0.1,
+        matched_terms=(),
+        nearest_seed=None,
+        seed_similarity={},
+        story=None,
+        whats_new=None,
+        reason="test",
+        scored_at=NOW,
+        story_id=story_id,
+    )
+
+
+def _count(store: Store, sql: str, *params: object) -> int:
+    return int(store.db.execute(sql, list(params)).fetchone()[0])
+
+
+def _fts_hits(store: Store, word: str) -> int:
+    return _count(store, "SELECT count(*) FROM items_fts WHERE items_fts MATCH ?", word)
+
+
+def _fill(path: Path) -> Store:
+    """Old and recent, matched and unmatched items: a story of two matched items (one old, one
+    recent) delivered to a chat with a vote, a story of one old matched item, and an old
+    unmatched item that an aggregator's copy joined."""
+    store = open_store(path)
+    feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
+    other = store.feeds.add("Other", "https://other.example.org/rss", None, NOW).id
+    store.items.add(
+        [
+            _item("old-unmatched", feed, 20, "ancient"),
+            _item("recent-unmatched", feed, 3, "fresh"),
+            _item("old-matched", feed, 100, "treaty"),
+            _item("recent-matched", feed, 2, "treaty"),
+            _item("lone-matched", feed, 60, "visit"),
+        ]
+    )
+    copy = _item("aggregator-copy", other, 20, "ancient")
+    store.items.add([replace(copy, report_id="old-unmatched")])
+    both = store.stories.create("Treaty", "old-matched", NOW)
+    lone = store.stories.create("Visit", "lone-matched", NOW)
+    for item_id, story in (("old-matched", both), ("recent-matched", both), ("lone-matched", lone)):
+        store.stories.add_member(story, item_id, ["t"], NOW, NOW)
+    store.items.save_verdicts(
+        [
+            _verdict("old-unmatched", relevant=False),
+            _verdict("recent-unmatched", relevant=False),
+            _verdict("old-matched", relevant=True, story_id=both),
+            _verdict("recent-matched", relevant=True, story_id=both),
+            _verdict("lone-matched", relevant=True, story_id=lone),
+        ]
+    )
+    store.chats.ensure(7, channel="telegram", kind="private", now=NOW)
+    store.deliveries.mark_sent(
+        "telegram", 7, ["old-matched", "lone-matched"], NOW, 1, stories=[both, lone]
+    )
+    store.feedback.record(7, "lone-matched", 42, 1, NOW)
+    return store
+
+
+def test_unmatched_items_past_the_limit_go_with_their_rows_and_matched_ones_stay(
+    tmp_path: Path,
+) -> None:
+    store = _fill(tmp_path / "tj.db")
+    clock = FixedClock(NOW)
+    assert _fts_hits(store, "ancient") == 1
+
+    report = asyncio.run(prune(store, RetentionPolicy(unmatched_days=14), now=clock.now()))
+
+    assert (report.unmatched, report.matched, report.stories) == (1, 0, 0)
+    assert store.items.get("old-unmatched") is None
+    assert _count(store, "SELECT count(*) FROM item_sources WHERE item_id = 'old-unmatched'") == 0
+    assert _count(store, "SELECT count(*) FROM verdicts WHERE item_id = 'old-unmatched'") == 0
+    assert _count(store, "SELECT count(*) FROM item_aliases") == 0
+    assert _fts_hits(store, "ancient") == 0
+    assert store.items.search("ancient") == []
+    # What is kept: the recent unmatched item, every matched one with its story and delivery.
+    kept = {"recent-unmatched", "old-matched", "recent-matched", "lone-matched"}
+    assert {i for i in kept if store.items.get(i) is not None} == kept
+    assert _fts_hits(store, "treaty") == 2
+    assert store.stories.ids_of(["old-matched"]) != []
+    assert _count(store, "SELECT count(*) FROM deliveries") == 2
+    # The item and the copy that had joined it are remembered; nothing else is.
+    assert store.retention.pruned(["old-unmatched", "aggregator-copy", "recent-unmatched"]) == {
+        "old-unmatched",
+        "aggregator-copy",
+    }
+    store.close()
+
+
+def test_matched_items_go_after_matched_days_with_deliveries_feedback_and_emptied_stories(
+    tmp_path: Path,
+) -> None:
+    store = _fill(tmp_path / "tj.db")
+    policy = RetentionPolicy(unmatched_days=14, matched_days=30)
+
+    report = asyncio.run(prune(store, policy, now=NOW))
+
+    assert (report.unmatched, report.matched, report.stories) == (1, 2, 1)
+    assert store.items.get("old-matched") is None and store.items.get("lone-matched") is None
+    assert _count(store, "SELECT count(*) FROM deliveries") == 0
+    assert _count(store, "SELECT count(*) FROM feedback") == 0
+    # The story left with no item is gone, with its message; the other keeps its recent item.
+    assert _count(store, "SELECT count(*) FROM stories") == 1
+    assert _count(store, "SELECT count(*) FROM story_messages") == 1
+    (kept,) = store.stories.ids_of(["recent-matched"])
+    story = store.stories.get(kept)
+    assert story is not None
+    assert (story.item_ids, story.item_count, story.lead_item_id) == (
+        ("recent-matched",),
+        1,
+        "recent-matched",
+    )
+    assert sqlite3.connect(tmp_path / "tj.db").execute("PRAGMA foreign_key_check").fetchall() == []
+    store.close()
+
+
+def test_tombstones_are_forgotten_once_no_feed_served_them_for_tombstone_days(
+    tmp_path: Path,
+) -> None:
+    store = _fill(tmp_path / "tj.db")
+    policy = RetentionPolicy(unmatched_days=14, tombstone_days=30)
+    asyncio.run(prune(store, policy, now=NOW))
+    # A feed still carries the item 20 days later: its tombstone is kept from then on.
+    store.retention.seen_again(["old-unmatched"], NOW + timedelta(days=20))
+
+    report = asyncio.run(prune(store, policy, now=NOW + timedelta(days=31)))
+
+    assert report.tombstones_forgotten == 1  # the copy nobody served again
+    assert store.retention.pruned(["old-unmatched", "aggregator-copy"]) == {"old-unmatched"}
+    store.close()
+
+
+def test_a_new_database_gives_free_pages_back(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "tj.db")
+    feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
+    store.items.add([_item(f"i{n}", feed, 30, "bulk " * 200) for n in range(2_000)])
+    pages = _count(store, "PRAGMA page_count")
+
+    report = asyncio.run(prune(store, RetentionPolicy(batch_items=500), now=NOW))
+
+    assert (report.unmatched, report.batches) == (2_000, 4)
+    assert report.free_pages_left == 0
+    assert _count(store, "PRAGMA page_count") < pages / 2
+    store.close()
