@@ -31,7 +31,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -74,12 +74,18 @@ class Day:
     unmatched: int
     peak_pss_mb: float
     cycle_s_median: float
+    # Not in the JSON: the process tree's CPU seconds during the day (they tell a busy
+    # machine's slow cycles from the bot's), the items pruned and the longest pruning
+    # transaction (the longest the bot's other work waited for it).
     cpu_s: float
-    """CPU seconds of the process tree during the day (not in the JSON: it tells a busy
-    machine's slow cycles from the bot's)."""
+    pruned: int
+    prune_lock_s: float
 
     def as_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k != "cpu_s"}
+        return {k: v for k, v in asdict(self).items() if k not in EXTRA}
+
+
+EXTRA = ("cpu_s", "pruned", "prune_lock_s")
 
 
 @dataclass
@@ -190,7 +196,7 @@ async def _run(
     report: Callable[[Day], None],
 ) -> Result:
     from bot.clock import FixedClock
-    from bot.jobs import digest_job, poll
+    from bot.jobs import digest_job, poll, prune_job
     from bot.services import Services
     from bot.settings import load_settings
 
@@ -204,11 +210,16 @@ async def _run(
         await _subscribe(services)
         added = sqlite3.connect(f"file:{settings.database_path}?mode=ro", uri=True)
         last_rowid = 0
+        # As ``tjwatch run`` schedules it: every ``interval_minutes``, the first an interval
+        # after the start.
+        prune_every = timedelta(minutes=settings.file.retention.interval_minutes)
+        next_prune = clock.now() + prune_every
         for day in range(1, days + 1):
             memory = PeakRss(interval=0.25).start()
             memory.leave_out(server.pid)
             times: list[float] = []
             cpu = memory.cpu_s()
+            pruned, prune_lock_s = 0, 0.0
             for _ in range(CYCLES_PER_DAY):
                 clock.advance(seconds=CYCLE.total_seconds())
                 channel.cycle += 1
@@ -230,6 +241,12 @@ async def _run(
                 for chat in chats:
                     if chat.frequency == "instant" or digest_due(chat, now):
                         await digest_job(services, channel, chat)
+                if now >= next_prune:
+                    next_prune += prune_every
+                    done = await prune_job(services)
+                    if done is not None:
+                        pruned += done.items
+                        prune_lock_s = max(prune_lock_s, done.longest_batch_s)
             cpu = memory.cpu_s() - cpu
             memory.stop()
             store = services.store
@@ -243,6 +260,8 @@ async def _run(
                 peak_pss_mb=round(memory.peak_pss_mb, 1),
                 cycle_s_median=round(statistics.median(times), 4),
                 cpu_s=round(cpu, 1),
+                pruned=pruned,
+                prune_lock_s=round(prune_lock_s, 3),
             )
             result.days.append(figures)
             report(figures)
@@ -288,12 +307,13 @@ async def _subscribe(services: Services) -> None:
 def row(day: Day) -> str:
     return (
         f"{day.day:>4}  {day.db_mb:>8.1f}  {day.matched:>7}  {day.unmatched:>9}  "
-        f"{day.peak_pss_mb:>11.1f}  {day.cycle_s_median:>14.3f}  {day.cpu_s:>7.1f}"
+        f"{day.peak_pss_mb:>11.1f}  {day.cycle_s_median:>14.3f}  {day.cpu_s:>7.1f}  "
+        f"{day.pruned:>7}  {day.prune_lock_s:>12.3f}"
     )
 
 
 HEADER = f"{'day':>4}  {'db MB':>8}  {'matched':>7}  {'unmatched':>9}  {'peak PSS MB':>11}  " + (
-    f"{'cycle s median':>14}  {'CPU s':>7}"
+    f"{'cycle s median':>14}  {'CPU s':>7}  {'pruned':>7}  {'prune lock s':>12}"
 )
 
 
