@@ -16,6 +16,7 @@ from benchmarks.soak_ledger import Ledger
 from bot.services import Services
 
 
+@pytest.mark.slow
 @pytest.mark.asyncio
 async def test_soak_catches_a_redelivery() -> None:
     after_first_day: dict[str, int] = {}
