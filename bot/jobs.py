@@ -28,14 +28,15 @@ async def poll(services: Services, *, force: bool = False) -> CycleReport:
         feeds = await store.run(store.feeds.active)
     else:
         feeds = await store.run(store.feeds.due, clock.now())
-    report = await run_cycle(
-        feeds,
-        fetcher=services.fetcher,
-        parse=services.parse,
-        sink=services.sink(),
-        policy=services.poll_policy,
-        clock=clock,
-    )
+    async with services.cycle_lock:
+        report = await run_cycle(
+            feeds,
+            fetcher=services.fetcher,
+            parse=services.parse,
+            sink=services.sink(),
+            policy=services.poll_policy,
+            clock=clock,
+        )
     services.metrics.observe_cycle(report)
     await cycle_finished(store, clock.now())
     return report
@@ -60,7 +61,13 @@ async def digest_job(services: Services, channel: Channel, chat: ChatRecord) -> 
 async def prune(services: Services) -> PruneReport:
     """One pruning pass as ``[retention]`` says (``bot.retention``), in short transactions."""
     policy = RetentionPolicy.from_settings(services.settings.file.retention)
-    report = await prune_store(services.store, policy, now=services.clock.now())
+    report = await prune_store(
+        services.store,
+        policy,
+        now=services.clock.now(),
+        stories_deleted=services.grouper.reset,
+        turn=services.cycle_lock,
+    )
     log.info(
         "pruned %d unmatched and %d matched items, %d stories; forgot %d tombstones",
         report.unmatched,

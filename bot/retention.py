@@ -9,7 +9,10 @@ forgotten, and the free pages are given back to the file system a few at a time.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,7 +33,7 @@ class RetentionPolicy:
     unmatched_days: int = 14
     matched_days: int | None = None
     tombstone_days: int = 30
-    batch_items: int = 1_000
+    batch_items: int = 50
 
     @classmethod
     def from_settings(cls, settings: RetentionSettings) -> RetentionPolicy:
@@ -51,6 +54,25 @@ class RetentionPolicy:
         return now - timedelta(days=self.tombstone_days)
 
 
+def _batch(
+    store: Store,
+    policy: RetentionPolicy,
+    now: datetime,
+    after: datetime | None,
+    stories_deleted: Callable[[], None],
+) -> PrunedBatch:
+    batch = store.retention.prune_batch(
+        unmatched_before=policy.unmatched_before(now),
+        matched_before=policy.matched_before(now),
+        now=now,
+        limit=policy.batch_items,
+        after=after,
+    )
+    if batch.stories:
+        stories_deleted()
+    return batch
+
+
 @dataclass(frozen=True, slots=True)
 class PruneReport:
     """What one pruning pass did."""
@@ -63,6 +85,8 @@ class PruneReport:
     batches: int = 0
     longest_batch_s: float = 0.0
     """The longest transaction of the pass: the longest the bot's other work waited."""
+    batch_seconds: tuple[float, ...] = ()
+    """How long each batch of items held the write lock."""
     free_pages_left: int = 0
     seconds: float = 0.0
 
@@ -71,21 +95,36 @@ class PruneReport:
         return self.unmatched + self.matched
 
 
-async def prune(store: Store, policy: RetentionPolicy, *, now: datetime) -> PruneReport:
-    """Delete what ``policy`` says is too old, batch by batch, then give free pages back."""
+def _nothing() -> None:
+    pass
+
+
+async def prune(
+    store: Store,
+    policy: RetentionPolicy,
+    *,
+    now: datetime,
+    stories_deleted: Callable[[], None] = _nothing,
+    turn: asyncio.Lock | None = None,
+) -> PruneReport:
+    """Delete what ``policy`` says is too old, batch by batch, then give free pages back.
+
+    ``stories_deleted`` runs on the database thread right after a batch that deleted stories,
+    before any other call there (the poll cycle's story grouping runs on that thread too): the
+    bot's story grouper forgets them so that no new item joins a deleted story. ``turn`` is held
+    for each batch (the poll cycle holds it for its run), so that no item is deleted between
+    a cycle's look-up of what is stored and its write.
+    """
     started = time.perf_counter()
     batches: list[PrunedBatch] = []
+    after: datetime | None = None
     while True:
-        batch = await store.run(
-            store.retention.prune_batch,
-            unmatched_before=policy.unmatched_before(now),
-            matched_before=policy.matched_before(now),
-            now=now,
-            limit=policy.batch_items,
-        )
+        async with turn or contextlib.nullcontext():
+            batch = await store.run(_batch, store, policy, now, after, stories_deleted)
         batches.append(batch)
         if batch.items < policy.batch_items:
             break
+        after = batch.resume_at
     # The other writes of the pass, timed around their calls (an upper bound of their lock).
     longest = max(b.seconds for b in batches)
     forgotten = 0
@@ -116,6 +155,7 @@ async def prune(store: Store, policy: RetentionPolicy, *, now: datetime) -> Prun
         tombstones_forgotten=forgotten,
         batches=sum(1 for b in batches if b.items),
         longest_batch_s=longest,
+        batch_seconds=tuple(b.seconds for b in batches if b.items),
         free_pages_left=free,
         seconds=time.perf_counter() - started,
     )

@@ -63,6 +63,10 @@ class Services:
     grouper: StoryGrouper
     clock: Clock = field(default_factory=SystemClock)
     metrics: Metrics = field(default_factory=Metrics)
+    # Held by a poll cycle for its whole run and by retention for one batch at a time: a batch
+    # never deletes a report between the cycle's look-up and its write, and a cycle waits for
+    # one batch at most.
+    cycle_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _cpu_pool: Executor | None = None
 
     @classmethod

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
-from storage.records import to_iso
+from storage.records import from_iso, to_iso
 from storage.sql import IN_JSON_LIST, execute_rows, json_list
 
 
@@ -40,6 +40,9 @@ class PrunedBatch:
     """Stories deleted because none of their items is left."""
     seconds: float
     """How long the batch's transaction lasted (the longest the write lock was held)."""
+    resume_at: datetime | None = None
+    """The date of the last item deleted: the next batch of the pass starts there, instead of
+    reading again past the old items that are kept (matched ones, kept for longer)."""
 
     @property
     def items(self) -> int:
@@ -92,16 +95,23 @@ AGE_BUCKETS: tuple[tuple[str, int | None], ...] = (
 # cut-off (the second parameter; '' when they are kept forever, which no date precedes).
 _DUE = """
     FROM items i INDEXED BY items_timeline LEFT JOIN verdicts v ON v.item_id = i.id
-    WHERE i.timeline_at < :outer
+    WHERE i.timeline_at < :outer AND i.timeline_at >= :after
       AND (coalesce(v.relevant, 0) = 0 AND i.timeline_at < :unmatched
            OR v.relevant = 1 AND i.timeline_at < :matched)
 """
 
 
-def _cutoffs(unmatched_before: datetime, matched_before: datetime | None) -> dict[str, str]:
+def _cutoffs(
+    unmatched_before: datetime, matched_before: datetime | None, after: datetime | None = None
+) -> dict[str, str]:
     unmatched = to_iso(unmatched_before) or ""
     matched = to_iso(matched_before) or ""
-    return {"outer": max(unmatched, matched), "unmatched": unmatched, "matched": matched}
+    return {
+        "outer": max(unmatched, matched),
+        "unmatched": unmatched,
+        "matched": matched,
+        "after": to_iso(after) or "",
+    }
 
 
 class RetentionRepository:
@@ -115,14 +125,18 @@ class RetentionRepository:
         matched_before: datetime | None,
         now: datetime,
         limit: int,
+        after: datetime | None = None,
     ) -> PrunedBatch:
-        """Delete up to ``limit`` of the oldest items past their age, in one transaction."""
+        """Delete up to ``limit`` of the oldest items past their age (dated ``after`` or later),
+        in one transaction."""
         db = self._db
         started = time.perf_counter()
         with db.atomic():
             rows = db.execute(
-                "SELECT i.id, coalesce(v.relevant, 0)" + _DUE + " ORDER BY i.timeline_at LIMIT :n",
-                {**_cutoffs(unmatched_before, matched_before), "n": limit},
+                "SELECT i.id, coalesce(v.relevant, 0), i.timeline_at"
+                + _DUE
+                + " ORDER BY i.timeline_at LIMIT :n",
+                {**_cutoffs(unmatched_before, matched_before, after), "n": limit},
             ).fetchall()
             if not rows:
                 return PrunedBatch(0, 0, 0, 0, time.perf_counter() - started)
@@ -148,7 +162,12 @@ class RetentionRepository:
             db.execute(f"DELETE FROM items WHERE id {IN_JSON_LIST}", [ids])
         matched = sum(1 for r in rows if r[1])
         return PrunedBatch(
-            len(rows) - matched, matched, len(keys), stories, time.perf_counter() - started
+            len(rows) - matched,
+            matched,
+            len(keys),
+            stories,
+            time.perf_counter() - started,
+            from_iso(rows[-1][2]),
         )
 
     def _drop_from_stories(self, ids: str) -> int:

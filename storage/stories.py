@@ -86,6 +86,13 @@ class StoryRepository:
         ).fetchall()
         return [int(r[0]) for r in rows]
 
+    def existing(self, story_ids: Sequence[int]) -> set[int]:
+        """Which of these stories are stored (retention deletes stories left with no item)."""
+        rows = self._db.execute(
+            f"SELECT id FROM stories WHERE id {IN_JSON_LIST}", [json_list(story_ids)]
+        ).fetchall()
+        return {int(r[0]) for r in rows}
+
     def get(self, story_id: int) -> StoryRecord | None:
         row = self._db.execute(
             "SELECT id, headline, lead_item_id, first_seen, last_seen, item_count "

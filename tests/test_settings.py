@@ -58,6 +58,32 @@ MINIMAL_RULES = '[rules]\nrussia = ["Russia"]\ntajikistan = ["Tajikistan"]\n'
             "Asia/Dushanbe",
         ),
         ('[rules\nrussia = ["Russia"]\n', "line 1", "TOML"),
+        (
+            MINIMAL_RULES + "[retention]\nunmatched_days = 0\n",
+            "retention.unmatched_days",
+            "greater than or equal to 1",
+        ),
+        (
+            MINIMAL_RULES + '[retention]\nunmatched_days = "two weeks"\n',
+            "retention.unmatched_days",
+            "whole number",
+        ),
+        (
+            MINIMAL_RULES + "[retention]\nmatched_days = 7\n",
+            "retention.matched_days",
+            "shorter than unmatched_days (14)",
+        ),
+        (
+            MINIMAL_RULES + "[retention]\nmatched_days = 0\nunmatched_days = 1\n",
+            "retention.matched_days",
+            "allowed range",
+        ),
+        (
+            MINIMAL_RULES + "[retention]\nkeep_days = 30\n",
+            "retention.keep_days",
+            "known keys here: batch_items, interval_minutes, matched_days, tombstone_days,"
+            " unmatched_days",
+        ),
     ],
 )
 def test_each_mistake_names_file_key_and_fix(

@@ -21,7 +21,7 @@ from bot.relevance.reading import Reading
 from bot.relevance.scorer import Scorer
 from bot.relevance.seed_scorer import SeedScorer
 from bot.relevance.similarity import DocumentFrequencies
-from bot.relevance.stories import StoryGrouper
+from bot.relevance.stories import Placement, StoryGrouper
 from storage import FeedUpdate, NewItem, ReportProbe, Store, VerdictRecord
 
 # An item, and how a parse worker read it for the scorer (None: the scorer reads it itself).
@@ -287,11 +287,33 @@ def store_stories(
             lambda item: store.stories.create(item.title, item.id, now),
             events,
         )
+        placed = _alive(store, grouper, placed, now)
         for p in placed:
             store.stories.add_member(
                 p.story_id, p.item.id, sorted(p.tokens), p.item.timeline_at, now
             )
     return {p.item.id: p.story_id for p in placed}
+
+
+def _alive(
+    store: Store, grouper: StoryGrouper, placed: list[Placement], now: datetime
+) -> list[Placement]:
+    """The placements, with items placed in a story retention has deleted since the grouper
+    learnt it (a ``tjwatch db prune`` beside the service) founding a story anew instead; the
+    grouper then forgets what it knew and is loaded again from the store."""
+    stored = store.stories.existing(sorted({p.story_id for p in placed}))
+    if all(p.story_id in stored for p in placed):
+        return placed
+    grouper.reset()
+    founded: dict[int, int] = {}
+    alive = []
+    for p in placed:
+        if p.story_id not in stored:
+            if p.story_id not in founded:
+                founded[p.story_id] = store.stories.create(p.item.title, p.item.id, now)
+            p = replace(p, story_id=founded[p.story_id])
+        alive.append(p)
+    return alive
 
 
 def save_frequencies(store: Store, df: DocumentFrequencies) -> None:

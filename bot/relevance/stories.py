@@ -147,6 +147,12 @@ class StoryGrouper:
         """How far back stored signatures matter to the index."""
         return self.index.window * 4
 
+    def reset(self) -> None:
+        """Forget every member: stories were deleted (retention), and the next ``assign`` must
+        not place an item in one of them. The caller ``load``s the stored ones again."""
+        self.index = StoryIndex(self.index.threshold, self.index.window)
+        self.loaded = False
+
     def load(self, members: Iterable[tuple[str, int, Sequence[str], datetime]]) -> None:
         """The stored members of stories (item id, story id, tokens, ``timeline_at``) of the
         last ``history``, put back in the index at start."""

@@ -146,3 +146,43 @@ def test_reports_a_week_apart_in_two_languages_are_one_story() -> None:
     hit = index.best(_tokens(russian), NOW + timedelta(days=7))
     assert hit is not None and hit[0] == 1
     assert index.best(_tokens(russian), NOW + timedelta(days=8)) is None
+
+
+def _store_scored(store, grouper: StoryGrouper, s, items: list[Item]) -> dict[str, int]:
+    """As a poll cycle's batch: stories, then the items and their verdicts."""
+    from bot.ingest.sink import _new_item, _verdict_record
+
+    feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
+    items = [replace(i, feed_id=feed) for i in items]
+    verdicts = [s.score(i) for i in items]
+    stories = store_stories(store, grouper, s, items, verdicts, NOW)
+    store.items.add([_new_item(i) for i in items])
+    pairs = zip(items, verdicts, strict=True)
+    store.items.save_verdicts([_verdict_record(i, v, NOW, stories.get(i.id)) for i, v in pairs])
+    return stories
+
+
+def test_an_item_of_a_story_retention_deleted_founds_a_new_one(tmp_path: Path) -> None:
+    """Retention deletes a story whose items are all gone; the grouper still knows the story,
+    whether it was pruned by the service (which resets the grouper) or from another process."""
+    import asyncio
+
+    from bot.retention import RetentionPolicy, prune
+
+    english, russian, serbian = (dev_item(k) for k in ("d026", "d002", "d042"))
+    policy = RetentionPolicy(unmatched_days=30, matched_days=30)
+    later = NOW + timedelta(days=60)
+    for reset in (True, False):
+        store = open_store(tmp_path / f"reset-{reset}.db")
+        s = scorer()
+        grouper = StoryGrouper(threshold=0.35)
+        first = _store_scored(store, grouper, s, [english])[english.id]
+        hook = {"stories_deleted": grouper.reset} if reset else {}
+        report = asyncio.run(prune(store, policy, now=later, **hook))
+        assert report.stories == 1 and store.stories.get(first) is None
+
+        second = _store_scored(store, grouper, s, [russian, serbian])
+        assert second[russian.id] == second[serbian.id]
+        story = store.stories.get(second[russian.id])
+        assert story is not None and set(story.item_ids) == {russian.id, serbian.id}
+        store.close()

@@ -181,3 +181,26 @@ def test_a_new_database_gives_free_pages_back(tmp_path: Path) -> None:
     assert report.free_pages_left == 0
     assert _count(store, "PRAGMA page_count") < pages / 2
     store.close()
+
+
+def test_a_database_of_an_earlier_version_is_switched_to_incremental_vacuum(
+    tmp_path: Path,
+) -> None:
+    from sqlite_utils import Database
+
+    from storage.migrations import migrations
+
+    path = tmp_path / "old.db"
+    old = Database(sqlite3.connect(path))
+    old.enable_wal()
+    migrations.apply(old, stop_before="m012_retention")
+    old.execute("INSERT INTO state (key, value) VALUES ('kept', 'yes')")
+    old.conn.commit()
+    assert old.execute("PRAGMA auto_vacuum").fetchone()[0] == 0
+    old.close()
+
+    store = open_store(path)  # the upgrade: m012, then m013's one-time VACUUM
+
+    assert _count(store, "PRAGMA auto_vacuum") == 2
+    assert store.state.get("kept") == "yes"
+    store.close()

@@ -1,0 +1,183 @@
+"""Retention in the running bot (issue 23): a pruned item its feed still serves stays gone, and a
+pruning pass never keeps ``/search`` waiting behind it. Real parts: a loopback feed server, the
+real poll cycle and outbox, a real SQLite file, a fixed clock."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import reads
+from bot.clock import FixedClock
+from bot.delivery.console_channel import ConsoleChannel
+from bot.jobs import poll, prune
+from bot.retention import RetentionPolicy
+from bot.retention import prune as prune_store
+from bot.services import Services
+from bot.settings import load_settings
+from bot.subscriptions import console_chat
+from storage import NewItem, VerdictRecord, open_store
+from tests.support.config import write_config
+from tests.support.feed_server import FeedServer
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def _count(services: Services, sql: str) -> int:
+    return int(services.store.db.execute(sql).fetchone()[0])
+
+
+@pytest.mark.asyncio
+async def test_a_pruned_item_served_again_by_its_feed_is_not_stored_or_delivered_again(
+    tmp_path: Path, feed_root: Path, feed_server: FeedServer
+) -> None:
+    body = (feed_root / "topic-en-rss.xml").read_bytes()
+    served = [0]
+
+    def feed() -> bytes:  # the same items, but a new body (and ETag) at every poll
+        served[0] += 1
+        return body + b"\n" * served[0]
+
+    url = feed_server.changing("/topic-en", feed)
+    config = write_config(
+        tmp_path,
+        {"Topic EN": url},
+        retention={"unmatched_days": 14, "matched_days": 30},
+        fetch={"parse_workers": 1},
+    )
+    clock = FixedClock(NOW)
+    async with Services.build(load_settings(config, env={}), clock=clock) as services:
+        chat = await console_chat(services.store, now=clock.now())
+        first = await poll(services, force=True)
+        assert first.new_items == 14 and len(first.matched) >= 3
+        out = io.StringIO()
+        await services.outbox.deliver(ConsoleChannel(out), chat)
+        delivered = _count(services, "SELECT count(*) FROM deliveries WHERE status = 'sent'")
+        assert delivered == len(first.matched)
+
+        clock.advance(days=40)  # every item, matched or not, is past its retention
+        report = await prune(services)
+        assert report.items == 14
+        assert _count(services, "SELECT count(*) FROM items") == 0
+        assert _count(services, "SELECT count(*) FROM deliveries") == 0
+
+        again = await poll(services, force=True)
+        assert served[0] == 2 and not again.failed
+        assert again.new_items == 0 and again.matched == []
+        assert _count(services, "SELECT count(*) FROM items") == 0
+        later = io.StringIO()
+        await services.outbox.deliver(ConsoleChannel(later), chat)
+        assert "http" not in later.getvalue()
+        assert _count(services, "SELECT count(*) FROM deliveries") == 0
+
+
+def _old_items(n: int, feed_id: int) -> tuple[list[NewItem], list[VerdictRecord]]:
+    at = NOW - timedelta(days=30)
+    words = "Moscow Dushanbe migrants energy treaty border trade visit talks summit " * 6
+    items = [
+        NewItem(
+            id=f"old{k:06d}",
+            guid=None,
+            url=f"https://news.example.org/{k}",
+            title=f"Item {k} about migrants and energy",
+            summary=f"{words} {k}",
+            text=None,
+            lang="en",
+            published_at=at,
+            published_raw=None,
+            fetched_at=at,
+            feed_id=feed_id,
+        )
+        for k in range(n)
+    ]
+    verdicts = [
+        VerdictRecord(i.id, False, 0.1, (), None, {}, None, None, "test", at) for i in items
+    ]
+    return items, verdicts
+
+
+@pytest.mark.asyncio
+async def test_pruning_many_items_does_not_keep_search_waiting(tmp_path: Path) -> None:
+    """The bot's ``/search`` goes through the same database thread as the pruning pass: it
+    waits for one batch at most, never for the whole pass."""
+    store = open_store(tmp_path / "tj.db")
+    feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
+    items, verdicts = _old_items(20_000, feed)
+    with store.db.atomic():
+        store.items.add(items)
+        store.items.save_verdicts(verdicts)
+    waits: list[float] = []
+    pruning = asyncio.ensure_future(
+        prune_store(store, RetentionPolicy(unmatched_days=14, batch_items=500), now=NOW)
+    )
+    while not pruning.done():
+        started = time.perf_counter()
+        await reads.search(store, "migrants energy", reads.SEARCH_LIMIT)
+        waits.append(time.perf_counter() - started)
+        await asyncio.sleep(0.005)
+    report = await pruning
+    store.close()
+
+    assert report.items == 20_000
+    assert len(waits) >= report.batches // 2, "searches were answered while the pass ran"
+    assert max(waits) < 1.0, f"a search waited {max(waits):.2f} s behind the pruning"
+
+
+def test_db_stats_shows_what_the_next_pruning_deletes_and_db_prune_does_it(
+    cli, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, {}, retention={"unmatched_days": 14})
+    store = open_store(tmp_path / "tjwatch.db")
+    feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
+    now = datetime.now(UTC)
+    items, verdicts = _old_items(3, feed)
+    ages = (20, 3, 100)  # days: unmatched and due, unmatched and kept, matched and kept
+    items = [
+        replace(i, published_at=now - timedelta(days=d), fetched_at=now - timedelta(days=d))
+        for i, d in zip(items, ages, strict=True)
+    ]
+    verdicts[2] = replace(verdicts[2], relevant=True, score=0.9)
+    store.items.add(items)
+    store.items.save_verdicts(verdicts)
+    store.close()
+
+    stats = cli("--config", str(config), "db", "stats")
+    assert stats.code == 0, stats.err
+    rows = {line.split("  ")[0].strip(): line.split()[-2:] for line in stats.out.splitlines()}
+    assert rows["1-7 days"] == ["0", "1"] and rows["14-30 days"] == ["0", "1"]
+    assert rows["90-365 days"] == ["1", "0"] and rows["all"] == ["1", "2"]
+    assert "next pruning: 1 unmatched items older than 14 days" in stats.out
+    assert "matched items are kept forever" in stats.out
+
+    pruned = cli("--config", str(config), "db", "prune")
+    assert pruned.code == 0, pruned.err
+    assert "pruned 1 unmatched and 0 matched items" in pruned.out
+    after = cli("--config", str(config), "db", "stats")
+    assert "next pruning: 0 unmatched items" in after.out
+    assert "0 of 1 tombstones" in after.out
+
+
+@pytest.mark.asyncio
+async def test_pruning_waits_while_a_poll_cycle_runs(tmp_path: Path) -> None:
+    """A cycle looks up which items are stored, then writes what it found: no batch may delete
+    one of them in between (a copy joining a deleted report would fail the cycle's write)."""
+    config = write_config(tmp_path, {})
+    async with Services.build(load_settings(config, env={}), clock=FixedClock(NOW)) as services:
+        store = services.store
+        feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
+        items, verdicts = _old_items(10, feed)
+        store.items.add(items)
+        store.items.save_verdicts(verdicts)
+        async with services.cycle_lock:  # as a poll cycle holds it
+            pruning = asyncio.ensure_future(prune(services))
+            await asyncio.sleep(0.3)
+            assert not pruning.done()
+            assert _count(services, "SELECT count(*) FROM items") == 10
+        report = await pruning
+        assert report.items == 10
