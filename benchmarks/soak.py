@@ -42,7 +42,9 @@ from benchmarks.soak_stream import CYCLE, CYCLES_PER_DAY, START
 from tests.support.config import write_config
 
 if TYPE_CHECKING:
+    from bot.clock import FixedClock
     from bot.models import Digest, FollowUp
+    from bot.retention import PruneReport
     from bot.services import Services
     from storage import ChatRecord
 
@@ -196,84 +198,119 @@ async def _run(
     report: Callable[[Day], None],
 ) -> Result:
     from bot.clock import FixedClock
-    from bot.jobs import digest_job, poll, prune_job
     from bot.services import Services
     from bot.settings import load_settings
 
-    assert server.stdin is not None and server.stdout is not None
     settings = load_settings(config, env={}, dotenv=False)
     clock = FixedClock(START)
     result = Result()
-    channel = RecordingChannel(ledger)
     async with Services.build(settings, clock=clock) as services:
         await services.start_workers()  # as the bot does when it starts
         await _subscribe(services)
-        added = sqlite3.connect(f"file:{settings.database_path}?mode=ro", uri=True)
-        last_rowid = 0
-        # As ``tjwatch run`` schedules it: every ``interval_minutes``, the first an interval
-        # after the start.
-        prune_every = timedelta(minutes=settings.file.retention.interval_minutes)
-        next_prune = clock.now() + prune_every
-        for day in range(1, days + 1):
-            memory = PeakRss(interval=0.25).start()
-            memory.leave_out(server.pid)
-            times: list[float] = []
-            cpu = memory.cpu_s()
-            pruned, prune_lock_s = 0, 0.0
-            for _ in range(CYCLES_PER_DAY):
-                clock.advance(seconds=CYCLE.total_seconds())
-                channel.cycle += 1
-                server.stdin.write("tick\n")
-                server.stdin.flush()
-                ledger.served(channel.cycle, json.loads(server.stdout.readline()))
-                started = time.perf_counter()
-                cycle = await poll(services)
-                times.append(time.perf_counter() - started)
-                rows = added.execute(
-                    "SELECT rowid, url FROM items WHERE rowid > ? ORDER BY rowid", [last_rowid]
-                ).fetchall()
-                if rows:
-                    last_rowid = rows[-1][0]
-                result.returned_as_new += ledger.stored(channel.cycle, (url for _, url in rows))
-                ledger.matched(channel.cycle, (item.id for item, _ in cycle.matched))
-                now = clock.now()
-                chats = await services.store.run(services.store.chats.subscribed, "telegram")
-                for chat in chats:
-                    if chat.frequency == "instant" or digest_due(chat, now):
-                        await digest_job(services, channel, chat)
-                if now >= next_prune:
-                    next_prune += prune_every
-                    done = await prune_job(services)
-                    if done is not None:
-                        pruned += done.items
-                        prune_lock_s = max(prune_lock_s, done.longest_batch_s)
-            cpu = memory.cpu_s() - cpu
-            memory.stop()
-            store = services.store
-            total = await store.run(store.items.count)
-            matched = await store.run(store.items.count_relevant)
-            figures = Day(
-                day=day,
-                db_mb=round(settings.database_path.stat().st_size / 1e6, 2),
-                matched=matched,
-                unmatched=total - matched,
-                peak_pss_mb=round(memory.peak_pss_mb, 1),
-                cycle_s_median=round(statistics.median(times), 4),
-                cpu_s=round(cpu, 1),
-                pruned=pruned,
-                prune_lock_s=round(prune_lock_s, 3),
-            )
-            result.days.append(figures)
-            report(figures)
-            if after_day is not None:
-                await after_day(services, ledger, day)
-        added.close()
+        month = Month(services, clock, server, ledger)
+        try:
+            for n in range(1, days + 1):
+                day = await month.day(n)
+                result.days.append(day)
+                report(day)
+                if after_day is not None:
+                    await after_day(services, ledger, n)
+        finally:
+            month.close()
         ids = ledger.matched_ids()
         kept = await services.store.run(services.store.items.known_ids, ids)
         result.matched_lost = len(set(ids) - kept)
+    result.returned_as_new = month.returned_as_new
     result.redelivered = ledger.redelivered()
     result.counts = {**ledger.counts(), "never_served": ledger.never_served()}
     return result
+
+
+class Month:
+    """The simulated month's cycles: the world moves on, the bot polls, chats whose digest is
+    due get it, and retention runs when it is due, as ``tjwatch run`` schedules it (every
+    ``interval_minutes``, the first an interval after the start)."""
+
+    def __init__(
+        self, services: Services, clock: FixedClock, server: subprocess.Popen[str], ledger: Ledger
+    ) -> None:
+        self.services, self.clock, self.server, self.ledger = services, clock, server, ledger
+        self.channel = RecordingChannel(ledger)
+        self.cycle = 0
+        self.returned_as_new = 0
+        # The rows a cycle added, read beside the bot (a reader of a WAL file blocks no one).
+        path = services.settings.database_path
+        self._added = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        self._last_rowid = 0
+        self._prune_every = timedelta(minutes=services.settings.file.retention.interval_minutes)
+        self._next_prune = clock.now() + self._prune_every
+
+    def close(self) -> None:
+        self._added.close()
+
+    async def day(self, n: int) -> Day:
+        memory = PeakRss(interval=0.25).start()
+        memory.leave_out(self.server.pid)
+        try:
+            cpu = memory.cpu_s()
+            times: list[float] = []
+            pruned: list[PruneReport] = []
+            for _ in range(CYCLES_PER_DAY):
+                times.append(await self._cycle(pruned))
+            cpu = memory.cpu_s() - cpu
+        finally:
+            memory.stop()
+        store = self.services.store
+        total = await store.run(store.items.count)
+        matched = await store.run(store.items.count_relevant)
+        return Day(
+            day=n,
+            db_mb=round(self.services.settings.database_path.stat().st_size / 1e6, 2),
+            matched=matched,
+            unmatched=total - matched,
+            peak_pss_mb=round(memory.peak_pss_mb, 1),
+            cycle_s_median=round(statistics.median(times), 4),
+            cpu_s=round(cpu, 1),
+            pruned=sum(p.items for p in pruned),
+            prune_lock_s=round(max((p.longest_batch_s for p in pruned), default=0.0), 3),
+        )
+
+    async def _cycle(self, pruned: list[PruneReport]) -> float:
+        """One cycle; returns the poll's seconds."""
+        from bot.jobs import digest_job, poll, prune_job
+
+        services, ledger, stdin, stdout = (
+            self.services,
+            self.ledger,
+            self.server.stdin,
+            self.server.stdout,
+        )
+        assert stdin is not None and stdout is not None
+        self.clock.advance(seconds=CYCLE.total_seconds())
+        self.cycle = self.channel.cycle = self.cycle + 1
+        stdin.write("tick\n")
+        stdin.flush()
+        ledger.served(self.cycle, json.loads(stdout.readline()))
+        started = time.perf_counter()
+        report = await poll(services)
+        seconds = time.perf_counter() - started
+        rows = self._added.execute(
+            "SELECT rowid, url FROM items WHERE rowid > ? ORDER BY rowid", [self._last_rowid]
+        ).fetchall()
+        if rows:
+            self._last_rowid = rows[-1][0]
+        self.returned_as_new += ledger.stored(self.cycle, (url for _, url in rows))
+        ledger.matched(self.cycle, (item.id for item, _ in report.matched))
+        now = self.clock.now()
+        for chat in await services.store.run(services.store.chats.subscribed, "telegram"):
+            if chat.frequency == "instant" or digest_due(chat, now):
+                await digest_job(services, self.channel, chat)
+        if now >= self._next_prune:
+            self._next_prune += self._prune_every
+            done = await prune_job(services)
+            if done is not None:
+                pruned.append(done)
+        return seconds
 
 
 async def _subscribe(services: Services) -> None:
