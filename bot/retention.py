@@ -4,7 +4,9 @@ Each batch of items is its own call on the database thread, so whatever else the
 store meanwhile (``/search``, a digest, a poll cycle's writes) waits for one batch at most,
 never for the whole pass; a second process reading the file (``tjwatch db stats``) is never
 blocked (WAL). After the items, tombstones no feed has served for ``tombstone_days`` are
-forgotten, and the free pages are given back to the file system a few at a time.
+forgotten, the full-text index is merged (a deleted item's words leave it only when the segment
+holding them is rewritten), and the free pages are given back to the file system, each a few
+pages at a time.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from storage.retention import DatabaseStats
 
 # Free pages given back per step of ``PRAGMA incremental_vacuum`` (4 KiB pages: 8 MB a step).
 VACUUM_PAGES = 2_000
+# Pages of the full-text index written per merge step (a step's transaction).
+MERGE_PAGES = 100
 # Tombstones forgotten per transaction.
 FORGET_BATCH = 10_000
 
@@ -84,7 +88,8 @@ class PruneReport:
     tombstones_forgotten: int = 0
     batches: int = 0
     longest_batch_s: float = 0.0
-    """The longest transaction of the pass: the longest the bot's other work waited."""
+    """The longest step of the pass (a transaction, a checkpoint): the longest the bot's other
+    calls on the database thread waited."""
     batch_seconds: tuple[float, ...] = ()
     """How long each batch of items held the write lock."""
     free_pages_left: int = 0
@@ -118,15 +123,19 @@ async def prune(
     started = time.perf_counter()
     batches: list[PrunedBatch] = []
     after: datetime | None = None
+    checkpoints = 0.0
     while True:
         async with turn or contextlib.nullcontext():
             batch = await store.run(_batch, store, policy, now, after, stories_deleted)
+        at = time.perf_counter()
+        await store.run(store.retention.checkpoint)
+        checkpoints = max(checkpoints, time.perf_counter() - at)
         batches.append(batch)
         if batch.items < policy.batch_items:
             break
         after = batch.resume_at
-    # The other writes of the pass, timed around their calls (an upper bound of their lock).
-    longest = max(b.seconds for b in batches)
+    # The other steps of the pass, timed around their calls (an upper bound of their lock).
+    longest = max(checkpoints, *(b.seconds for b in batches))
     forgotten = 0
     while True:
         at = time.perf_counter()
@@ -139,6 +148,12 @@ async def prune(
         forgotten += n
         if n < FORGET_BATCH:
             break
+    if any(b.items for b in batches):
+        merged = True
+        while merged:
+            at = time.perf_counter()
+            merged = await store.run(store.retention.merge_search_index, MERGE_PAGES)
+            longest = max(longest, time.perf_counter() - at)
     free = -1
     while free != 0:
         at = time.perf_counter()

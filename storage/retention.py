@@ -128,7 +128,28 @@ class RetentionRepository:
         after: datetime | None = None,
     ) -> PrunedBatch:
         """Delete up to ``limit`` of the oldest items past their age (dated ``after`` or later),
-        in one transaction."""
+        in one transaction.
+
+        The commit does not checkpoint the write-ahead log (``checkpoint`` does, as a step of
+        its own): a checkpoint copying the batch's pages into the file took as long as the batch
+        itself, and the database thread's other callers would wait for both at once.
+        """
+        db = self._db
+        (autocheckpoint,) = db.execute("PRAGMA wal_autocheckpoint").fetchone()
+        db.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            return self._prune_batch(unmatched_before, matched_before, now, limit, after)
+        finally:
+            db.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
+
+    def _prune_batch(
+        self,
+        unmatched_before: datetime,
+        matched_before: datetime | None,
+        now: datetime,
+        limit: int,
+        after: datetime | None,
+    ) -> PrunedBatch:
         db = self._db
         started = time.perf_counter()
         with db.atomic():
@@ -212,6 +233,24 @@ class RetentionRepository:
                     [int(before.timestamp()), limit],
                 ).rowcount
             )
+
+    def merge_search_index(self, pages: int) -> bool:
+        """One step of merging the full-text index into one segment, writing about ``pages``
+        pages: deleted items' entries stay in the index (beside delete markers) until the segment
+        holding them is merged. Returns whether there was work to do."""
+        conn = self._db.conn
+        before = conn.total_changes
+        with self._db.atomic():
+            self._db.execute(
+                "INSERT INTO items_fts (items_fts, rank) VALUES ('merge', ?)", [-abs(int(pages))]
+            )
+        # FTS5's documented test: two changes or more mean a merge was done.
+        return conn.total_changes - before >= 2
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the file as far as readers allow (SQLite's PASSIVE
+        checkpoint: it takes no write lock)."""
+        self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def vacuum_step(self, pages: int) -> int:
         """Give up to ``pages`` free pages back to the file system (a no-op unless the file is in

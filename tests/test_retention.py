@@ -67,10 +67,14 @@ async def test_a_pruned_item_served_again_by_its_feed_is_not_stored_or_delivered
         assert _count(services, "SELECT count(*) FROM items") == 0
         assert _count(services, "SELECT count(*) FROM deliveries") == 0
 
+        clock.advance(days=2)
         again = await poll(services, force=True)
         assert served[0] == 2 and not again.failed
         assert again.new_items == 0 and again.matched == []
         assert _count(services, "SELECT count(*) FROM items") == 0
+        # The feed still carries them: their tombstones are kept from this poll on.
+        seen = int(clock.now().timestamp())
+        assert _count(services, f"SELECT count(*) FROM tombstones WHERE seen_at = {seen}") == 14
         later = io.StringIO()
         await services.outbox.deliver(ConsoleChannel(later), chat)
         assert "http" not in later.getvalue()

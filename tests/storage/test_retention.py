@@ -169,15 +169,18 @@ def test_tombstones_are_forgotten_once_no_feed_served_them_for_tombstone_days(
     store.close()
 
 
-def test_a_new_database_gives_free_pages_back(tmp_path: Path) -> None:
+def test_pruning_shrinks_the_search_index_and_gives_free_pages_back(tmp_path: Path) -> None:
     store = open_store(tmp_path / "tj.db")
     feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
     store.items.add([_item(f"i{n}", feed, 30, "bulk " * 200) for n in range(2_000)])
     pages = _count(store, "PRAGMA page_count")
+    index = _count(store, "SELECT sum(length(block)) FROM items_fts_data")
 
     report = asyncio.run(prune(store, RetentionPolicy(batch_items=500), now=NOW))
 
     assert (report.unmatched, report.batches) == (2_000, 4)
+    # The full-text index shrinks with the items (merged, not left with delete markers).
+    assert _count(store, "SELECT sum(length(block)) FROM items_fts_data") < index / 10
     assert report.free_pages_left == 0
     assert _count(store, "PRAGMA page_count") < pages / 2
     store.close()
