@@ -299,7 +299,7 @@ class Month:
         ).fetchall()
         if rows:
             self._last_rowid = rows[-1][0]
-        self.returned_as_new += ledger.stored(self.cycle, (url for _, url in rows))
+        self.returned_as_new += ledger.stored(self.cycle, [url for _, url in rows])
         ledger.matched(self.cycle, (item.id for item, _ in report.matched))
         now = self.clock.now()
         for chat in await services.store.run(services.store.chats.subscribed, "telegram"):

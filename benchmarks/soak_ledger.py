@@ -5,7 +5,8 @@ What it records, each from outside the bot's database:
 
 * ``served``: every link a feed published (the feed server says so at each tick);
 * ``stored``: each link the bot stored as a new item, and when: a link stored new a second time
-  is a deleted item that came back as new;
+  is a deleted item that came back as new (items without a link, such as the cut-off last entry
+  of a truncated body, are only counted);
 * ``matched``: the items each poll cycle reported as matching (``CycleReport.matched``);
 * ``received``: every link each chat was shown, message by message (the recording channel).
 
@@ -16,7 +17,7 @@ still there; the judgement (seen before? delivered before?) is made here.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 SCHEMA = """
@@ -33,6 +34,7 @@ class Ledger:
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.executescript("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;" + SCHEMA)
         self._message = 0
+        self.linkless = 0
 
     def close(self) -> None:
         self._db.close()
@@ -43,10 +45,12 @@ class Ledger:
             [(link, feed, cycle, int(topic)) for link, feed, topic in items],
         )
 
-    def stored(self, cycle: int, urls: Iterable[str]) -> int:
+    def stored(self, cycle: int, urls: Sequence[str | None]) -> int:
         """The links the bot stored as new in this cycle; returns how many it had stored
-        before (deleted items that came back as new)."""
-        rows = [(url, cycle) for url in urls]
+        before (deleted items that came back as new). An item without a link (the cut-off
+        last entry of a truncated feed) is only counted."""
+        rows = [(url, cycle) for url in urls if url is not None]
+        self.linkless += len(urls) - len(rows)
         again = 0
         for url, _ in rows:
             found = self._db.execute("SELECT 1 FROM stored WHERE url = ?", [url]).fetchone()
@@ -103,6 +107,7 @@ class Ledger:
             "served": one("SELECT count(*) FROM served").fetchone()[0],
             "served_topic": one("SELECT count(*) FROM served WHERE topic").fetchone()[0],
             "stored": one("SELECT count(*) FROM stored").fetchone()[0],
+            "stored_without_link": self.linkless,
             "matched": one("SELECT count(*) FROM matched").fetchone()[0],
             "received": one("SELECT count(DISTINCT chat || ' ' || url) FROM received").fetchone()[
                 0
