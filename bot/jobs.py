@@ -81,6 +81,7 @@ async def prune(services: Services) -> PruneReport:
                 "stories": report.stories,
                 "batches": report.batches,
                 "longest_batch_s": round(report.longest_batch_s, 3),
+                "longest_step_s": round(report.longest_step_s, 3),
                 "seconds": round(report.seconds, 3),
             }
         },

@@ -22,10 +22,10 @@ from bot.settings import RetentionSettings
 from storage import PrunedBatch, Store
 from storage.retention import DatabaseStats
 
-# Free pages given back per step of ``PRAGMA incremental_vacuum`` (4 KiB pages: 8 MB a step).
-VACUUM_PAGES = 2_000
+# Free pages given back per step of ``PRAGMA incremental_vacuum`` (4 KiB pages: 2 MB a step).
+VACUUM_PAGES = 500
 # Pages of the full-text index written per merge step (a step's transaction).
-MERGE_PAGES = 100
+MERGE_PAGES = 50
 # Tombstones forgotten per transaction.
 FORGET_BATCH = 10_000
 
@@ -37,7 +37,7 @@ class RetentionPolicy:
     unmatched_days: int = 14
     matched_days: int | None = None
     tombstone_days: int = 30
-    batch_items: int = 50
+    batch_items: int = 25
 
     @classmethod
     def from_settings(cls, settings: RetentionSettings) -> RetentionPolicy:
@@ -88,8 +88,10 @@ class PruneReport:
     tombstones_forgotten: int = 0
     batches: int = 0
     longest_batch_s: float = 0.0
-    """The longest step of the pass (a transaction, a checkpoint): the longest the bot's other
-    calls on the database thread waited."""
+    """The longest transaction deleting items: the longest the write lock was held for them."""
+    longest_step_s: float = 0.0
+    """The longest step of any kind (a batch, a checkpoint, a merge of the full-text index, a
+    vacuum step): the longest the bot's other calls on the database thread waited."""
     batch_seconds: tuple[float, ...] = ()
     """How long each batch of items held the write lock."""
     free_pages_left: int = 0
@@ -169,7 +171,8 @@ async def prune(
         tombstones_added=sum(b.tombstones for b in batches),
         tombstones_forgotten=forgotten,
         batches=sum(1 for b in batches if b.items),
-        longest_batch_s=longest,
+        longest_batch_s=max(b.seconds for b in batches),
+        longest_step_s=longest,
         batch_seconds=tuple(b.seconds for b in batches if b.items),
         free_pages_left=free,
         seconds=time.perf_counter() - started,

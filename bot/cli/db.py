@@ -118,7 +118,8 @@ def format_prune(report: PruneReport) -> str:
     return (
         f"pruned {report.unmatched} unmatched and {report.matched} matched items"
         f" ({report.stories} stories emptied) in {report.batches} batches,"
-        f" {report.seconds:.2f} s (longest transaction {report.longest_batch_s * 1000:.0f} ms);"
+        f" {report.seconds:.2f} s (longest batch {report.longest_batch_s * 1000:.0f} ms, longest"
+        f" step {report.longest_step_s * 1000:.0f} ms);"
         f" {report.tombstones_added} tombstones added, {report.tombstones_forgotten} forgotten;"
         f" {report.free_pages_left} free pages left"
     )
