@@ -255,7 +255,9 @@ class RetentionRepository:
     def vacuum_step(self, pages: int) -> int:
         """Give up to ``pages`` free pages back to the file system (a no-op unless the file is in
         incremental auto-vacuum mode, m013); returns how many free pages are left."""
-        self._db.execute(f"PRAGMA incremental_vacuum({int(pages)})").fetchall()
+        # executescript steps the statement to its end; ``execute`` steps it once, and each step
+        # of this pragma frees one page.
+        self._db.conn.executescript(f"PRAGMA incremental_vacuum({int(pages)})")
         return int(self._db.execute("PRAGMA freelist_count").fetchone()[0])
 
     def pruned(self, ids: Sequence[str]) -> set[str]:

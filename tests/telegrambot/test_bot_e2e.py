@@ -13,7 +13,7 @@ import pytest
 
 from bot.jobs import poll_job
 from bot.render.telegram_html import MESSAGE_LIMIT, utf16_len
-from bot.telegrambot.schedule import job_name
+from bot.telegrambot.schedule import PRUNE_JOB, job_name
 from tests.support.feed_server import FeedServer
 from tests.support.telegram_emulator import group_chat, make_user
 from tests.support.telegram_html_check import assert_telegram_html
@@ -291,3 +291,20 @@ async def test_flood_control_is_waited_out(rig: BotRig) -> None:
         assert asyncio.get_running_loop().time() - started >= 1.0
     statuses = [c["error_code"] for c in rig.user.calls("sendMessage")]
     assert statuses[0] == 429 and statuses[-1] is None
+
+
+async def test_the_bot_prunes_on_its_schedule(
+    rig: BotRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram mode registers retention's pass with the JobQueue, an interval after the start."""
+    caplog.set_level("INFO", logger="bot.jobs")
+    async with rig.running() as app:
+        [prune] = app.job_queue.get_jobs_by_name(PRUNE_JOB)
+        assert prune.next_t is not None
+        assert prune.next_t > datetime.now(UTC) + timedelta(minutes=59)
+        prune.job.modify(next_run_time=datetime.now(UTC))
+
+        async def pruned() -> bool:
+            return "pruned 0 unmatched and 0 matched items" in caplog.text
+
+        await eventually(pruned)
