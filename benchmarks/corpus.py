@@ -110,7 +110,7 @@ def build_corpus(
         for i in range(n_items):
             source = topical if rng.random() < topical_share else entries
             a, b, c = rng.choice(source), rng.choice(entries), rng.choice(source)
-            title = a.title if source is topical else _mix_title(a.title, rng.choice(entries).title)
+            title = a.title if source is topical else mix_title(a.title, rng.choice(entries).title)
             items.append(
                 {
                     "title": title,
@@ -131,7 +131,7 @@ def build_corpus(
     return feeds
 
 
-def _mix_title(first: str, second: str) -> str:
+def mix_title(first: str, second: str) -> str:
     a, b = first.split(), second.split()
     return " ".join(a[: max(1, len(a) // 2 + 1)] + b[len(b) // 2 + 1 :])
 

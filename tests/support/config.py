@@ -15,10 +15,10 @@ def shipped_config() -> dict[str, Any]:
 
 
 def write_config(
-    folder: Path, feeds: dict[str, str] | list[dict[str, str]], **overrides: Any
+    folder: Path, feeds: dict[str, str] | list[dict[str, Any]], **overrides: Any
 ) -> Path:
-    """A config in ``folder`` polling ``feeds`` (names → URLs, or whole ``[[feeds]]`` tables),
-    storing to ``folder/tjwatch.db``.
+    """A config in ``folder`` polling ``feeds`` (names and URLs, or whole ``[[feeds]]``
+    tables), storing to ``folder/tjwatch.db``.
 
     ``overrides`` replace top-level tables, e.g. ``fetch={"timeout": 2}`` merges into [fetch].
     """
