@@ -13,7 +13,9 @@ from bot.archive import latest_stories, story_page
 from bot.digest.summary import summarize
 from bot.digest.trend import trend_svg
 from bot.health import check_health
+from bot.relevance.reasons import render_en
 from bot.render.summary_texts import summary_texts
+from bot.texts import concept_name
 from bot.web.deps import WebDeps, deps_of
 from bot.web.links import Links
 from bot.web.params import BadParameter, period_of, story_filter
@@ -85,6 +87,11 @@ async def story(request: web.Request) -> web.Response:
     if found is None:
         message = f"No story or item {key} is stored. The latest stories list their pages."
         return page(request, "error.html", status=404, heading="Not found", message=message)
+    topic = deps.settings.topic
+    reasons = [
+        render_en(r, {c: concept_name("en", c, topic) for c in r.concepts})
+        for r in (found.why.reasons if found.why else ())
+    ]
     return page(
         request,
         "story.html",
@@ -92,6 +99,7 @@ async def story(request: web.Request) -> web.Response:
         reports=found.reports,
         summary=found.summary,
         why=found.why,
+        reasons=reasons,
     )
 
 

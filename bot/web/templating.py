@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from bot.digest.lines import whats_new_line
 from bot.render.story_feeds import http_url
 
 _KINDS = {"same_story": "the seeds' story", "new_development": "new development"}
@@ -32,6 +33,8 @@ def environment(tz_name: str) -> Environment:
     env.filters["http_url"] = http_url
     env.filters["kind"] = lambda kind: _KINDS.get(kind or "", "")
     env.filters["score"] = lambda score: f"{score:.2f}"
+    # "What is new" only where it adds to the headline beside it (bot.digest.lines).
+    env.globals["news_beyond"] = whats_new_line
     return env
 
 

@@ -112,8 +112,22 @@ def test_story_page_shows_the_timeline_summary_and_why(
     assert "Putin" in summary and len(summary) > 80
     assert page.get_by_role("heading", name="Why it is relevant").is_visible()
     assert "relevant: score" in page.locator("#why-h + p").inner_text()
+    # The reasons in words, as `tjwatch explain` gives them, not as the scorer's values.
+    why = page.locator("section[aria-labelledby=why-h] li").all_inner_texts()
+    assert "names both countries" in why and not any("Reason(" in line for line in why)
+    # "What is new" only where it adds to the report's own headline.
+    for report in timeline.all():
+        title = report.locator("h3").inner_text()
+        assert f"What is new: {title}" not in report.inner_text()
     page.screenshot(path=shots / "story.png", full_page=True)
     if os.environ.get("TJWATCH_DOCS_SCREENSHOTS") == "1":
+        # The README shows the largest story without the test's hostile headline.
+        [(largest,)] = archive.rows(
+            "SELECT story_id FROM verdicts WHERE relevant = 1 AND story_id IS NOT NULL"
+            " AND story_id != ? GROUP BY story_id ORDER BY count(*) DESC, story_id LIMIT 1",
+            (story,),
+        )
+        page.goto(archive.url(f"/stories/{largest}"))
         DOCS.mkdir(exist_ok=True)
         page.set_viewport_size({"width": 1000, "height": 900})
         page.screenshot(path=DOCS / "story-page.png", full_page=True)
