@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 
 
 def nothing_fetched(report: CycleReport, interval_minutes: int) -> str:
-    """What the first cycle says when no feed answered (issue 24: a first run offline printed
-    a warning a feed and then nothing until the next poll)."""
+    """What the first cycle says when no feed answered: plainly, once, with where to look,
+    rather than a warning a feed and then nothing until the next poll."""
     return (
         f"tjwatch: the first poll reached none of the {len(report.feeds)} feeds: this machine may"
         " be offline, or the feeds' sites down. `tjwatch feeds` shows each feed's error; README"

@@ -394,12 +394,12 @@ def m013_incremental_vacuum(db: Database) -> None:
 
 @migrations()
 def m014_vote_shift(db: Database) -> None:
-    """A chat's 👍/👎 adjustment apart from the minimum relevance it chose (issue 24).
+    """A chat's 👍/👎 adjustment apart from the minimum relevance it chose (issue 24), so that
+    the person's choice stands.
 
-    Votes used to rewrite ``min_score`` itself, bounded around the configured threshold, so that a
-    chat that had chosen 0.70 found 0.65 after two votes. ``vote_shift`` holds what votes add to
-    the chosen value (bounded around it); choosing a value again sets it back to 0. A
-    ``min_score`` that votes had already moved stays as it is: nothing tells it from a choice.
+    ``vote_shift`` holds what votes add to the chosen ``min_score`` (bounded around it); choosing
+    a value again sets it back to 0. A ``min_score`` that votes had already moved before this
+    migration stays as it is: nothing tells it from a choice.
     """
     db.execute("ALTER TABLE chats ADD COLUMN vote_shift REAL NOT NULL DEFAULT 0")
 

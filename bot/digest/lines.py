@@ -2,7 +2,7 @@
 
 Feeds often repeat the headline as the first sentence of the summary (or as the whole summary),
 and the scorer's "what is new" sentence is taken from the headline and the summary: shown as they
-are, a digest entry says its headline twice (issue 24: 7 of 19 entries of one Telegram digest).
+are, a digest entry says its headline twice.
 Texts are compared word by word after folding case and dropping punctuation, so "Putin meets
 Rahmon." repeats "Putin meets Rahmon" and «Путин встретился с Рахмоном» repeats its quotes.
 """

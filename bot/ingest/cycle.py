@@ -138,9 +138,9 @@ async def run_cycle(
 
 
 def _log_cycle(report: CycleReport) -> None:
-    """A line per failed feed when few failed, else one line for the cycle (issue 24: a first
-    run with no network printed thirteen warnings and then nothing); the cycle's line counts the
-    failures and says where to look, and its fields name every failed feed."""
+    """A line per failed feed when few failed, else one line for the cycle (a machine with no
+    network would print a warning for every feed); the cycle's line counts the failures and
+    says where to look, and its fields name every failed feed."""
     failed = report.failed
     level = logging.WARNING if len(failed) <= FEEDS_NAMED else logging.DEBUG
     for outcome in failed:

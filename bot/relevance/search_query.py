@@ -1,5 +1,5 @@
 """Pure: the words a person searches for (``/search``) → an SQLite FTS5 query that finds their
-other forms, as the relevance matcher does (issue 24: "Рахмона" found one item, "Рахмон" six).
+other forms, as the relevance matcher does ("Рахмона" finds what "Рахмон" finds).
 
 The full-text index holds the words as written (``unicode61``: lower case, Latin diacritics
 dropped; "ё" kept). Snowball's stems are prefixes of the words they come from (Russian always;

@@ -45,8 +45,8 @@ def make_seed(
 
 
 def seed_title(text: str) -> str:
-    """Pure: a title for a seed configured without one (issue 24: /seeds showed the file's hash
-    and ``explain`` a whole paragraph). The first line when it is short enough to be a headline;
+    """Pure: a title for a seed configured without one, for /seeds and ``explain`` (a file's
+    name means nothing to a reader). The first line when it is short enough to be a headline;
     else its first sentence; a sentence too long is cut at a word, with "…"."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     if len(first) <= TITLE_CHARS:
