@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.settings import RetentionSettings
+from bot.config_file import RetentionSettings
 from storage import PrunedBatch, Store
 from storage.retention import DatabaseStats
 

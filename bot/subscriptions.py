@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config_file import ScheduleSettings
 from bot.models import FollowUpMode
-from bot.settings import ScheduleSettings
 from bot.topic import Topic
 from storage import CONSOLE_CHAT_ID, ChatRecord, Store
 

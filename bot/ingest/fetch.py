@@ -33,9 +33,9 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.http_exceptions import ContentEncodingError
 
 from bot.clock import Clock, SystemClock
+from bot.config_file import FetchSettings
 from bot.ingest.urls import is_non_public_ip, literal_ip, scheme_problem
 from bot.models import FeedSpec, FetchResult, FetchStatus
-from bot.settings import FetchSettings
 
 MAX_REDIRECTS = 10
 _REDIRECTS = (301, 302, 303, 307, 308)

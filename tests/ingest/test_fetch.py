@@ -14,9 +14,9 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 import pytest_asyncio
 
+from bot.config_file import FetchSettings
 from bot.ingest.fetch import Fetcher, parse_retry_after
 from bot.models import FeedSpec, FetchStatus
-from bot.settings import FetchSettings
 from tests.ingest.conftest import NOW
 from tests.support.feed_server import FeedServer, send
 
