@@ -84,6 +84,9 @@ class RetentionSettings(Strict):
     """
 
     unmatched_days: Annotated[int, Field(ge=1, le=36_500)] = 14
+    unmatched_text_days: Annotated[int, Field(ge=1, le=36_500)] = 7
+    """An unmatched item keeps its text this long (at most ``unmatched_days``); then only its
+    headline, link, source and date stay, found by search, until ``unmatched_days``."""
     matched_days: Annotated[int | None, Field(ge=1, le=36_500)] = None
     """None (the key absent): matched items are kept forever."""
     tombstone_days: Annotated[int, Field(ge=1, le=36_500)] = 30

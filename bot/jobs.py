@@ -71,14 +71,19 @@ async def prune(services: Services) -> PruneReport:
         turn=services.cycle_lock,
     )
     log.info(
-        "pruned %d unmatched and %d matched items, %d stories; forgot %d tombstones",
+        "pruned %d unmatched (%d kept as traces) and %d matched items, %d stories;"
+        " forgot %d traces and %d tombstones",
         report.unmatched,
+        report.traces_kept,
         report.matched,
         report.stories,
+        report.traces_forgotten,
         report.tombstones_forgotten,
         extra={
             "fields": {
                 "unmatched": report.unmatched,
+                "traces_kept": report.traces_kept,
+                "traces_forgotten": report.traces_forgotten,
                 "matched": report.matched,
                 "stories": report.stories,
                 "batches": report.batches,

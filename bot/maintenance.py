@@ -33,9 +33,10 @@ def database_stats(path: Path, policy: RetentionPolicy, *, now: datetime) -> Dat
     return _database_stats(
         path,
         now=now,
-        unmatched_before=policy.unmatched_before(now),
+        unmatched_before=policy.text_before(now),
         matched_before=policy.matched_before(now),
         tombstones_before=policy.tombstones_before(now),
+        traces_before=policy.unmatched_before(now),
     )
 
 

@@ -3,7 +3,10 @@
 Each batch of items is its own call on the database thread, so whatever else the bot asks the
 store meanwhile (``/search``, a digest, a poll cycle's writes) waits for one batch at most,
 never for the whole pass; a second process reading the file (``tjwatch db stats``) is never
-blocked (WAL). After the items, tombstones no feed has served for ``tombstone_days`` are
+blocked (WAL). An unmatched item first loses its text after ``unmatched_text_days`` (a trace of
+its headline stays searchable) and goes for good after ``unmatched_days``: a stored item costs
+about ten times its trace, so the file levels off at a few days of full items. After the items,
+the traces past ``unmatched_days`` and the tombstones no feed has served for ``tombstone_days`` are
 forgotten, the full-text index is merged (a deleted item's words leave it only when the segment
 holding them is rewritten), and the free pages are given back to the file system, each a few
 pages at a time.
@@ -28,6 +31,8 @@ VACUUM_PAGES = 500
 MERGE_PAGES = 50
 # Tombstones forgotten per transaction.
 FORGET_BATCH = 10_000
+# Traces forgotten per transaction (each also leaves the headline index).
+FORGET_TRACES = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,7 @@ class RetentionPolicy:
     """What to delete when, from ``[retention]``."""
 
     unmatched_days: int = 14
+    unmatched_text_days: int = 7
     matched_days: int | None = None
     tombstone_days: int = 30
     batch_items: int = 25
@@ -43,13 +49,24 @@ class RetentionPolicy:
     def from_settings(cls, settings: RetentionSettings) -> RetentionPolicy:
         return cls(
             unmatched_days=settings.unmatched_days,
+            unmatched_text_days=settings.unmatched_text_days,
             matched_days=settings.matched_days,
             tombstone_days=settings.tombstone_days,
             batch_items=settings.batch_items,
         )
 
+    @property
+    def keeps_traces(self) -> bool:
+        """Whether unmatched items lose their text before they go (and leave a trace)."""
+        return self.unmatched_text_days < self.unmatched_days
+
     def unmatched_before(self, now: datetime) -> datetime:
+        """Unmatched items dated before this are forgotten, traces and all."""
         return now - timedelta(days=self.unmatched_days)
+
+    def text_before(self, now: datetime) -> datetime:
+        """Unmatched items dated before this leave the items (a trace stays, if kept)."""
+        return now - timedelta(days=min(self.unmatched_text_days, self.unmatched_days))
 
     def matched_before(self, now: datetime) -> datetime | None:
         return None if self.matched_days is None else now - timedelta(days=self.matched_days)
@@ -66,11 +83,12 @@ def _batch(
     stories_deleted: Callable[[], None],
 ) -> PrunedBatch:
     batch = store.retention.prune_batch(
-        unmatched_before=policy.unmatched_before(now),
+        unmatched_before=policy.text_before(now),
         matched_before=policy.matched_before(now),
         now=now,
         limit=policy.batch_items,
         after=after,
+        traces_after=policy.unmatched_before(now) if policy.keeps_traces else None,
     )
     if batch.stories:
         stories_deleted()
@@ -86,6 +104,9 @@ class PruneReport:
     stories: int = 0
     tombstones_added: int = 0
     tombstones_forgotten: int = 0
+    traces_kept: int = 0
+    """Unmatched items whose text went and whose headline stays (a trace)."""
+    traces_forgotten: int = 0
     batches: int = 0
     longest_batch_s: float = 0.0
     """The longest transaction deleting items: the longest the write lock was held for them."""
@@ -138,19 +159,17 @@ async def prune(
         after = batch.resume_at
     # The other steps of the pass, timed around their calls (an upper bound of their lock).
     longest = max(checkpoints, *(b.seconds for b in batches))
-    forgotten = 0
-    while True:
-        at = time.perf_counter()
-        n = await store.run(
-            store.retention.forget_tombstones,
-            before=policy.tombstones_before(now),
-            limit=FORGET_BATCH,
-        )
-        longest = max(longest, time.perf_counter() - at)
-        forgotten += n
-        if n < FORGET_BATCH:
-            break
-    if any(b.items for b in batches):
+    traces, longest = await _forget(
+        store.retention.forget_traces, store, policy.unmatched_before(now), FORGET_TRACES, longest
+    )
+    forgotten, longest = await _forget(
+        store.retention.forget_tombstones,
+        store,
+        policy.tombstones_before(now),
+        FORGET_BATCH,
+        longest,
+    )
+    if any(b.items for b in batches) or traces:
         merged = True
         while merged:
             at = time.perf_counter()
@@ -170,6 +189,8 @@ async def prune(
         stories=sum(b.stories for b in batches),
         tombstones_added=sum(b.tombstones for b in batches),
         tombstones_forgotten=forgotten,
+        traces_kept=sum(b.traces for b in batches),
+        traces_forgotten=traces,
         batches=sum(1 for b in batches if b.items),
         longest_batch_s=max(b.seconds for b in batches),
         longest_step_s=longest,
@@ -177,6 +198,21 @@ async def prune(
         free_pages_left=free,
         seconds=time.perf_counter() - started,
     )
+
+
+async def _forget(
+    forget: Callable[..., int], store: Store, before: datetime, limit: int, longest: float
+) -> tuple[int, float]:
+    """Run ``forget`` batch by batch until it has nothing left; returns how many it forgot and
+    the longest step so far."""
+    total = 0
+    while True:
+        at = time.perf_counter()
+        n = await store.run(forget, before=before, limit=limit)
+        longest = max(longest, time.perf_counter() - at)
+        total += n
+        if n < limit:
+            return total, longest
 
 
 __all__ = ["DatabaseStats", "PruneReport", "RetentionPolicy", "prune"]

@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from storage.records import NewItem, ReportProbe, StoredItem, VerdictRecord, from_iso, to_iso
 from storage.sql import IN_JSON_LIST, SOURCE_NAMES, execute_rows, json_list, source_names
+from storage.traces import search_traces
 
 # The columns ``stored_item`` reads, in this order (rows come as tuples: a dict per row of a
 # 500-item digest costs more than the SQL).
@@ -320,7 +321,8 @@ class ItemRepository:
         return self._stored(sql, [n])
 
     def search(self, match: str, limit: int = 10) -> list[StoredItem]:
-        """Full-text search over titles, summaries and article text, relevant items first.
+        """Full-text search over titles, summaries and article text, relevant items first, then
+        the headlines of unmatched items whose text retention has deleted (``storage.traces``).
 
         ``match`` is an FTS5 query (``bot.relevance.search_query`` builds it from a person's
         words, their other forms included).
@@ -331,7 +333,10 @@ class ItemRepository:
             " LEFT JOIN verdicts v ON v.item_id = i.id WHERE items_fts MATCH ?"
             " ORDER BY COALESCE(v.relevant, 0) DESC, items_fts.rank LIMIT ?"
         )
-        return self.by_ids([r[0] for r in self._db.execute(sql, [match, limit]).fetchall()])
+        found = self.by_ids([r[0] for r in self._db.execute(sql, [match, limit]).fetchall()])
+        if len(found) < limit:
+            found += search_traces(self._db, match, limit - len(found))
+        return found
 
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM items").fetchone()[0])

@@ -105,6 +105,7 @@ def database_stats(
     unmatched_before: datetime,
     matched_before: datetime | None,
     tombstones_before: datetime,
+    traces_before: datetime,
 ) -> DatabaseStats:
     """``RetentionRepository.stats`` on a read-only connection (safe while the service runs)."""
     try:
@@ -115,6 +116,7 @@ def database_stats(
                 unmatched_before=unmatched_before,
                 matched_before=matched_before,
                 tombstones_before=tombstones_before,
+                traces_before=traces_before,
             )
         finally:
             conn.close()

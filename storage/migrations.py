@@ -411,3 +411,43 @@ def m015_archive_index(db: Database) -> None:
     date, so the walk reads no item rows (they hold the article text) and a language filter
     skips other languages without looking up their verdicts."""
     db.execute("CREATE INDEX IF NOT EXISTS items_archive ON items(timeline_at, id, lang)")
+
+
+@migrations()
+def m016_item_traces(db: Database) -> None:
+    """Traces: what is kept of an unmatched item once its text is deleted (issue 23).
+
+    An unmatched item is searched for by its headline long after anyone needs its text: a trace
+    keeps its id, headline, link, language, date and first source in a row of a few hundred
+    bytes (a stored item takes about 3 KB with its indexes and full-text rows), found by
+    ``/search`` through a full-text index of the headlines alone. ``key`` is the item id's
+    tombstone key (``storage.retention.tombstone_key``); dates are Unix seconds.
+    """
+    db.execute(
+        """
+        CREATE TABLE item_traces (
+            key INTEGER PRIMARY KEY,
+            id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            url TEXT,
+            lang TEXT,
+            timeline_at INTEGER NOT NULL,
+            dated INTEGER NOT NULL,
+            source TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX item_traces_timeline ON item_traces(timeline_at)")
+    db.execute(
+        "CREATE VIRTUAL TABLE item_traces_fts USING fts5(title, content='item_traces',"
+        " content_rowid='key', tokenize='unicode61 remove_diacritics 2')"
+    )
+    db.execute(
+        "CREATE TRIGGER item_traces_ai AFTER INSERT ON item_traces BEGIN"
+        " INSERT INTO item_traces_fts (rowid, title) VALUES (new.key, new.title); END"
+    )
+    db.execute(
+        "CREATE TRIGGER item_traces_ad AFTER DELETE ON item_traces BEGIN"
+        " INSERT INTO item_traces_fts (item_traces_fts, rowid, title)"
+        " VALUES ('delete', old.key, old.title); END"
+    )

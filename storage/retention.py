@@ -5,7 +5,9 @@ A batch deletes at most ``limit`` items in one transaction, oldest first, with e
 hangs on them: sources, verdicts, deliveries and aliases (foreign-key cascades, m012's indexes),
 the full-text rows (the delete trigger), feedback and story signatures (no foreign key), and
 stories left with no member. Each deleted id, and each alias id that had joined it, becomes a
-tombstone (m012) so that the poll cycle can tell a deleted item from a new one.
+tombstone (m012) so that the poll cycle can tell a deleted item from a new one. An unmatched
+item can leave a trace (m016, ``storage.traces``): its headline stays searchable after its text
+is gone, until ``forget_traces``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class PrunedBatch:
     matched: int
     tombstones: int
     """Ids remembered: the items' and their aliases'."""
+    traces: int
+    """Unmatched items whose headline was kept as a trace."""
     stories: int
     """Stories deleted because none of their items is left."""
     seconds: float
@@ -65,11 +69,15 @@ class DatabaseStats:
     free_pages: int
     incremental_vacuum: bool
     tombstones: int
+    traces: int
+    """Headlines kept of unmatched items whose text was deleted."""
     due_unmatched: int
     """What the next pruning deletes: unmatched items past their age."""
     due_matched: int
     due_tombstones: int
     """Tombstones the next pruning forgets."""
+    due_traces: int
+    """Traces the next pruning forgets."""
 
     @property
     def matched(self) -> int:
@@ -126,9 +134,10 @@ class RetentionRepository:
         now: datetime,
         limit: int,
         after: datetime | None = None,
+        traces_after: datetime | None = None,
     ) -> PrunedBatch:
         """Delete up to ``limit`` of the oldest items past their age (dated ``after`` or later),
-        in one transaction.
+        in one transaction; unmatched ones dated ``traces_after`` or later leave a trace.
 
         The commit does not checkpoint the write-ahead log (``checkpoint`` does, as a step of
         its own): a checkpoint copying the batch's pages into the file took as long as the batch
@@ -138,7 +147,9 @@ class RetentionRepository:
         (autocheckpoint,) = db.execute("PRAGMA wal_autocheckpoint").fetchone()
         db.execute("PRAGMA wal_autocheckpoint = 0")
         try:
-            return self._prune_batch(unmatched_before, matched_before, now, limit, after)
+            return self._prune_batch(
+                unmatched_before, matched_before, now, limit, after, traces_after
+            )
         finally:
             db.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
 
@@ -149,6 +160,7 @@ class RetentionRepository:
         now: datetime,
         limit: int,
         after: datetime | None,
+        traces_after: datetime | None,
     ) -> PrunedBatch:
         db = self._db
         started = time.perf_counter()
@@ -160,7 +172,7 @@ class RetentionRepository:
                 {**_cutoffs(unmatched_before, matched_before, after), "n": limit},
             ).fetchall()
             if not rows:
-                return PrunedBatch(0, 0, 0, 0, time.perf_counter() - started)
+                return PrunedBatch(0, 0, 0, 0, 0, time.perf_counter() - started)
             ids = json_list([r[0] for r in rows])
             aliases = [
                 r[0]
@@ -178,6 +190,10 @@ class RetentionRepository:
                 "INSERT INTO tombstones (key, seen_at) SELECT * FROM gone WHERE true"
                 " ON CONFLICT(key) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)",
             )
+            since = to_iso(traces_after)
+            traced = [r[0] for r in rows if not r[1] and since and r[2] >= since]
+            if traced:
+                self._keep_traces(traced)
             stories = self._drop_from_stories(ids)
             db.execute(f"DELETE FROM feedback WHERE item_id {IN_JSON_LIST}", [ids])
             db.execute(f"DELETE FROM items WHERE id {IN_JSON_LIST}", [ids])
@@ -186,10 +202,37 @@ class RetentionRepository:
             len(rows) - matched,
             matched,
             len(keys),
+            len(traced),
             stories,
             time.perf_counter() - started,
             from_iso(rows[-1][2]),
         )
+
+    def _keep_traces(self, ids: Sequence[str]) -> None:
+        """Copy these items' headline, link, language, date and first source into traces."""
+        execute_rows(
+            self._db,
+            "kept",
+            ("key", "id"),
+            [(tombstone_key(i), i) for i in ids],
+            "INSERT OR REPLACE INTO item_traces"
+            " (key, id, title, url, lang, timeline_at, dated, source)"
+            " SELECT k.key, i.id, i.title, i.url, i.lang, unixepoch(i.timeline_at),"
+            " i.published_at IS NOT NULL, (SELECT coalesce(s.publisher, f.name)"
+            " FROM item_sources s JOIN feeds f ON f.id = s.feed_id WHERE s.item_id = i.id"
+            " ORDER BY s.seen_at LIMIT 1) FROM kept k JOIN items i ON i.id = k.id",
+        )
+
+    def forget_traces(self, *, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` traces of items dated before ``before``."""
+        with self._db.atomic():
+            return int(
+                self._db.execute(
+                    "DELETE FROM item_traces WHERE key IN (SELECT key FROM item_traces"
+                    " WHERE timeline_at < ? ORDER BY timeline_at LIMIT ?)",
+                    [int(before.timestamp()), limit],
+                ).rowcount
+            )
 
     def _drop_from_stories(self, ids: str) -> int:
         """Take the items out of their stories; delete the stories left empty (their messages
@@ -291,6 +334,7 @@ class RetentionRepository:
         unmatched_before: datetime,
         matched_before: datetime | None,
         tombstones_before: datetime,
+        traces_before: datetime,
     ) -> DatabaseStats:
         """Items by kind and age, the file's size and free pages, and what pruning would do."""
         db = self._db
@@ -324,6 +368,14 @@ class RetentionRepository:
             "SELECT count(*), coalesce(sum(seen_at < ?), 0) FROM tombstones",
             [int(tombstones_before.timestamp())],
         ).fetchone()
+        traces, due_traces = (
+            db.execute(
+                "SELECT count(*), coalesce(sum(timeline_at < ?), 0) FROM item_traces",
+                [int(traces_before.timestamp())],
+            ).fetchone()
+            if db["item_traces"].exists()  # a file the service has not upgraded yet (m016)
+            else (0, 0)
+        )
         return DatabaseStats(
             buckets=buckets,
             file_bytes=int(page_size) * int(page_count),
@@ -331,7 +383,9 @@ class RetentionRepository:
             free_pages=int(free),
             incremental_vacuum=mode == 2,
             tombstones=int(tombstones),
+            traces=int(traces),
             due_unmatched=int(due.get(0, 0)),
             due_matched=int(due.get(1, 0)),
             due_tombstones=int(forgotten),
+            due_traces=int(due_traces),
         )

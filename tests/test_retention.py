@@ -140,13 +140,14 @@ def test_db_stats_shows_what_the_next_pruning_deletes_and_db_prune_does_it(
     store = open_store(tmp_path / "tjwatch.db")
     feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
     now = datetime.now(UTC)
-    items, verdicts = _old_items(3, feed)
-    ages = (20, 3, 100)  # days: unmatched and due, unmatched and kept, matched and kept
+    items, verdicts = _old_items(4, feed)
+    # days: unmatched and due; unmatched, its text due; unmatched and kept; matched and kept
+    ages = (20, 10, 3, 100)
     items = [
         replace(i, published_at=now - timedelta(days=d), fetched_at=now - timedelta(days=d))
         for i, d in zip(items, ages, strict=True)
     ]
-    verdicts[2] = replace(verdicts[2], relevant=True, score=0.9)
+    verdicts[3] = replace(verdicts[3], relevant=True, score=0.9)
     store.items.add(items)
     store.items.save_verdicts(verdicts)
     store.close()
@@ -154,17 +155,23 @@ def test_db_stats_shows_what_the_next_pruning_deletes_and_db_prune_does_it(
     stats = cli("--config", str(config), "db", "stats")
     assert stats.code == 0, stats.err
     rows = {line.split("  ")[0].strip(): line.split()[-2:] for line in stats.out.splitlines()}
-    assert rows["1-7 days"] == ["0", "1"] and rows["14-30 days"] == ["0", "1"]
-    assert rows["90-365 days"] == ["1", "0"] and rows["all"] == ["1", "2"]
-    assert "next pruning: 1 unmatched items older than 14 days" in stats.out
+    assert rows["1-7 days"] == ["0", "1"] and rows["7-14 days"] == ["0", "1"]
+    assert rows["14-30 days"] == ["0", "1"] and rows["90-365 days"] == ["1", "0"]
+    assert rows["all"] == ["1", "3"]
+    assert (
+        "next pruning: 2 unmatched items older than 7 days lose their text;"
+        " 0 traces older than 14 days are forgotten" in stats.out
+    )
     assert "matched items are kept forever" in stats.out
 
     pruned = cli("--config", str(config), "db", "prune")
     assert pruned.code == 0, pruned.err
-    assert "pruned 1 unmatched and 0 matched items" in pruned.out
+    assert "pruned 2 unmatched and 0 matched items" in pruned.out
+    assert "1 traces kept, 0 forgotten" in pruned.out
     after = cli("--config", str(config), "db", "stats")
     assert "next pruning: 0 unmatched items" in after.out
-    assert "0 of 1 tombstones" in after.out
+    assert "traces: 1 headlines of unmatched items whose text was deleted" in after.out
+    assert "0 of 2 tombstones" in after.out
 
 
 @pytest.mark.asyncio

@@ -106,9 +106,22 @@ def format_stats(stats: DatabaseStats, policy: RetentionPolicy) -> str:
         if policy.matched_days is None
         else f"{stats.due_matched} matched items older than {policy.matched_days} days"
     )
+    if policy.keeps_traces:
+        lines.append(
+            f"traces: {stats.traces} headlines of unmatched items whose text was deleted,"
+            f" found by search until {policy.unmatched_days} days"
+        )
+        unmatched_rule = (
+            f"{stats.due_unmatched} unmatched items older than {policy.unmatched_text_days} days"
+            f" lose their text; {stats.due_traces} traces older than {policy.unmatched_days}"
+            " days are forgotten"
+        )
+    else:
+        unmatched_rule = (
+            f"{stats.due_unmatched} unmatched items older than {policy.unmatched_days} days"
+        )
     lines.append(
-        f"next pruning: {stats.due_unmatched} unmatched items older than"
-        f" {policy.unmatched_days} days; {matched_rule}; {stats.due_tombstones} of"
+        f"next pruning: {unmatched_rule}; {matched_rule}; {stats.due_tombstones} of"
         f" {stats.tombstones} tombstones not served for {policy.tombstone_days} days"
     )
     return "\n".join(lines)
@@ -120,6 +133,7 @@ def format_prune(report: PruneReport) -> str:
         f" ({report.stories} stories emptied) in {report.batches} batches,"
         f" {report.seconds:.2f} s (longest batch {report.longest_batch_s * 1000:.0f} ms, longest"
         f" step {report.longest_step_s * 1000:.0f} ms);"
+        f" {report.traces_kept} traces kept, {report.traces_forgotten} forgotten;"
         f" {report.tombstones_added} tombstones added, {report.tombstones_forgotten} forgotten;"
         f" {report.free_pages_left} free pages left"
     )

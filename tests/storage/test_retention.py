@@ -126,6 +126,56 @@ def test_unmatched_items_past_the_limit_go_with_their_rows_and_matched_ones_stay
     store.close()
 
 
+def test_an_unmatched_item_past_its_text_days_is_found_by_its_headline_until_unmatched_days(
+    tmp_path: Path,
+) -> None:
+    store = _fill(tmp_path / "tj.db")
+    feed = store.feeds.add("Asia Wire", "https://wire.example.org/rss", None, NOW).id
+    store.items.add([_item("middle-unmatched", feed, 10, "caravan")])
+    store.items.save_verdicts([_verdict("middle-unmatched", relevant=False)])
+    policy = RetentionPolicy(unmatched_days=14, unmatched_text_days=7)
+
+    report = asyncio.run(prune(store, policy, now=NOW))
+
+    # Its text and every row of its own are gone; what a search shows of it stays.
+    assert (report.unmatched, report.traces_kept) == (2, 1)  # the 20-day-old item leaves none
+    assert store.items.get("middle-unmatched") is None
+    assert _fts_hits(store, "caravan") == 0
+    assert _count(store, "SELECT count(*) FROM verdicts WHERE item_id = 'middle-unmatched'") == 0
+    (found,) = store.items.search("caravan")
+    assert (found.id, found.title, found.url) == (
+        "middle-unmatched",
+        "caravan headline middle-unmatched",
+        "https://news.example.org/middle-unmatched",
+    )
+    assert found.sources == ("Asia Wire",) and found.summary == "" and not found.relevant
+    assert found.published_at == NOW - timedelta(days=10)
+    assert store.items.search("ancient") == []
+    # Stored items come first, relevant ones first: a trace fills what is left.
+    headline = [i.id for i in store.items.search("headline")]
+    assert set(headline[:3]) == {"old-matched", "recent-matched", "lone-matched"}
+    assert headline[3:] == ["recent-unmatched", "middle-unmatched"]
+    assert store.retention.pruned(["middle-unmatched"]) == {"middle-unmatched"}
+
+    # Five days on, the item is 15 days old: its trace is forgotten too.
+    later = asyncio.run(prune(store, policy, now=NOW + timedelta(days=5)))
+    assert later.traces_forgotten == 1
+    assert store.items.search("caravan") == []
+    traces = "SELECT count(*) FROM item_traces_fts WHERE item_traces_fts MATCH 'caravan'"
+    assert _count(store, traces) == 0
+    assert store.retention.pruned(["middle-unmatched"]) == {"middle-unmatched"}
+    store.close()
+
+
+def test_without_text_days_shorter_than_unmatched_days_no_trace_is_kept(tmp_path: Path) -> None:
+    store = _fill(tmp_path / "tj.db")
+    policy = RetentionPolicy(unmatched_days=5, unmatched_text_days=7)
+    report = asyncio.run(prune(store, policy, now=NOW))
+    assert report.traces_kept == 0 and report.unmatched == 1
+    assert store.items.search("ancient") == [] and store.items.get("recent-unmatched")
+    store.close()
+
+
 def test_matched_items_go_after_matched_days_with_deliveries_feedback_and_emptied_stories(
     tmp_path: Path,
 ) -> None:
