@@ -29,6 +29,9 @@ from storage.retention import DatabaseStats
 VACUUM_PAGES = 500
 # Pages of the full-text index written per merge step (a step's transaction).
 MERGE_PAGES = 50
+# How long a batch of items may hold the write lock before it commits what it has deleted (it
+# stops between chunks of a few items, so it can run over by one chunk).
+BATCH_BUDGET_S = 0.05
 # Tombstones forgotten per transaction.
 FORGET_BATCH = 10_000
 # Traces forgotten per transaction (each also leaves the headline index).
@@ -89,6 +92,7 @@ def _batch(
         limit=policy.batch_items,
         after=after,
         traces_after=policy.unmatched_before(now) if policy.keeps_traces else None,
+        budget_s=BATCH_BUDGET_S,
     )
     if batch.stories:
         stories_deleted()
@@ -154,7 +158,7 @@ async def prune(
         await store.run(store.retention.checkpoint)
         checkpoints = max(checkpoints, time.perf_counter() - at)
         batches.append(batch)
-        if batch.items < policy.batch_items:
+        if batch.finished or not batch.items:
             break
         after = batch.resume_at
     # The other steps of the pass, timed around their calls (an upper bound of their lock).

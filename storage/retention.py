@@ -24,6 +24,9 @@ from sqlite_utils import Database
 from storage.records import from_iso, to_iso
 from storage.sql import IN_JSON_LIST, execute_rows, json_list
 
+# Items deleted per statement of a batch: between them the batch checks its time budget.
+CHUNK_ITEMS = 5
+
 
 def tombstone_key(item_id: str) -> int:
     """The 64-bit key a deleted item's id is remembered by (a collision among a million
@@ -47,6 +50,8 @@ class PrunedBatch:
     resume_at: datetime | None = None
     """The date of the last item deleted: the next batch of the pass starts there, instead of
     reading again past the old items that are kept (matched ones, kept for longer)."""
+    finished: bool = True
+    """Whether no item past its age is left (else the pass goes on from ``resume_at``)."""
 
     @property
     def items(self) -> int:
@@ -135,9 +140,14 @@ class RetentionRepository:
         limit: int,
         after: datetime | None = None,
         traces_after: datetime | None = None,
+        budget_s: float | None = None,
     ) -> PrunedBatch:
         """Delete up to ``limit`` of the oldest items past their age (dated ``after`` or later),
         in one transaction; unmatched ones dated ``traces_after`` or later leave a trace.
+
+        With ``budget_s`` the batch stops early, between chunks of ``CHUNK_ITEMS`` items, once
+        its transaction has lasted that long: a slow disk or a busy processor shortens the batch
+        instead of keeping the bot's other calls waiting behind it.
 
         The commit does not checkpoint the write-ahead log (``checkpoint`` does, as a step of
         its own): a checkpoint copying the batch's pages into the file took as long as the batch
@@ -148,7 +158,7 @@ class RetentionRepository:
         db.execute("PRAGMA wal_autocheckpoint = 0")
         try:
             return self._prune_batch(
-                unmatched_before, matched_before, now, limit, after, traces_after
+                unmatched_before, matched_before, now, limit, after, traces_after, budget_s
             )
         finally:
             db.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
@@ -161,9 +171,12 @@ class RetentionRepository:
         limit: int,
         after: datetime | None,
         traces_after: datetime | None,
+        budget_s: float | None,
     ) -> PrunedBatch:
         db = self._db
         started = time.perf_counter()
+        done: list[tuple[str, int, str]] = []
+        tombstones = traced = stories = 0
         with db.atomic():
             rows = db.execute(
                 "SELECT i.id, coalesce(v.relevant, 0), i.timeline_at"
@@ -171,42 +184,55 @@ class RetentionRepository:
                 + " ORDER BY i.timeline_at LIMIT :n",
                 {**_cutoffs(unmatched_before, matched_before, after), "n": limit},
             ).fetchall()
-            if not rows:
-                return PrunedBatch(0, 0, 0, 0, 0, time.perf_counter() - started)
-            ids = json_list([r[0] for r in rows])
-            aliases = [
-                r[0]
-                for r in db.execute(
-                    f"SELECT alias FROM item_aliases WHERE item_id {IN_JSON_LIST}", [ids]
-                )
-            ]
-            keys = {tombstone_key(i) for i in [*(r[0] for r in rows), *aliases]}
-            seen = int(now.timestamp())
-            execute_rows(
-                db,
-                "gone",
-                ("key", "seen_at"),
-                [(k, seen) for k in keys],
-                "INSERT INTO tombstones (key, seen_at) SELECT * FROM gone WHERE true"
-                " ON CONFLICT(key) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)",
-            )
-            since = to_iso(traces_after)
-            traced = [r[0] for r in rows if not r[1] and since and r[2] >= since]
-            if traced:
-                self._keep_traces(traced)
-            stories = self._drop_from_stories(ids)
-            db.execute(f"DELETE FROM feedback WHERE item_id {IN_JSON_LIST}", [ids])
-            db.execute(f"DELETE FROM items WHERE id {IN_JSON_LIST}", [ids])
-        matched = sum(1 for r in rows if r[1])
+            for at in range(0, len(rows), CHUNK_ITEMS):
+                chunk = rows[at : at + CHUNK_ITEMS]
+                t, k, s = self._delete(chunk, now, to_iso(traces_after))
+                tombstones, traced, stories = tombstones + t, traced + k, stories + s
+                done.extend(chunk)
+                if budget_s is not None and time.perf_counter() - started > budget_s:
+                    break
+        matched = sum(1 for r in done if r[1])
         return PrunedBatch(
-            len(rows) - matched,
+            len(done) - matched,
             matched,
-            len(keys),
-            len(traced),
+            tombstones,
+            traced,
             stories,
             time.perf_counter() - started,
-            from_iso(rows[-1][2]),
+            from_iso(done[-1][2]) if done else None,
+            finished=len(done) == len(rows) < limit,
         )
+
+    def _delete(
+        self, rows: Sequence[tuple[str, int, str]], now: datetime, traces_since: str | None
+    ) -> tuple[int, int, int]:
+        """Delete these (id, matched, timeline_at) items; returns the tombstones written, the
+        traces kept and the stories deleted."""
+        db = self._db
+        ids = json_list([r[0] for r in rows])
+        aliases = [
+            r[0]
+            for r in db.execute(
+                f"SELECT alias FROM item_aliases WHERE item_id {IN_JSON_LIST}", [ids]
+            )
+        ]
+        keys = {tombstone_key(i) for i in [*(r[0] for r in rows), *aliases]}
+        seen = int(now.timestamp())
+        execute_rows(
+            db,
+            "gone",
+            ("key", "seen_at"),
+            [(k, seen) for k in keys],
+            "INSERT INTO tombstones (key, seen_at) SELECT * FROM gone WHERE true"
+            " ON CONFLICT(key) DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)",
+        )
+        traced = [r[0] for r in rows if not r[1] and traces_since and r[2] >= traces_since]
+        if traced:
+            self._keep_traces(traced)
+        stories = self._drop_from_stories(ids)
+        db.execute(f"DELETE FROM feedback WHERE item_id {IN_JSON_LIST}", [ids])
+        db.execute(f"DELETE FROM items WHERE id {IN_JSON_LIST}", [ids])
+        return len(keys), len(traced), stories
 
     def _keep_traces(self, ids: Sequence[str]) -> None:
         """Copy these items' headline, link, language, date and first source into traces."""

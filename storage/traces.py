@@ -41,10 +41,12 @@ def search_traces(db: Database, match: str, limit: int) -> list[StoredItem]:
     return [_stored(row) for row in rows]
 
 
-def trace_of(db: Database, id_or_url: str) -> StoredItem | None:
-    """The trace of the item with this id or link, if its text was deleted."""
+def trace_of(db: Database, key: int, id_or_url: str) -> StoredItem | None:
+    """The trace of the item with this id (``key``: its tombstone key) or link, if its text
+    was deleted."""
     row = db.execute(
-        f"SELECT {_COLUMNS} FROM item_traces t WHERE t.id = ? OR t.url = ? LIMIT 1",
-        [id_or_url, id_or_url],
+        f"SELECT {_COLUMNS} FROM item_traces t WHERE t.key = ? AND t.id = ?"
+        f" UNION ALL SELECT {_COLUMNS} FROM item_traces t WHERE t.url = ? LIMIT 1",
+        [key, id_or_url, id_or_url],
     ).fetchone()
     return None if row is None else _stored(row)

@@ -172,6 +172,11 @@ def test_db_stats_shows_what_the_next_pruning_deletes_and_db_prune_does_it(
     assert "next pruning: 0 unmatched items" in after.out
     assert "traces: 1 headlines of unmatched items whose text was deleted" in after.out
     assert "0 of 2 tombstones" in after.out
+    explained = cli("--config", str(config), "explain", items[1].id)
+    assert explained.code == 1
+    assert f"item {items[1].id} ('{items[1].title}') did not match; its text was deleted" in (
+        explained.err
+    )
 
 
 @pytest.mark.asyncio

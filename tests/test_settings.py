@@ -82,7 +82,12 @@ MINIMAL_RULES = '[rules]\nrussia = ["Russia"]\ntajikistan = ["Tajikistan"]\n'
             MINIMAL_RULES + "[retention]\nkeep_days = 30\n",
             "retention.keep_days",
             "known keys here: batch_items, interval_minutes, matched_days, tombstone_days,"
-            " unmatched_days",
+            " unmatched_days, unmatched_text_days",
+        ),
+        (
+            MINIMAL_RULES + '[retention]\nunmatched_text_days = "a week"\n',
+            "retention.unmatched_text_days",
+            "whole number",
         ),
     ],
 )

@@ -139,6 +139,16 @@ def handle_explain(args: argparse.Namespace) -> int:
     async def run() -> int:
         async with services(args) as svc:
             target = await find_target(svc.store, args.key)
+            if target is not None and target.trace:
+                days = svc.settings.file.retention.unmatched_text_days
+                print(
+                    f"tjwatch: item {target.item.id} ({target.item.title!r}) did not match; its"
+                    f" text was deleted {days} days after its date ([retention]"
+                    " unmatched_text_days) and only its headline, link and date are kept, so"
+                    " there is nothing left to explain it from",
+                    file=sys.stderr,
+                )
+                return 1
             explanation = (
                 await explain_stored(target.item.id, store=svc.store, scorer=svc.scorer)
                 if target

@@ -7,12 +7,13 @@ import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.jobs import poll_job
+from bot.retention import RetentionPolicy, prune
 from tests.support.telegram_emulator import forum_chat, make_user
 from tests.support.telegram_html_check import assert_telegram_html
 from tests.support.tjwatch_bot import ADMIN_ID, BotRig, eventually, rig, texts
@@ -127,6 +128,25 @@ async def test_latest_search_and_why(rig: BotRig) -> None:
         rig.user.send_command("/why nosuchitem")
         [missing] = await rig.user.wait_for_messages_async()
         assert missing.text.startswith("No stored story or item with ID nosuchitem")
+
+
+async def test_search_finds_an_unmatched_item_past_its_text_days_and_why_says_so(
+    rig: BotRig,
+) -> None:
+    await poll_job(rig.services)
+    [spacex] = await rig.db(rig.services.store.items.search, "SpaceX", 1)
+    policy = RetentionPolicy.from_settings(rig.services.settings.file.retention)
+    report = await prune(rig.services.store, policy, now=spacex.timeline_at + timedelta(days=8))
+    assert report.traces_kept >= 1
+    async with rig.running():
+        rig.user.send_command("/search SpaceX")
+        [found] = await rig.user.wait_for_messages_async()
+        assert spacex.title in found.text and f"ID <code>{spacex.id}</code>" in found.text
+        rig.user.send_command(f"/why {spacex.id}")
+        [why] = await rig.user.wait_for_messages_async()
+        assert_telegram_html(why.text)
+        assert spacex.title in why.text
+        assert "Relevant: no. Its text was deleted 7 days after its date" in why.text
 
 
 async def test_tjwatch_run_serves_the_bot_until_stopped(rig: BotRig, tmp_path: Path) -> None:

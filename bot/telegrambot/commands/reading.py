@@ -130,6 +130,12 @@ async def why_command(update: Update, context: BotContext) -> None:
         await reply(update, context.t("why.not_found", id=esc(key)))
         return
     item = target.item
+    if target.trace:
+        days = context.settings.file.retention.unmatched_text_days
+        await reply(
+            update, "\n".join([*_lines(context, [item]), context.t("why.trace", days=days)])
+        )
+        return
     sent = await reads.was_sent(context.store, "telegram", chat.id, item.id)
     facts = await why_facts(context, item)
     mine = threshold(chat, context.settings.file.thresholds.relevance)
