@@ -31,9 +31,6 @@ class Target:
     item: StoredItem
     story_id: int | None = None
     """The story number when the key was one (``item`` is then the story's first report)."""
-    trace: bool = False
-    """Whether only the item's trace is left (an unmatched item whose text retention deleted):
-    there is nothing to explain it from."""
 
 
 async def find_target(store: Store, key: str) -> Target | None:
@@ -49,7 +46,7 @@ async def find_target(store: Store, key: str) -> Target | None:
     if item is not None:
         return Target(item)
     trace = await store.run(store.items.trace, key)
-    return Target(trace, trace=True) if trace else None
+    return Target(trace) if trace else None
 
 
 async def explain_stored(id_or_url: str, *, store: Store, scorer: SeedScorer) -> Explanation | None:

@@ -154,6 +154,9 @@ class StoredItem:
     whats_new: str | None = None
     reason: str = ""
     story_id: int | None = None
+    trace: bool = False
+    """Only a trace is left of it (``storage.traces``): an unmatched item whose text and verdict
+    retention deleted."""
 
     @property
     def timeline_at(self) -> datetime:

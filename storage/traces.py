@@ -27,6 +27,7 @@ def _stored(row: Sequence[Any]) -> StoredItem:
         published_at=at if dated else None,
         fetched_at=at,
         sources=(source,) if source else (),
+        trace=True,
     )
 
 

@@ -139,7 +139,7 @@ def handle_explain(args: argparse.Namespace) -> int:
     async def run() -> int:
         async with services(args) as svc:
             target = await find_target(svc.store, args.key)
-            if target is not None and target.trace:
+            if target is not None and target.item.trace:
                 days = svc.settings.file.retention.unmatched_text_days
                 print(
                     f"tjwatch: item {target.item.id} ({target.item.title!r}) did not match; its"

@@ -130,7 +130,7 @@ async def why_command(update: Update, context: BotContext) -> None:
         await reply(update, context.t("why.not_found", id=esc(key)))
         return
     item = target.item
-    if target.trace:
+    if item.trace:  # nothing is left to explain it from
         days = context.settings.file.retention.unmatched_text_days
         await reply(
             update, "\n".join([*_lines(context, [item]), context.t("why.trace", days=days)])
