@@ -173,11 +173,15 @@ async def prune(
         FORGET_BATCH,
         longest,
     )
-    if any(b.items for b in batches) or traces:
+    indexes = [False] if any(b.items for b in batches) else []
+    indexes += [True] if traces else []
+    for of_traces in indexes:
         merged = True
         while merged:
             at = time.perf_counter()
-            merged = await store.run(store.retention.merge_search_index, MERGE_PAGES)
+            merged = await store.run(
+                store.retention.merge_search_index, MERGE_PAGES, traces=of_traces
+            )
             longest = max(longest, time.perf_counter() - at)
     free = -1
     while free != 0:

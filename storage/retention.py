@@ -303,15 +303,17 @@ class RetentionRepository:
                 ).rowcount
             )
 
-    def merge_search_index(self, pages: int) -> bool:
-        """One step of merging the full-text index into one segment, writing about ``pages``
-        pages: deleted items' entries stay in the index (beside delete markers) until the segment
-        holding them is merged. Returns whether there was work to do."""
+    def merge_search_index(self, pages: int, *, traces: bool = False) -> bool:
+        """One step of merging the full-text index of the items (or with ``traces``, of the
+        traces' headlines) into one segment, writing about ``pages`` pages: deleted rows' entries
+        stay in the index (beside delete markers) until the segment holding them is merged.
+        Returns whether there was work to do."""
+        table = "item_traces_fts" if traces else "items_fts"
         conn = self._db.conn
         before = conn.total_changes
         with self._db.atomic():
             self._db.execute(
-                "INSERT INTO items_fts (items_fts, rank) VALUES ('merge', ?)", [-abs(int(pages))]
+                f"INSERT INTO {table} ({table}, rank) VALUES ('merge', ?)", [-abs(int(pages))]
             )
         # FTS5's documented test: two changes or more mean a merge was done.
         return conn.total_changes - before >= 2

@@ -278,3 +278,20 @@ def test_a_batch_over_its_time_budget_commits_what_it_has_and_the_pass_goes_on(
     report = asyncio.run(prune(store, RetentionPolicy(batch_items=25), now=NOW))
     assert report.unmatched == 40 - CHUNK_ITEMS and store.items.count() == 0
     store.close()
+
+
+def test_forgotten_traces_leave_the_headline_index(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "tj.db")
+    feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
+    items = [_item(f"i{n}", feed, 10, f"caravan{n} convoy{n} " * 12) for n in range(2_000)]
+    store.items.add(items)
+    policy = RetentionPolicy(unmatched_days=14, unmatched_text_days=7)
+    assert asyncio.run(prune(store, policy, now=NOW)).traces_kept == 2_000
+    index = _count(store, "SELECT sum(length(block)) FROM item_traces_fts_data")
+
+    report = asyncio.run(prune(store, policy, now=NOW + timedelta(days=5)))
+
+    assert report.traces_forgotten == 2_000
+    assert _count(store, "SELECT count(*) FROM item_traces") == 0
+    assert _count(store, "SELECT sum(length(block)) FROM item_traces_fts_data") < index / 10
+    store.close()
