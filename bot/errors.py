@@ -8,6 +8,7 @@ are for what stops an operation outright::
     TjwatchError                 base; ``exit_code`` is what the CLI exits with (1)
     ├── ConfigError              the configuration is wrong: names the file, the key and the fix
     │                            (exit 2)
+    ├── ServiceRunning           another process runs the service on this database
     └── UsageError               a command was called with bad arguments (exit 2)
 
 ``StorageError`` (exit 3: the database cannot be opened or written) is the storage layer's own,
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from storage.errors import StorageError
 
-__all__ = ["ConfigError", "StorageError", "TjwatchError", "UsageError"]
+__all__ = ["ConfigError", "ServiceRunning", "StorageError", "TjwatchError", "UsageError"]
 
 
 class TjwatchError(Exception):
@@ -43,3 +44,7 @@ class ConfigError(TjwatchError):
 
 class UsageError(TjwatchError):
     exit_code = 2
+
+
+class ServiceRunning(TjwatchError):
+    """Another process holds the database's service lock (``bot.service_lock``)."""

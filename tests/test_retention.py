@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -197,3 +200,39 @@ async def test_pruning_waits_while_a_poll_cycle_runs(tmp_path: Path) -> None:
             assert _count(services, "SELECT count(*) FROM items") == 10
         report = await pruning
         assert report.items == 10
+
+
+def test_db_prune_and_a_second_run_are_refused_while_tjwatch_run_serves_the_database(
+    cli, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, {"local": "http://127.0.0.1:9/feed.xml"})
+    env = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "TJWATCH_DB")}
+    log = tmp_path / "service.log"
+    with log.open("w") as out:
+        service = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--config", str(config), "run"],
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "console mode" not in log.read_text() and time.monotonic() < deadline:
+            assert service.poll() is None, log.read_text()
+            time.sleep(0.1)
+        assert "console mode" in log.read_text()
+
+        pruned = cli("--config", str(config), "db", "prune")
+        assert pruned.code == 1
+        assert "`tjwatch run` is running on the database" in pruned.err
+        assert "Stop the service to prune now, or let it prune" in pruned.err
+        second = cli("--config", str(config), "run", "--cycles", "1")
+        assert second.code == 1
+        assert "another `tjwatch run` is already running on the database" in second.err
+        assert service.poll() is None, "the running service is left alone"
+    finally:
+        service.terminate()
+        service.wait(30)
+    # Once the service has stopped, pruning by hand works.
+    assert cli("--config", str(config), "db", "prune").code == 0

@@ -17,6 +17,7 @@ from bot.maintenance import (
     database_stats,
     prune_database,
 )
+from bot.service_lock import service_lock
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -80,7 +81,16 @@ def handle_stats(args: argparse.Namespace) -> int:
 def handle_prune(args: argparse.Namespace) -> int:
     settings = load(args)
     policy = RetentionPolicy.from_settings(settings.file.retention)
-    report = asyncio.run(prune_database(settings.database_path, policy, now=SystemClock().now()))
+    every = settings.file.retention.interval_minutes
+    refused = (
+        f"`tjwatch run` is running on the database {str(settings.database_path)!r} and prunes it"
+        f" itself every {every} minutes, between its poll cycles; pruning from another process"
+        " could delete an item under a running cycle. Stop the service to prune now, or let it"
+        " prune"
+    )
+    with service_lock(settings.database_path, refused=refused):
+        now = SystemClock().now()
+        report = asyncio.run(prune_database(settings.database_path, policy, now=now))
     print(format_prune(report))
     return 0
 

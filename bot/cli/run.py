@@ -6,6 +6,7 @@ import argparse
 import asyncio
 
 from bot.cli.common import load
+from bot.service_lock import service_lock
 from bot.services import Services
 from bot.settings import Settings
 
@@ -23,12 +24,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     settings = load(args)
-    if settings.secrets.telegram_bot_token is not None:
-        from bot.telegrambot.app import run_telegram
+    refused = (
+        f"another `tjwatch run` is already running on the database {str(settings.database_path)!r}"
+        " (two would post every digest twice); stop it first, or give this one another"
+        " TJWATCH_DB"
+    )
+    with service_lock(settings.database_path, refused=refused):
+        if settings.secrets.telegram_bot_token is not None:
+            from bot.telegrambot.app import run_telegram
 
-        run_telegram(settings)
-        return 0
-    asyncio.run(_console(settings, args.cycles))
+            run_telegram(settings)
+            return 0
+        asyncio.run(_console(settings, args.cycles))
     return 0
 
 
