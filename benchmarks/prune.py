@@ -4,8 +4,11 @@
 
 Fills a database through the storage layer (``benchmarks.dataset``: 30 days of items, 5 %
 matched, 1,000 chats with their deliveries), then, for each batch size on a fresh copy of it, runs
-one pruning pass at the default retention (unmatched items after 14 days: about half the items)
-while a reader asks ``/search`` through the same store over and over, as the bot does meanwhile.
+one pruning pass at the default retention (unmatched items lose their text after 7 days, about
+three quarters of the items, and those 7 to 14 days old leave a trace) while a reader asks
+``/search`` through the same store over and over, as the bot does meanwhile. Each transaction
+stops at ``bot.retention.BATCH_BUDGET_S`` whatever its batch size, so ``--batch 10000`` measures
+what that budget holds a large batch to.
 Prints, per batch size: items deleted, batches, the longest and median batch transaction (how
 long the write lock was held at most), the longest step of any kind (a batch, a checkpoint, a
 merge of the full-text index, an incremental vacuum: the longest the database thread was busy at
