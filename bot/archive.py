@@ -11,9 +11,9 @@ import asyncio
 from dataclasses import dataclass
 
 from bot import reads
-from bot.digest.archive import StoryEntry, story_entry, story_text
 from bot.digest.period import Period
-from bot.digest.summary import REPORTS_QUOTED, StorySummary, summarize_story
+from bot.digest.story import StoryEntry, best_first, story_entry, story_text
+from bot.digest.summary import REPORTS_QUOTED, summarize_story
 from bot.digest.themes import ThemeMatcher
 from bot.explaining import explain_stored
 from bot.relevance.explain import Explanation
@@ -41,9 +41,9 @@ class StoryFilter:
 @dataclass(frozen=True, slots=True)
 class StoryPage:
     entry: StoryEntry
+    """As ``/summary`` shows it: quoted from its best reports."""
     reports: tuple[PeriodItem, ...]
     """Every report, oldest first."""
-    summary: StorySummary
     why: Explanation | None
     """Why the lead report is relevant (None when the item is gone)."""
 
@@ -84,8 +84,8 @@ async def story_page(store: Store, key: str, *, scorer: SeedScorer) -> StoryPage
     found: StoryReports | None = await reads.story(store, key)
     if found is None:
         return None
-    ranked = sorted(found.items, key=lambda i: (-i.score, i.timeline_at))
+    ranked = sorted(found.items, key=best_first)
     texts = await store.run(store.summaries.texts, [i.id for i in ranked[:REPORTS_QUOTED]])
-    summary = await asyncio.to_thread(summarize_story, ranked, texts)
+    entry = await asyncio.to_thread(summarize_story, ranked, texts)
     why = await explain_stored(ranked[0].id, store=store, scorer=scorer)
-    return StoryPage(story_entry(found.items), found.items, summary, why)
+    return StoryPage(entry, found.items, why)

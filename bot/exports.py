@@ -13,9 +13,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TextIO
 
-from bot.digest.archive import story_entry
 from bot.digest.period import Period
-from bot.digest.summary import story_key
+from bot.digest.story import story_entry, story_key
 from storage import PeriodItem, Store
 
 ITEM_COLUMNS = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.digest.summary import best_first
+from bot.digest.story import lead_of
 from bot.ingest.feed_admin import FeedHealth, feed_health
 from bot.relevance.search_query import fts_query
 from storage import ChatRecord, FeedbackCounts, PeriodItem, Store, StoredItem, StoryReports
@@ -80,7 +80,7 @@ async def story(store: Store, key: str) -> StoryReports | None:
     reports = await store.run(store.summaries.story_reports, key)
     if reports is None or not reports.items:
         return reports
-    return replace(reports, headline=min(reports.items, key=best_first).title)
+    return replace(reports, headline=lead_of(reports.items).title)
 
 
 async def active_feeds(store: Store) -> list[FeedHealth]:

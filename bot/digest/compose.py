@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from bot.digest.lines import summary_line, whats_new_line
+from bot.digest.story import lead_of
 from bot.models import Digest, DigestEntry, FollowUp, FollowUpMode, Report, StoryVerdict
 from storage import StoredItem
 
@@ -84,8 +85,8 @@ def _follow_up(story_id: int, reply_to: str | None, group: list[StoredItem]) -> 
 
 
 def entry_for(group: list[StoredItem]) -> DigestEntry:
-    """One story's entry: its best report's headline and summary line, every source."""
-    lead = max(group, key=lambda i: (i.score, len(i.summary)))
+    """One story's entry: its lead report's headline and summary line, every source."""
+    lead = lead_of(group)
     first = min(group, key=lambda i: i.timeline_at)
     sources: dict[str, None] = {}
     for item in sorted(group, key=lambda i: i.timeline_at):

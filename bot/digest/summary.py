@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.digest.extractive import Document, extract
-from bot.digest.lines import whats_new_line
 from bot.digest.llm import LlmClient
 from bot.digest.period import Period
+from bot.digest.story import StoryEntry, best_first, story_entry, story_key
 from bot.digest.themes import ThemeCount, ThemeMatcher, count_themes
 from storage import PeriodItem, Store
 
@@ -28,26 +28,6 @@ TOP_STORIES = 5
 BUSIEST_SOURCES = 5
 # Reports of one story read for its summary (best scored first): enough to find the centre.
 REPORTS_QUOTED = 6
-SAME_STORY, NEW_DEVELOPMENT = "same_story", "new_development"
-
-
-@dataclass(frozen=True, slots=True)
-class StorySummary:
-    key: str
-    """What ``/story`` takes: the story number, or the item id of an ungrouped item."""
-    headline: str
-    url: str | None
-    summary: str
-    sources: tuple[str, ...]
-    langs: tuple[str, ...]
-    reports: int
-    score: float
-    kind: str | None
-    """``same_story`` (the seeds' story), ``new_development`` or None."""
-    whats_new: str | None
-    first_seen: datetime
-    last_seen: datetime
-    abstractive: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +52,7 @@ class Summary:
     generated_at: datetime
     items: int
     story_count: int
-    stories: tuple[StorySummary, ...]
+    stories: tuple[StoryEntry, ...]
     themes: tuple[ThemeCount, ...]
     sources: tuple[SourceCount, ...]
     stored: StoredRelevant | None = None
@@ -81,10 +61,6 @@ class Summary:
     @property
     def empty(self) -> bool:
         return self.items == 0
-
-
-def story_key(item: PeriodItem) -> str:
-    return str(item.story_id) if item.story_id is not None else item.id
 
 
 def rank_stories(items: Sequence[PeriodItem]) -> list[list[PeriodItem]]:
@@ -109,40 +85,14 @@ def rank_stories(items: Sequence[PeriodItem]) -> list[list[PeriodItem]]:
     return [sorted(g, key=best_first) for g in ranked]
 
 
-def best_first(item: PeriodItem) -> tuple[float, datetime]:
-    """The order of a story's reports: best scored first, the earlier on a tie. The first is the
-    story's lead: its headline is the story's wherever the story is shown."""
-    return (-item.score, item.timeline_at)
-
-
 def documents(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> list[Document]:
     return [Document(i.title, texts.get(i.id) or i.summary, i.lang) for i in group[:REPORTS_QUOTED]]
 
 
-def summarize_story(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> StorySummary:
-    lead = group[0]
-    by_time = sorted(group, key=lambda i: i.timeline_at)
-    kinds = {i.story for i in group}
-    kind = next((k for k in (SAME_STORY, NEW_DEVELOPMENT) if k in kinds), None)
-    quote = extract(documents(group, texts))
-    whats_new = None
-    if kind == NEW_DEVELOPMENT:
-        news = next((i.whats_new for i in group if i.whats_new), None)
-        whats_new = whats_new_line(news, lead.title, quote)
-    return StorySummary(
-        key=story_key(lead),
-        headline=lead.title,
-        url=lead.url,
-        summary=quote,
-        sources=tuple(dict.fromkeys(s for i in by_time for s in i.sources)),
-        langs=tuple(dict.fromkeys(i.lang for i in by_time if i.lang)),
-        reports=len(group),
-        score=lead.score,
-        kind=kind,
-        whats_new=whats_new,
-        first_seen=by_time[0].timeline_at,
-        last_seen=by_time[-1].timeline_at,
-    )
+def summarize_story(group: Sequence[PeriodItem], texts: Mapping[str, str]) -> StoryEntry:
+    """One story of a brief (``group``: its reports best first): its entry, with a quote drawn
+    from its best reports as the summary."""
+    return story_entry(group, summary=extract(documents(group, texts)))
 
 
 def compose_summary(

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from feedgen.feed import FeedGenerator
 
-from bot.digest.archive import StoryEntry
+from bot.digest.story import StoryEntry
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"

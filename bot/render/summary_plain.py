@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.digest.summary import StorySummary, Summary
+from bot.digest.story import StoryEntry
+from bot.digest.summary import Summary
 from bot.render.summary_texts import SummaryTexts, summary_texts
 
 SOURCES_SHOWN = 8
@@ -48,13 +49,13 @@ def _when(at: datetime, tz: ZoneInfo) -> str:
     return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def sources_line(story: StorySummary, limit: int = SOURCES_SHOWN) -> str:
+def sources_line(story: StoryEntry, limit: int = SOURCES_SHOWN) -> str:
     shown = ", ".join(story.sources[:limit])
     more = len(story.sources) - limit
     return shown + (f" +{more}" if more > 0 else "")
 
 
-def _story(n: int, story: StorySummary, texts: SummaryTexts, tz: ZoneInfo) -> list[str]:
+def _story(n: int, story: StoryEntry, texts: SummaryTexts, tz: ZoneInfo) -> list[str]:
     meta = [
         f"ID {story.key}",
         texts.n_reports(story.reports),

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.digest.summary import StorySummary, Summary
+from bot.digest.story import StoryEntry
+from bot.digest.summary import Summary
 from bot.digest.trend import TrendData
 from bot.render.summary_plain import sources_line, stored
 from bot.render.summary_texts import SummaryTexts, summary_texts
@@ -48,7 +49,7 @@ def _web_link(url: str, text: str) -> str:
 
 def render_story_block(
     n: int,
-    story: StorySummary,
+    story: StoryEntry,
     texts: SummaryTexts,
     tz: ZoneInfo,
     pages: WebPages | None = None,

@@ -9,7 +9,7 @@ from datetime import datetime
 from aiohttp import web
 
 from bot.archive import latest_stories
-from bot.digest.archive import StoryEntry
+from bot.digest.story import StoryEntry
 from bot.render.story_feeds import (
     ATOM_TYPE,
     JSON_FEED_TYPE,

@@ -97,7 +97,6 @@ async def story(request: web.Request) -> web.Response:
         "story.html",
         entry=found.entry,
         reports=found.reports,
-        summary=found.summary,
         why=found.why,
         reasons=reasons,
     )

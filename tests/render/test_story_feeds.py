@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 
-from bot.digest.archive import StoryEntry
+from bot.digest.story import StoryEntry
 from bot.render.story_feeds import FeedLinks, render_atom, render_json_feed
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)

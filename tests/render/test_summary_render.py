@@ -6,7 +6,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from bot.digest.period import Period, parse_period
-from bot.digest.summary import SourceCount, StorySummary, Summary
+from bot.digest.story import StoryEntry
+from bot.digest.summary import SourceCount, Summary
 from bot.digest.themes import ThemeCount
 from bot.render.summary_telegram import render_story_telegram, render_summary_telegram
 from bot.render.summary_texts import summary_texts
@@ -24,8 +25,8 @@ def week() -> Period:
     return period
 
 
-def busy_story(n: int) -> StorySummary:
-    return StorySummary(
+def busy_story(n: int) -> StoryEntry:
+    return StoryEntry(
         key=str(n),
         headline=f"{n}: {HOSTILE * 12}",
         url=f"https://example.org/{n}?a=1&b=2",
@@ -38,6 +39,7 @@ def busy_story(n: int) -> StorySummary:
         whats_new=HOSTILE * 20,
         first_seen=NOW - timedelta(days=3),
         last_seen=NOW,
+        item_ids=tuple(f"{n}-{k}" for k in range(40)),
         abstractive=n % 2 == 0,
     )
 
