@@ -305,6 +305,6 @@ async def test_the_bot_prunes_on_its_schedule(
         prune.job.modify(next_run_time=datetime.now(UTC))
 
         async def pruned() -> bool:
-            return "pruned 0 unmatched and 0 matched items" in caplog.text
+            return "pruned 0 unmatched (0 kept as traces) and 0 matched items" in caplog.text
 
         await eventually(pruned)
