@@ -38,8 +38,10 @@ _RU = snowballstemmer.stemmer("russian")
 _EN = snowballstemmer.stemmer("english")
 # The concept the config's ``[rules] exclude`` words name: an item naming one is never relevant.
 EXCLUDED = "excluded"
-# Distinct tokens whose candidate terms are kept; the cache starts over when it is full.
-CACHE_TOKENS = VOCABULARY_CACHE
+# Distinct tokens whose candidate terms a generation of the cache keeps (``Lexicon._candidates``):
+# with the generation before it, at most twice as many, about what a day of the shipped feeds
+# names, so that the cache is as large on the first day as after a month.
+CACHE_TOKENS = 12_000
 # Chinese is written without spaces: each Han character is a token, and a term of several
 # characters ("俄罗斯") matches them in a row, as a term of several words does.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
@@ -202,8 +204,10 @@ class Lexicon:
         self._exact: dict[str, list[_Entry]] = {}
         self._prefix: dict[str, list[_Entry]] = {}
         self._cache: dict[str, tuple[_Entry, ...]] = {}
+        self._older: dict[str, tuple[_Entry, ...]] = {}
+        """The cache's previous generation: a token found there moves to ``_cache``."""
         self._naming: set[str] = set()
-        """The tokens seen so far that start a term (most words start none)."""
+        """The tokens in the cache that start a term (most words start none)."""
         self._shortest_prefix = MIN_PREFIX
         self.concepts = tuple(concepts)
         for concept, words in concepts.items():
@@ -225,9 +229,30 @@ class Lexicon:
                         table[key].append(entry)
 
     def _candidates(self, token: str) -> tuple[_Entry, ...]:
+        """The terms that may start at ``token``, cached in two generations: when the current one
+        is full it becomes the older and a new one starts, so the words the feeds keep using
+        stay (each moves over on its next use) and a word not met for two generations is
+        dropped. The cache's size then levels off within a day instead of growing with every
+        new word form over weeks (or starting over, all at once, when full)."""
         hit = self._cache.get(token)
         if hit is not None:
             return hit
+        result = self._older.get(token)
+        if result is None:
+            result = self._lookup(token)
+        if len(self._cache) >= CACHE_TOKENS:
+            self._older, self._cache = self._cache, {}
+            self._naming = {t for t, entries in self._older.items() if entries}
+        self._cache[token] = result
+        if result:
+            self._naming.add(token)
+        return result
+
+    def words_held(self) -> int:
+        """How many distinct tokens the candidate cache holds (both generations)."""
+        return len(self._cache) + len(self._older)
+
+    def _lookup(self, token: str) -> tuple[_Entry, ...]:
         folded, stemmed = token_key(token)
         found: list[_Entry] = []
         found.extend(self._exact.get(folded, ()))
@@ -240,13 +265,7 @@ class Lexicon:
             for source in sources:
                 if len(source) >= length:
                     found.extend(self._prefix.get(source[:length], ()))
-        result = tuple(dict.fromkeys(found))
-        if len(self._cache) >= CACHE_TOKENS:
-            self._cache.clear()
-        self._cache[token] = result
-        if result:
-            self._naming.add(token)
-        return result
+        return tuple(dict.fromkeys(found))
 
     def find(self, tokens: Sequence[str], text: str | None = None) -> list[tuple[int, str]]:
         """(position, concept) for every concept named, in text order.

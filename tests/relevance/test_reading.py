@@ -15,7 +15,14 @@ from bot.relevance import lexicon as lexicon_module
 from bot.relevance import similarity
 from bot.relevance.build import lexicon_terms
 from bot.relevance.features import extract
-from bot.relevance.lexicon import VOCABULARY_CACHE, fold, load_lexicon, stem, token_key
+from bot.relevance.lexicon import (
+    CACHE_TOKENS,
+    VOCABULARY_CACHE,
+    fold,
+    load_lexicon,
+    stem,
+    token_key,
+)
 from bot.relevance.reading import LexiconTerms, read
 from bot.relevance.seeds import LEDE_CHARS
 from bot.topic_file import load_topic
@@ -102,7 +109,28 @@ def test_a_readers_word_caches_stay_bounded_however_many_new_words_come() -> Non
     for cache in (token_key, stem, similarity.skeleton):
         assert cache.cache_info().currsize <= VOCABULARY_CACHE
     assert len(similarity._WORD_KEYS) <= VOCABULARY_CACHE
-    assert len(lexicon._cache) <= VOCABULARY_CACHE
+    assert lexicon.words_held() <= 2 * CACHE_TOKENS
+
+
+def test_the_words_the_news_keeps_using_stay_in_a_full_lexicon_cache() -> None:
+    """The lexicon's cache of candidate terms levels off at two generations of words however
+    many new forms come, and words that come up again and again are not looked up anew when a
+    generation is full (their entries are the ones already found)."""
+    lexicon = load_lexicon(load_topic())
+    rng = random.Random(5)
+    letters = "абвгдежзиклмнопрстуфхцчшщэюя"
+    usual = "Россия и Таджикистан обсудили сотрудничество в Душанбе"
+    read(lexicon, usual, usual, None)
+    found = {t: lexicon._candidates(t) for t in usual.split()}
+    held = []
+    for _ in range(CACHE_TOKENS * 5 // 200):  # five generations' worth of new words
+        words = " ".join("".join(rng.choices(letters, k=rng.randrange(6, 12))) for _ in range(200))
+        read(lexicon, usual, words, None)
+        held.append(lexicon.words_held())
+    assert max(held) <= 2 * CACHE_TOKENS + len(usual.split())
+    assert min(held[len(held) // 2 :]) >= CACHE_TOKENS  # the older generation is kept
+    read(lexicon, usual, usual, None)
+    assert all(lexicon._candidates(t) is found[t] for t in usual.split())
 
 
 def test_a_long_items_lede_reads_as_its_first_characters_alone() -> None:
