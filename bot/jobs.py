@@ -70,6 +70,7 @@ async def prune(services: Services) -> PruneReport:
         stories_deleted=services.grouper.reset,
         turn=services.cycle_lock,
     )
+    services.after_pruning()
     log.info(
         "pruned %d unmatched and %d matched items, %d stories; forgot %d tombstones",
         report.unmatched,
