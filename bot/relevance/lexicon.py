@@ -20,6 +20,7 @@ import functools
 import itertools
 import re
 import unicodedata
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -39,9 +40,12 @@ _EN = snowballstemmer.stemmer("english")
 # The concept the config's ``[rules] exclude`` words name: an item naming one is never relevant.
 EXCLUDED = "excluded"
 # Distinct tokens whose candidate terms a generation of the cache keeps (``Lexicon._candidates``):
-# with the generation before it, at most twice as many, about what a day of the shipped feeds
-# names, so that the cache is as large on the first day as after a month.
-CACHE_TOKENS = 12_000
+# with the generation before it, at most ``VOCABULARY_CACHE``, so a parse worker keeps a whole
+# 500-feed cycle's words (~30,000). A bot reading a few feeds itself turns a generation over
+# after a cycle once it holds ``CYCLE_TOKENS`` (``forget_words``): about what a day of the
+# shipped feeds names, so that its cache is as large on the first day as after a month.
+CACHE_TOKENS = VOCABULARY_CACHE // 2
+CYCLE_TOKENS = 12_000
 # Chinese is written without spaces: each Han character is a token, and a term of several
 # characters ("俄罗斯") matches them in a row, as a term of several words does.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
@@ -96,10 +100,13 @@ def token_key(token: str) -> tuple[str, str]:
 
 
 def forget_words() -> None:
-    """Empty the per-word caches of stems and folded forms (``bot.relevance.reading``)."""
+    """Empty the per-word caches of stems and folded forms, and start a new generation of each
+    lexicon's candidate cache that holds ``CYCLE_TOKENS`` (``bot.relevance.reading``)."""
     stem.cache_clear()
     fold.cache_clear()
     token_key.cache_clear()
+    for lexicon in _LEXICONS:
+        lexicon.turn_over(CYCLE_TOKENS)
 
 
 def words_cached() -> int:
@@ -174,6 +181,10 @@ class _Entry:
     """Chinese characters: the longest term wins ("白俄罗斯" Belarus is not "俄罗斯" Russia)."""
 
 
+# Every lexicon of this process, for ``forget_words``.
+_LEXICONS: weakref.WeakSet[Lexicon] = weakref.WeakSet()
+
+
 class Lexicon:
     """Finds the concepts a token sequence names; one pass, cached per distinct token."""
 
@@ -208,6 +219,7 @@ class Lexicon:
         """The cache's previous generation: a token found there moves to ``_cache``."""
         self._naming: set[str] = set()
         """The tokens in the cache that start a term (most words start none)."""
+        _LEXICONS.add(self)
         self._shortest_prefix = MIN_PREFIX
         self.concepts = tuple(concepts)
         for concept, words in concepts.items():
@@ -240,13 +252,17 @@ class Lexicon:
         result = self._older.get(token)
         if result is None:
             result = self._lookup(token)
-        if len(self._cache) >= CACHE_TOKENS:
-            self._older, self._cache = self._cache, {}
-            self._naming = {t for t, entries in self._older.items() if entries}
+        self.turn_over(CACHE_TOKENS)
         self._cache[token] = result
         if result:
             self._naming.add(token)
         return result
+
+    def turn_over(self, full: int) -> None:
+        """Start a new generation of the candidate cache if the current one holds ``full``."""
+        if len(self._cache) >= full:
+            self._older, self._cache = self._cache, {}
+            self._naming = {t for t, entries in self._older.items() if entries}
 
     def words_held(self) -> int:
         """How many distinct tokens the candidate cache holds (both generations)."""
