@@ -72,6 +72,14 @@ def rss_mb(pids: list[int]) -> float:
     return sum(_kb(pid, "status", "VmRSS:") for pid in pids) / 1024
 
 
+def resident_mb(pid: int) -> tuple[float, float]:
+    """One process's resident set and the anonymous part of it (``RssAnon``: its heaps and
+    stacks, none of the pages of libraries and files it shares with other processes), in MB.
+
+    Unlike a tree's PSS, neither moves when another process maps the same files."""
+    return _kb(pid, "status", "VmRSS:") / 1024, _kb(pid, "status", "RssAnon:") / 1024
+
+
 def pss_mb(pids: list[int]) -> float:
     return sum(_kb(pid, "smaps_rollup", "Pss:") for pid in pids) / 1024
 

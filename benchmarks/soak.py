@@ -13,11 +13,13 @@ through the real ``Outbox`` at their own hours (a recording channel stands in fo
 retention's ``bot.jobs.prune_job`` on its schedule.
 
 Each simulated day prints the database file's size, the items kept (matched / unmatched), the
-peak PSS of the process tree during the day and the median poll-cycle time; beside them (not in
-the JSON) the CPU seconds the tree used that day, the items pruned and the longest pruning
-transaction. At the end, from the harness's own bookkeeping (``benchmarks.soak_ledger``): items
-a chat was shown twice, matched items no longer in the database, deleted items stored as new
-again: each must be 0.
+peak PSS of the process tree during the day and the median poll-cycle time; beside them the bot
+process's own resident set and anonymous memory at the end of the day (``rss_mb``, ``anon_mb`` in
+the JSON too: unlike the tree's PSS, they do not move when other processes map the same library
+files), and (not in the JSON) the CPU seconds the tree used that day, the items pruned and the
+longest pruning transaction. At the end, from the harness's own bookkeeping
+(``benchmarks.soak_ledger``): items a chat was shown twice, matched items no longer in the
+database, deleted items stored as new again: each must be 0.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sqlite3
 import statistics
 import subprocess
@@ -38,7 +41,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmarks.memory import PeakRss
+from benchmarks.memory import PeakRss, resident_mb
 from benchmarks.soak_chats import RecordingChannel, digest_due, subscribe_chats
 from benchmarks.soak_ledger import Ledger
 from benchmarks.soak_stream import CYCLE, CYCLES_PER_DAY, START
@@ -63,6 +66,11 @@ class Day:
     unmatched: int
     peak_pss_mb: float
     cycle_s_median: float
+    # The bot's own process at the end of the day (after its last cycle has given memory back):
+    # its resident set and the anonymous part of it. The tree's PSS also moves when other
+    # processes map the same files (another venv user); these move only with the bot.
+    rss_mb: float
+    anon_mb: float
     # Not in the JSON: the process tree's CPU seconds during the day (they tell a busy
     # machine's slow cycles from the bot's), the items pruned and the longest pruning
     # transaction (the longest the bot's other work waited for it).
@@ -207,6 +215,7 @@ class Month:
             cpu = memory.cpu_s() - cpu
         finally:
             memory.stop()
+        rss, anon = resident_mb(os.getpid())
         store = self.services.store
         total = await store.run(store.items.count)
         matched = await store.run(store.items.count_relevant)
@@ -217,6 +226,8 @@ class Month:
             unmatched=total - matched,
             peak_pss_mb=round(memory.peak_pss_mb, 1),
             cycle_s_median=round(statistics.median(times), 4),
+            rss_mb=round(rss, 1),
+            anon_mb=round(anon, 1),
             cpu_s=round(cpu, 1),
             pruned=sum(p.items for p in pruned),
             prune_lock_s=round(max((p.longest_batch_s for p in pruned), default=0.0), 3),
@@ -263,12 +274,14 @@ class Month:
 def row(day: Day) -> str:
     return (
         f"{day.day:>4}  {day.db_mb:>8.1f}  {day.matched:>7}  {day.unmatched:>9}  "
-        f"{day.peak_pss_mb:>11.1f}  {day.cycle_s_median:>14.3f}  {day.cpu_s:>7.1f}  "
+        f"{day.peak_pss_mb:>11.1f}  {day.rss_mb:>6.1f}  {day.anon_mb:>7.1f}  "
+        f"{day.cycle_s_median:>14.3f}  {day.cpu_s:>7.1f}  "
         f"{day.pruned:>7}  {day.prune_lock_s:>12.3f}"
     )
 
 
 HEADER = f"{'day':>4}  {'db MB':>8}  {'matched':>7}  {'unmatched':>9}  {'peak PSS MB':>11}  " + (
+    f"{'RSS MB':>6}  {'anon MB':>7}  "
     f"{'cycle s median':>14}  {'CPU s':>7}  {'pruned':>7}  {'prune lock s':>12}"
 )
 

@@ -70,6 +70,7 @@ async def prune(services: Services) -> PruneReport:
         stories_deleted=services.grouper.reset,
         turn=services.cycle_lock,
     )
+    services.after_pruning()
     log.info(
         "pruned %d unmatched (%d kept as traces) and %d matched items, %d stories;"
         " forgot %d traces and %d tombstones",

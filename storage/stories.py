@@ -123,9 +123,19 @@ class DocFreqRepository:
         docs = counts.pop("", 0)
         return counts, docs
 
-    def save(self, counts: Iterable[tuple[str, int]], docs: int) -> None:
-        """Write the current counts of the tokens that changed (absolute values, not deltas)."""
+    def save(
+        self, counts: Iterable[tuple[str, int]], docs: int, *, forgotten: Iterable[str] = ()
+    ) -> None:
+        """Write the current counts of the tokens that changed (absolute values, not deltas) and
+        delete the ``forgotten`` tokens' rows."""
         with self._db.atomic():
+            execute_rows(
+                self._db,
+                "gone",
+                ("token",),
+                [(t,) for t in forgotten],
+                "DELETE FROM doc_freq WHERE token IN (SELECT token FROM gone)",
+            )
             execute_rows(
                 self._db,
                 "new",

@@ -41,3 +41,4 @@ async def test_soak_catches_a_redelivery() -> None:
     assert result.counts["never_served"] == 0
     assert [d.day for d in result.days] == [1, 2]
     assert all(d.matched > 0 and d.db_mb > 0 and d.peak_pss_mb > 0 for d in result.days)
+    assert all(0 < d.anon_mb < d.rss_mb for d in result.days)

@@ -318,10 +318,15 @@ def _alive(
 
 def save_frequencies(store: Store, df: DocumentFrequencies) -> None:
     """Persist what the scorer learnt since the last save: a poll cycle saves once, at its end
-    (each save rewrites the counts of the common words, thousands of rows)."""
-    if df.dirty:
-        store.doc_freq.save([(t, df.counts[t]) for t in df.dirty], df.docs)
+    (each save rewrites the counts of the common words, thousands of rows). The rarest tokens
+    are forgotten first when the vocabulary has outgrown its limit, in the table too."""
+    df.forget_rare()
+    if df.dirty or df.forgotten:
+        store.doc_freq.save(
+            [(t, df.counts[t]) for t in df.dirty], df.docs, forgotten=df.forgotten - df.dirty
+        )
         df.dirty.clear()
+        df.forgotten.clear()
 
 
 def _write(

@@ -20,6 +20,7 @@ import functools
 import itertools
 import re
 import unicodedata
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -38,8 +39,13 @@ _RU = snowballstemmer.stemmer("russian")
 _EN = snowballstemmer.stemmer("english")
 # The concept the config's ``[rules] exclude`` words name: an item naming one is never relevant.
 EXCLUDED = "excluded"
-# Distinct tokens whose candidate terms are kept; the cache starts over when it is full.
-CACHE_TOKENS = VOCABULARY_CACHE
+# Distinct tokens whose candidate terms a generation of the cache keeps (``Lexicon._candidates``):
+# with the generation before it, at most ``VOCABULARY_CACHE``, so a parse worker keeps a whole
+# 500-feed cycle's words (~30,000). A bot reading a few feeds itself turns a generation over
+# after a cycle once it holds ``CYCLE_TOKENS`` (``forget_words``): about what a day of the
+# shipped feeds names, so that its cache is as large on the first day as after a month.
+CACHE_TOKENS = VOCABULARY_CACHE // 2
+CYCLE_TOKENS = 12_000
 # Chinese is written without spaces: each Han character is a token, and a term of several
 # characters ("俄罗斯") matches them in a row, as a term of several words does.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
@@ -94,10 +100,13 @@ def token_key(token: str) -> tuple[str, str]:
 
 
 def forget_words() -> None:
-    """Empty the per-word caches of stems and folded forms (``bot.relevance.reading``)."""
+    """Empty the per-word caches of stems and folded forms, and start a new generation of each
+    lexicon's candidate cache that holds ``CYCLE_TOKENS`` (``bot.relevance.reading``)."""
     stem.cache_clear()
     fold.cache_clear()
     token_key.cache_clear()
+    for lexicon in _LEXICONS:
+        lexicon.turn_over(CYCLE_TOKENS)
 
 
 def words_cached() -> int:
@@ -172,6 +181,10 @@ class _Entry:
     """Chinese characters: the longest term wins ("白俄罗斯" Belarus is not "俄罗斯" Russia)."""
 
 
+# Every lexicon of this process, for ``forget_words``.
+_LEXICONS: weakref.WeakSet[Lexicon] = weakref.WeakSet()
+
+
 class Lexicon:
     """Finds the concepts a token sequence names; one pass, cached per distinct token."""
 
@@ -202,8 +215,11 @@ class Lexicon:
         self._exact: dict[str, list[_Entry]] = {}
         self._prefix: dict[str, list[_Entry]] = {}
         self._cache: dict[str, tuple[_Entry, ...]] = {}
+        self._older: dict[str, tuple[_Entry, ...]] = {}
+        """The cache's previous generation: a token found there moves to ``_cache``."""
         self._naming: set[str] = set()
-        """The tokens seen so far that start a term (most words start none)."""
+        """The tokens in the cache that start a term (most words start none)."""
+        _LEXICONS.add(self)
         self._shortest_prefix = MIN_PREFIX
         self.concepts = tuple(concepts)
         for concept, words in concepts.items():
@@ -225,9 +241,34 @@ class Lexicon:
                         table[key].append(entry)
 
     def _candidates(self, token: str) -> tuple[_Entry, ...]:
+        """The terms that may start at ``token``, cached in two generations: when the current one
+        is full it becomes the older and a new one starts, so the words the feeds keep using
+        stay (each moves over on its next use) and a word not met for two generations is
+        dropped. The cache's size then levels off within a day instead of growing with every
+        new word form over weeks (or starting over, all at once, when full)."""
         hit = self._cache.get(token)
         if hit is not None:
             return hit
+        result = self._older.get(token)
+        if result is None:
+            result = self._lookup(token)
+        self.turn_over(CACHE_TOKENS)
+        self._cache[token] = result
+        if result:
+            self._naming.add(token)
+        return result
+
+    def turn_over(self, full: int) -> None:
+        """Start a new generation of the candidate cache if the current one holds ``full``."""
+        if len(self._cache) >= full:
+            self._older, self._cache = self._cache, {}
+            self._naming = {t for t, entries in self._older.items() if entries}
+
+    def words_held(self) -> int:
+        """How many distinct tokens the candidate cache holds (both generations)."""
+        return len(self._cache) + len(self._older)
+
+    def _lookup(self, token: str) -> tuple[_Entry, ...]:
         folded, stemmed = token_key(token)
         found: list[_Entry] = []
         found.extend(self._exact.get(folded, ()))
@@ -240,13 +281,7 @@ class Lexicon:
             for source in sources:
                 if len(source) >= length:
                     found.extend(self._prefix.get(source[:length], ()))
-        result = tuple(dict.fromkeys(found))
-        if len(self._cache) >= CACHE_TOKENS:
-            self._cache.clear()
-        self._cache[token] = result
-        if result:
-            self._naming.add(token)
-        return result
+        return tuple(dict.fromkeys(found))
 
     def find(self, tokens: Sequence[str], text: str | None = None) -> list[tuple[int, str]]:
         """(position, concept) for every concept named, in text order.

@@ -119,13 +119,28 @@ def signature(features: Features) -> dict[str, int]:
     return sig
 
 
-class DocumentFrequencies:
-    """How many documents named each signature token; ``dirty`` holds what changed since saving."""
+# Signature tokens whose document frequencies are kept (~100 bytes each in memory). Most new
+# tokens are numbers and names a single item carried; the vocabulary grows with them for as long
+# as the bot runs unless the rarest are forgotten (``forget_rare``).
+MAX_TOKENS = 50_000
 
-    def __init__(self, counts: Mapping[str, int] | None = None, docs: int = 0) -> None:
+
+class DocumentFrequencies:
+    """How many documents named each signature token; ``dirty`` holds what changed since saving,
+    ``forgotten`` what was dropped since saving (``forget_rare``)."""
+
+    def __init__(
+        self,
+        counts: Mapping[str, int] | None = None,
+        docs: int = 0,
+        *,
+        max_tokens: int = MAX_TOKENS,
+    ) -> None:
         self.counts: Counter[str] = Counter(counts or {})
         self.docs = docs
+        self.max_tokens = max_tokens
         self.dirty: set[str] = set()
+        self.forgotten: set[str] = set()
 
     def observe(self, sig: Iterable[str]) -> None:
         self.docs += 1
@@ -134,6 +149,20 @@ class DocumentFrequencies:
 
     def idf(self, token: str) -> float:
         return math.log((self.docs + 1) / (self.counts.get(token, 0) + 1)) + 1.0
+
+    def forget_rare(self) -> None:
+        """Past ``max_tokens``, forget the tokens named by the fewest documents (one, or as few as
+        it takes to get under the limit): a token forgotten weighs as one never seen, which is
+        nearly what a token seen once weighs, and counts again from zero if it comes back."""
+        counts = self.counts
+        fewest = 0
+        while len(counts) > self.max_tokens:
+            fewest += 1
+            rare = [token for token, n in counts.items() if n <= fewest]
+            for token in rare:
+                del counts[token]
+            self.dirty.difference_update(rare)
+            self.forgotten.update(rare)
 
 
 def weighted(sig: Mapping[str, int], df: DocumentFrequencies) -> dict[str, float]:

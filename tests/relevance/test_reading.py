@@ -15,8 +15,16 @@ from bot.relevance import lexicon as lexicon_module
 from bot.relevance import similarity
 from bot.relevance.build import lexicon_terms
 from bot.relevance.features import extract
-from bot.relevance.lexicon import VOCABULARY_CACHE, fold, load_lexicon, stem, token_key
-from bot.relevance.reading import LexiconTerms, read
+from bot.relevance.lexicon import (
+    CACHE_TOKENS,
+    CYCLE_TOKENS,
+    VOCABULARY_CACHE,
+    fold,
+    load_lexicon,
+    stem,
+    token_key,
+)
+from bot.relevance.reading import LexiconTerms, forget_words, read
 from bot.relevance.seeds import LEDE_CHARS
 from bot.topic_file import load_topic
 from tests.relevance.support import scorer, shipped_settings
@@ -102,7 +110,28 @@ def test_a_readers_word_caches_stay_bounded_however_many_new_words_come() -> Non
     for cache in (token_key, stem, similarity.skeleton):
         assert cache.cache_info().currsize <= VOCABULARY_CACHE
     assert len(similarity._WORD_KEYS) <= VOCABULARY_CACHE
-    assert len(lexicon._cache) <= VOCABULARY_CACHE
+    assert lexicon.words_held() <= 2 * CACHE_TOKENS
+
+
+def test_the_words_the_news_keeps_using_stay_in_a_full_lexicon_cache() -> None:
+    """The lexicon's cache of candidate terms levels off at two generations of words however
+    many new forms come, and words that come up again and again are not looked up anew when a
+    generation is full (their entries are the ones already found)."""
+    lexicon = load_lexicon(load_topic())
+    rng = random.Random(5)
+    letters = "абвгдежзиклмнопрстуфхцчшщэюя"
+    usual = "Россия и Таджикистан обсудили сотрудничество в Душанбе"
+    read(lexicon, usual, usual, None)
+    found = {t: lexicon._candidates(t) for t in usual.split()}
+    held = []
+    for _ in range(CACHE_TOKENS * 3 // 200):  # three generations' worth of new words
+        words = " ".join("".join(rng.choices(letters, k=rng.randrange(6, 12))) for _ in range(200))
+        read(lexicon, usual, words, None)
+        held.append(lexicon.words_held())
+    assert max(held) <= 2 * CACHE_TOKENS + len(usual.split())
+    assert min(held[len(held) // 2 :]) >= CACHE_TOKENS  # the older generation is kept
+    read(lexicon, usual, usual, None)
+    assert all(lexicon._candidates(t) is found[t] for t in usual.split())
 
 
 def test_a_long_items_lede_reads_as_its_first_characters_alone() -> None:
@@ -122,3 +151,24 @@ def test_a_long_items_lede_reads_as_its_first_characters_alone() -> None:
     assert reading.features == replace(extract(lexicon, title, body), tokens=())
     assert reading.lede != reading.features  # the later sentences name other countries
     assert "russian_base" in reading.lede.concepts
+
+
+def test_a_bot_reading_its_own_few_feeds_keeps_a_day_of_words_between_cycles() -> None:
+    """The bot of a small deployment reads items itself and forgets per-word caches after each
+    cycle (``forget_words``): its lexicon's candidate cache then keeps two generations of
+    ``CYCLE_TOKENS`` words at most, plus the cycle's own, instead of filling for weeks."""
+    lexicon = load_lexicon(load_topic())
+    rng = random.Random(6)
+    letters = "абвгдежзиклмнопрстуфхцчшщэюя"
+    cycle_words = 2_000
+    held = []
+    for _ in range(4 * CYCLE_TOKENS // cycle_words):
+        for _ in range(cycle_words // 200):
+            words = " ".join(
+                "".join(rng.choices(letters, k=rng.randrange(6, 12))) for _ in range(200)
+            )
+            read(lexicon, "Россия и Таджикистан", words, None)
+        forget_words()  # as the bot does after a cycle it parsed itself
+        held.append(lexicon.words_held())
+    assert max(held) <= 2 * CYCLE_TOKENS + cycle_words
+    assert held[-1] >= CYCLE_TOKENS  # the last generation's words are kept
