@@ -64,6 +64,8 @@ class Day:
     db_mb: float
     matched: int
     unmatched: int
+    traces: int
+    """Unmatched items past ``unmatched_text_days``: only their headline is kept."""
     peak_pss_mb: float
     cycle_s_median: float
     # The bot's own process at the end of the day (after its last cycle has given memory back):
@@ -219,11 +221,13 @@ class Month:
         store = self.services.store
         total = await store.run(store.items.count)
         matched = await store.run(store.items.count_relevant)
+        traces = await store.run(store.items.count_traces)
         return Day(
             day=n,
             db_mb=round(self.services.settings.database_path.stat().st_size / 1e6, 2),
             matched=matched,
             unmatched=total - matched,
+            traces=traces,
             peak_pss_mb=round(memory.peak_pss_mb, 1),
             cycle_s_median=round(statistics.median(times), 4),
             rss_mb=round(rss, 1),
@@ -273,14 +277,15 @@ class Month:
 
 def row(day: Day) -> str:
     return (
-        f"{day.day:>4}  {day.db_mb:>8.1f}  {day.matched:>7}  {day.unmatched:>9}  "
+        f"{day.day:>4}  {day.db_mb:>8.1f}  {day.matched:>7}  {day.unmatched:>9}  {day.traces:>6}  "
         f"{day.peak_pss_mb:>11.1f}  {day.rss_mb:>6.1f}  {day.anon_mb:>7.1f}  "
         f"{day.cycle_s_median:>14.3f}  {day.cpu_s:>7.1f}  "
         f"{day.pruned:>7}  {day.prune_lock_s:>12.3f}"
     )
 
 
-HEADER = f"{'day':>4}  {'db MB':>8}  {'matched':>7}  {'unmatched':>9}  {'peak PSS MB':>11}  " + (
+HEADER = f"{'day':>4}  {'db MB':>8}  {'matched':>7}  {'unmatched':>9}  {'traces':>6}  " + (
+    f"{'peak PSS MB':>11}  "
     f"{'RSS MB':>6}  {'anon MB':>7}  "
     f"{'cycle s median':>14}  {'CPU s':>7}  {'pruned':>7}  {'prune lock s':>12}"
 )

@@ -347,6 +347,10 @@ class ItemRepository:
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM items").fetchone()[0])
 
+    def count_traces(self) -> int:
+        """Unmatched items of which only a trace is left (``storage.traces``)."""
+        return int(self._db.execute("SELECT count(*) FROM item_traces").fetchone()[0])
+
     def count_relevant(self) -> int:
         sql = "SELECT count(*) FROM verdicts WHERE relevant = 1"
         return int(self._db.execute(sql).fetchone()[0])
