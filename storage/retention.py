@@ -177,18 +177,26 @@ class RetentionRepository:
         started = time.perf_counter()
         done: list[tuple[str, int, str]] = []
         tombstones = traced = stories = 0
+        exhausted = False
         with db.atomic():
-            rows = db.execute(
-                "SELECT i.id, coalesce(v.relevant, 0), i.timeline_at"
-                + _DUE
-                + " ORDER BY i.timeline_at LIMIT :n",
-                {**_cutoffs(unmatched_before, matched_before, after), "n": limit},
-            ).fetchall()
-            for at in range(0, len(rows), CHUNK_ITEMS):
-                chunk = rows[at : at + CHUNK_ITEMS]
-                t, k, s = self._delete(chunk, now, to_iso(traces_after))
-                tombstones, traced, stories = tombstones + t, traced + k, stories + s
-                done.extend(chunk)
+            # Chunk by chunk, each read where the last one ended: a batch cut short by its
+            # budget reads only what it deletes.
+            while len(done) < limit:
+                want = min(CHUNK_ITEMS, limit - len(done))
+                rows = db.execute(
+                    "SELECT i.id, coalesce(v.relevant, 0), i.timeline_at"
+                    + _DUE
+                    + " ORDER BY i.timeline_at LIMIT :n",
+                    {**_cutoffs(unmatched_before, matched_before, after), "n": want},
+                ).fetchall()
+                if rows:
+                    t, k, s = self._delete(rows, now, to_iso(traces_after))
+                    tombstones, traced, stories = tombstones + t, traced + k, stories + s
+                    done.extend(rows)
+                    after = from_iso(rows[-1][2])
+                if len(rows) < want:
+                    exhausted = True
+                    break
                 if budget_s is not None and time.perf_counter() - started > budget_s:
                     break
         matched = sum(1 for r in done if r[1])
@@ -200,7 +208,7 @@ class RetentionRepository:
             stories,
             time.perf_counter() - started,
             from_iso(done[-1][2]) if done else None,
-            finished=len(done) == len(rows) < limit,
+            finished=exhausted,
         )
 
     def _delete(
