@@ -92,7 +92,8 @@ class RetentionSettings(Strict):
     tombstone_days: Annotated[int, Field(ge=1, le=36_500)] = 30
     interval_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = 60
     batch_items: Annotated[int, Field(ge=1, le=100_000)] = 25
-    """Items deleted per transaction: each batch holds the write lock briefly, so the bot's
+    """Items deleted per transaction at most (a transaction also ends at
+    ``bot.retention.BATCH_BUDGET_S``): each batch holds the write lock briefly, so the bot's
     replies never wait long behind a prune (``python -m benchmarks.prune`` measures it)."""
 
 
