@@ -9,7 +9,6 @@ from typing import Any
 from sqlite_utils import Database
 
 from storage.records import NewItem, ReportProbe, StoredItem, VerdictRecord, from_iso, to_iso
-from storage.retention import tombstone_key
 from storage.sql import IN_JSON_LIST, SOURCE_NAMES, execute_rows, json_list, source_names
 from storage.traces import search_traces, trace_of
 
@@ -294,7 +293,7 @@ class ItemRepository:
     def trace(self, id_or_url: str) -> StoredItem | None:
         """What is kept of an unmatched item whose text retention deleted (``storage.traces``):
         its headline, link, date and first source, with no text and no verdict."""
-        return trace_of(self._db, tombstone_key(id_or_url), id_or_url)
+        return trace_of(self._db, id_or_url)
 
     def by_ids(self, ids: Sequence[str]) -> list[StoredItem]:
         out = self._stored(_SELECT + f" WHERE i.id {IN_JSON_LIST}", [json_list(ids)])

@@ -361,7 +361,7 @@ def m012_retention(db: Database) -> None:
     """Retention (issue 23): old items are deleted, and a deleted item must not come back as new.
 
     ``tombstones`` remembers each deleted item's id and the ids of the copies that had joined it
-    (``item_aliases``), as a 64-bit hash in the rowid (``storage.retention.tombstone_key``: some
+    (``item_aliases``), as a 64-bit hash in the rowid (``storage.keys.tombstone_key``: some
     15 bytes a row), with when a feed last served it (Unix seconds), until no feed has served it
     for a while. The item id is already the hash of the canonical link (else the guid), so one key
     stands for both.
@@ -421,7 +421,7 @@ def m016_item_traces(db: Database) -> None:
     keeps its id, headline, link, language, date and first source in a row of a few hundred
     bytes (a stored item takes about 3 KB with its indexes and full-text rows), found by
     ``/search`` through a full-text index of the headlines alone. ``key`` is the item id's
-    tombstone key (``storage.retention.tombstone_key``); dates are Unix seconds.
+    tombstone key (``storage.keys.tombstone_key``); dates are Unix seconds.
     """
     db.execute(
         """

@@ -12,7 +12,6 @@ is gone, until ``forget_traces``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Sequence
@@ -21,18 +20,13 @@ from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
+from storage.keys import tombstone_key
 from storage.records import from_iso, to_iso
 from storage.sql import IN_JSON_LIST, execute_rows, json_list
+from storage.traces import forget_traces, keep_traces
 
 # Items deleted per statement of a batch: between them the batch checks its time budget.
 CHUNK_ITEMS = 5
-
-
-def tombstone_key(item_id: str) -> int:
-    """The 64-bit key a deleted item's id is remembered by (a collision among a million
-    tombstones has odds of about 1 in 30 million)."""
-    digest = hashlib.blake2b(item_id.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,37 +230,15 @@ class RetentionRepository:
         )
         traced = [r[0] for r in rows if not r[1] and traces_since and r[2] >= traces_since]
         if traced:
-            self._keep_traces(traced)
+            keep_traces(self._db, traced)
         stories = self._drop_from_stories(ids)
         db.execute(f"DELETE FROM feedback WHERE item_id {IN_JSON_LIST}", [ids])
         db.execute(f"DELETE FROM items WHERE id {IN_JSON_LIST}", [ids])
         return len(keys), len(traced), stories
 
-    def _keep_traces(self, ids: Sequence[str]) -> None:
-        """Copy these items' headline, link, language, date and first source into traces."""
-        execute_rows(
-            self._db,
-            "kept",
-            ("key", "id"),
-            [(tombstone_key(i), i) for i in ids],
-            "INSERT OR REPLACE INTO item_traces"
-            " (key, id, title, url, lang, timeline_at, dated, source)"
-            " SELECT k.key, i.id, i.title, i.url, i.lang, unixepoch(i.timeline_at),"
-            " i.published_at IS NOT NULL, (SELECT coalesce(s.publisher, f.name)"
-            " FROM item_sources s JOIN feeds f ON f.id = s.feed_id WHERE s.item_id = i.id"
-            " ORDER BY s.seen_at LIMIT 1) FROM kept k JOIN items i ON i.id = k.id",
-        )
-
     def forget_traces(self, *, before: datetime, limit: int) -> int:
-        """Delete up to ``limit`` traces of items dated before ``before``."""
-        with self._db.atomic():
-            return int(
-                self._db.execute(
-                    "DELETE FROM item_traces WHERE key IN (SELECT key FROM item_traces"
-                    " WHERE timeline_at < ? ORDER BY timeline_at LIMIT ?)",
-                    [int(before.timestamp()), limit],
-                ).rowcount
-            )
+        """Forget up to ``limit`` traces of items dated before ``before`` (``storage.traces``)."""
+        return forget_traces(self._db, before=before, limit=limit)
 
     def _drop_from_stories(self, ids: str) -> int:
         """Take the items out of their stories; delete the stories left empty (their messages

@@ -1,5 +1,6 @@
 """Traces: the headline, link, date and source kept of an unmatched item once retention has
-deleted its text (m016; written by ``RetentionRepository.prune_batch``), found by search."""
+deleted its text (m016): written as ``RetentionRepository.prune_batch`` deletes the item, found
+by search, forgotten at ``unmatched_days``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from storage.keys import tombstone_key
 from storage.records import StoredItem
+from storage.sql import execute_rows
 
 _COLUMNS = "t.id, t.url, t.title, t.lang, t.timeline_at, t.dated, t.source"
 
@@ -31,6 +34,35 @@ def _stored(row: Sequence[Any]) -> StoredItem:
     )
 
 
+def keep_traces(db: Database, ids: Sequence[str]) -> None:
+    """Copy these stored items' headline, link, language, date and first source into traces
+    (inside the transaction that deletes them)."""
+    execute_rows(
+        db,
+        "kept",
+        ("key", "id"),
+        [(tombstone_key(i), i) for i in ids],
+        "INSERT OR REPLACE INTO item_traces"
+        " (key, id, title, url, lang, timeline_at, dated, source)"
+        " SELECT k.key, i.id, i.title, i.url, i.lang, unixepoch(i.timeline_at),"
+        " i.published_at IS NOT NULL, (SELECT coalesce(s.publisher, f.name)"
+        " FROM item_sources s JOIN feeds f ON f.id = s.feed_id WHERE s.item_id = i.id"
+        " ORDER BY s.seen_at LIMIT 1) FROM kept k JOIN items i ON i.id = k.id",
+    )
+
+
+def forget_traces(db: Database, *, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` traces of items dated before ``before``, in one transaction."""
+    with db.atomic():
+        return int(
+            db.execute(
+                "DELETE FROM item_traces WHERE key IN (SELECT key FROM item_traces"
+                " WHERE timeline_at < ? ORDER BY timeline_at LIMIT ?)",
+                [int(before.timestamp()), limit],
+            ).rowcount
+        )
+
+
 def search_traces(db: Database, match: str, limit: int) -> list[StoredItem]:
     """The traces whose headline matches the FTS5 query ``match``, best first."""
     rows = db.execute(
@@ -42,12 +74,11 @@ def search_traces(db: Database, match: str, limit: int) -> list[StoredItem]:
     return [_stored(row) for row in rows]
 
 
-def trace_of(db: Database, key: int, id_or_url: str) -> StoredItem | None:
-    """The trace of the item with this id (``key``: its tombstone key) or link, if its text
-    was deleted."""
+def trace_of(db: Database, id_or_url: str) -> StoredItem | None:
+    """The trace of the item with this id or link, if its text was deleted."""
     row = db.execute(
         f"SELECT {_COLUMNS} FROM item_traces t WHERE t.key = ? AND t.id = ?"
         f" UNION ALL SELECT {_COLUMNS} FROM item_traces t WHERE t.url = ? LIMIT 1",
-        [key, id_or_url, id_or_url],
+        [tombstone_key(id_or_url), id_or_url, id_or_url],
     ).fetchone()
     return None if row is None else _stored(row)
