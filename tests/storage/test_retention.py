@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,6 +57,15 @@ def _count(store: Store, sql: str, *params: object) -> int:
 
 def _fts_hits(store: Store, word: str) -> int:
     return _count(store, "SELECT count(*) FROM items_fts WHERE items_fts MATCH ?", word)
+
+
+def _many(path: Path, n: int, age_days: float, words: Callable[[int], str]) -> Store:
+    """A store of ``n`` unmatched items of one feed, all ``age_days`` old, item k saying
+    ``words(k)``."""
+    store = open_store(path)
+    feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
+    store.items.add([_item(f"i{k:04d}", feed, age_days, words(k)) for k in range(n)])
+    return store
 
 
 def _fill(path: Path) -> Store:
@@ -221,9 +231,7 @@ def test_tombstones_are_forgotten_once_no_feed_served_them_for_tombstone_days(
 
 
 def test_pruning_shrinks_the_search_index_and_gives_free_pages_back(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "tj.db")
-    feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
-    store.items.add([_item(f"i{n}", feed, 30, "bulk " * 200) for n in range(2_000)])
+    store = _many(tmp_path / "tj.db", 2_000, 30, lambda n: "bulk " * 200)
     pages = _count(store, "PRAGMA page_count")
     index = _count(store, "SELECT sum(length(block)) FROM items_fts_data")
 
@@ -263,9 +271,7 @@ def test_a_database_of_an_earlier_version_is_switched_to_incremental_vacuum(
 def test_a_batch_over_its_time_budget_commits_what_it_has_and_the_pass_goes_on(
     tmp_path: Path,
 ) -> None:
-    store = open_store(tmp_path / "tj.db")
-    feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
-    store.items.add([_item(f"i{n:02d}", feed, 30, "bulk") for n in range(40)])
+    store = _many(tmp_path / "tj.db", 40, 30, lambda n: "bulk")
     cutoff = NOW - timedelta(days=14)
 
     # A budget already spent: the batch stops after its first chunk, and says there is more.
@@ -281,10 +287,7 @@ def test_a_batch_over_its_time_budget_commits_what_it_has_and_the_pass_goes_on(
 
 
 def test_forgotten_traces_leave_the_headline_index(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "tj.db")
-    feed = store.feeds.add("Feed", "https://news.example.org/rss", None, NOW).id
-    items = [_item(f"i{n}", feed, 10, f"caravan{n} convoy{n} " * 12) for n in range(2_000)]
-    store.items.add(items)
+    store = _many(tmp_path / "tj.db", 2_000, 10, lambda n: f"caravan{n} convoy{n} " * 12)
     policy = RetentionPolicy(unmatched_days=14, unmatched_text_days=7)
     assert asyncio.run(prune(store, policy, now=NOW)).traces_kept == 2_000
     index = _count(store, "SELECT sum(length(block)) FROM item_traces_fts_data")
