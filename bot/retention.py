@@ -4,8 +4,8 @@ Each batch of items is its own call on the database thread, so whatever else the
 store meanwhile (``/search``, a digest, a poll cycle's writes) waits for one batch at most,
 never for the whole pass; a second process reading the file (``tjwatch db stats``) is never
 blocked (WAL). An unmatched item first loses its text after ``unmatched_text_days`` (a trace of
-its headline stays searchable) and goes for good after ``unmatched_days``: a stored item costs
-about ten times its trace, so the file levels off at a few days of full items. After the items,
+its headline stays searchable) and goes for good after ``unmatched_days``: a trace is a small
+part of what the item cost, so the file levels off at a few days of full items. After the items,
 the traces past ``unmatched_days`` and the tombstones no feed has served for ``tombstone_days`` are
 forgotten, the full-text index is merged (a deleted item's words leave it only when the segment
 holding them is rewritten), and the free pages are given back to the file system, each a few

@@ -418,10 +418,11 @@ def m016_item_traces(db: Database) -> None:
     """Traces: what is kept of an unmatched item once its text is deleted (issue 23).
 
     An unmatched item is searched for by its headline long after anyone needs its text: a trace
-    keeps its id, headline, link, language, date and first source in a row of a few hundred
-    bytes (a stored item takes about 3 KB with its indexes and full-text rows), found by
-    ``/search`` through a full-text index of the headlines alone. ``key`` is the item id's
-    tombstone key (``storage.keys.tombstone_key``); dates are Unix seconds.
+    keeps its id, headline, link, language, date and first source, without the text, the
+    verdict and the item's indexes that make up most of what a stored item costs, and is found
+    by ``/search`` through a full-text index of the headlines alone (benchmarks/NOTES.md).
+    ``key`` is the item id's tombstone key (``storage.keys.tombstone_key``); dates are Unix
+    seconds.
     """
     db.execute(
         """
